@@ -1,0 +1,132 @@
+"""Readers: CSV, Parquet and pandas into polars frames with parsed timestamps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from energyai._optional import import_optional
+from energyai.exceptions import ColumnTypeError, DatasetError, MissingColumnError
+from energyai.schema import Schema
+
+pl = import_optional("polars", "the data layer")
+
+__all__ = ["from_pandas", "parse_timestamp_column", "read_csv", "read_parquet", "read_table"]
+
+#: Text read as a missing value (null) in CSV files.
+NULL_TOKENS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
+
+
+def parse_timestamp_column(df: pl.DataFrame, column: str, fmt: str | None = None) -> pl.DataFrame:
+    """Parse a string timestamp column; leave datetime and date columns as they are.
+
+    Strings with a UTC offset (``2011-04-15 00:00:00-07:00``) become UTC-aware datetimes
+    of the same instant. Strings without one stay naive until validation localises them.
+
+    Raises
+    ------
+    MissingColumnError
+        If ``column`` is absent.
+    ColumnTypeError
+        If the strings cannot be parsed; the message quotes the first unparseable value.
+    """
+    if column not in df.columns:
+        raise MissingColumnError(
+            f"timestamp column {column!r} not found; columns present: {df.columns}"
+        )
+    dtype = df.schema[column]
+    if dtype == pl.String:
+        try:
+            parsed = df[column].str.to_datetime(format=fmt, time_unit="us")
+        except Exception as exc:  # polars raises several exception types here
+            sample = df[column].head(3).to_list()
+            raise ColumnTypeError(
+                f"cannot parse timestamps in column {column!r} (first values {sample}); "
+                "give the format explicitly, for example --timestamp-format '%Y-%m-%d %H:%M'"
+            ) from exc
+        bad = parsed.is_null() & df[column].is_not_null()
+        if bad.any():
+            first = df.filter(bad)[column].head(3).to_list()
+            raise ColumnTypeError(f"unparseable timestamps in column {column!r}: {first}")
+        return df.with_columns(parsed.alias(column))
+    return df
+
+
+def read_csv(
+    path: str | Path,
+    schema: Schema | None = None,
+    *,
+    timestamp_format: str | None = None,
+    separator: str = ",",
+    **kwargs: Any,
+) -> pl.DataFrame:
+    """Read a CSV file into a polars frame.
+
+    Empty fields and the tokens in :data:`NULL_TOKENS` become null (missing), never NaN,
+    so validation can tell a missing value from a corrupt one. The timestamp column of
+    ``schema`` is parsed; its time zone is applied later by :func:`energyai.data.validate`.
+
+    Parameters
+    ----------
+    path : str or Path
+        File to read; ``.gz`` files are decompressed.
+    schema : Schema, optional
+        Names the timestamp column to parse.
+    timestamp_format : str, optional
+        strftime format of the timestamps; inferred when None.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"file not found: {path}")
+    overrides: dict[str, Any] = {}
+    if schema is not None:
+        overrides[schema.timestamp] = pl.String
+        if schema.series_id:
+            overrides[schema.series_id] = pl.String
+    df = pl.read_csv(
+        path,
+        separator=separator,
+        null_values=NULL_TOKENS,
+        schema_overrides=overrides,
+        infer_schema_length=100_000,
+        **kwargs,
+    )
+    if schema is not None:
+        df = parse_timestamp_column(df, schema.timestamp, timestamp_format)
+    return df
+
+
+def read_parquet(path: str | Path, schema: Schema | None = None) -> pl.DataFrame:
+    """Read a Parquet file; string timestamps are parsed as in :func:`read_csv`."""
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"file not found: {path}")
+    df = pl.read_parquet(path)
+    if schema is not None:
+        df = parse_timestamp_column(df, schema.timestamp)
+    return df
+
+
+def read_table(path: str | Path, schema: Schema | None = None, **kwargs: Any) -> pl.DataFrame:
+    """Read CSV (``.csv``, ``.csv.gz``, ``.txt``) or Parquet (``.parquet``, ``.pq``) by suffix."""
+    name = Path(path).name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return read_parquet(path, schema)
+    return read_csv(path, schema, **kwargs)
+
+
+def from_pandas(frame: Any, schema: Schema | None = None) -> pl.DataFrame:
+    """Convert a pandas DataFrame; a DatetimeIndex becomes the timestamp column.
+
+    NaN in float columns becomes null, pandas' own marker for a missing value.
+    """
+    pd = import_optional("pandas", "reading pandas frames")
+    if not isinstance(frame, pd.DataFrame):
+        raise ColumnTypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if isinstance(frame.index, pd.DatetimeIndex):
+        name = frame.index.name or (schema.timestamp if schema else "timestamp")
+        frame = frame.reset_index(names=name)
+    df = pl.from_pandas(frame, nan_to_null=True)
+    if schema is not None:
+        df = parse_timestamp_column(df, schema.timestamp)
+    return df

@@ -1,0 +1,412 @@
+"""Validation of long-format frames against a :class:`~energyai.Schema`.
+
+:func:`check` collects every problem it finds; :func:`validate` raises the first as a
+typed error whose message lists the others too. Neither fills, interpolates or drops
+values: rows are only sorted by (series, timestamp) and timestamps given a time zone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from energyai._optional import import_optional
+from energyai.exceptions import (
+    CapacityExceededError,
+    ColumnTypeError,
+    DataError,
+    DuplicateTimestampError,
+    EnergyAIError,
+    IrregularTimestampError,
+    MissingColumnError,
+    NaiveTimestampError,
+    NegativeValueError,
+    NonFiniteValueError,
+    SchemaError,
+    TimestampError,
+)
+from energyai.frequency import Frequency, parse_freq
+from energyai.schema import Schema
+
+pl = import_optional("polars", "data validation")
+
+__all__ = ["Problem", "Report", "check", "infer_freq", "validate"]
+
+#: How many offending rows a message quotes.
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One violation of the data contract.
+
+    Attributes
+    ----------
+    error : type
+        The exception class :func:`validate` raises for it.
+    column : str or None
+        The column at fault.
+    message : str
+        What is wrong, where, and how to fix it.
+    """
+
+    error: type[EnergyAIError]
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.error.__name__}] {self.message}"
+
+
+@dataclass
+class Report:
+    """Result of :func:`check`.
+
+    Attributes
+    ----------
+    frame : polars.DataFrame or None
+        The frame sorted by (series, timestamp) with time-zone-aware timestamps, or None
+        when a structural problem stopped the checks.
+    schema : Schema
+        The schema with ``freq`` and ``tz`` resolved.
+    problems : list of Problem
+    stats : dict
+        Rows, series, frequency, missing targets and grid gaps.
+    """
+
+    frame: Any
+    schema: Schema
+    problems: list[Problem] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def raise_if_problems(self) -> None:
+        """Raise the first problem's exception; its message lists all of them."""
+        if not self.problems:
+            return
+        first = self.problems[0]
+        message = first.message
+        if len(self.problems) > 1:
+            others = "\n".join(f"  - {p}" for p in self.problems[1:])
+            message += f"\n{len(self.problems) - 1} more problem(s):\n{others}"
+        raise first.error(message)
+
+
+def _fmt_times(values: Any, n: int = MAX_EXAMPLES) -> str:
+    items = [str(v) for v in list(values)[:n]]
+    return ", ".join(items)
+
+
+def _where(df: pl.DataFrame, mask: pl.Series | pl.Expr, schema: Schema) -> str:
+    """Describe the first offending rows as 'series X at t1, t2' strings."""
+    bad = df.filter(mask).head(MAX_EXAMPLES)
+    parts = []
+    for row in bad.iter_rows(named=True):
+        ts = row[schema.timestamp]
+        prefix = f"{schema.series_id}={row[schema.series_id]!r} " if schema.series_id else ""
+        parts.append(f"{prefix}{ts}")
+    return "; ".join(parts)
+
+
+def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tuple[pl.DataFrame | None, Schema]:
+    col = schema.timestamp
+    dtype = df.schema[col]
+    if dtype == pl.Date:
+        if schema.tz is None:
+            problems.append(Problem(
+                NaiveTimestampError, col,
+                f"column {col!r} holds dates without a time zone; pass tz (for example "
+                "Schema(..., tz='Europe/Berlin')) so days start at local midnight",
+            ))
+            return None, schema
+        df = df.with_columns(pl.col(col).cast(pl.Datetime("us")).dt.replace_time_zone(schema.tz))
+        return df, schema
+    if not isinstance(dtype, pl.Datetime):
+        hint = " (strings: read the file with energyai.read_csv, which parses them)" if dtype == pl.String else ""
+        problems.append(Problem(
+            ColumnTypeError, col,
+            f"timestamp column {col!r} has dtype {dtype}, expected a datetime{hint}",
+        ))
+        return None, schema
+    if df[col].null_count():
+        rows = df.with_row_index("_row").filter(pl.col(col).is_null())["_row"].head(MAX_EXAMPLES).to_list()
+        problems.append(Problem(
+            TimestampError, col,
+            f"column {col!r} has {df[col].null_count()} null timestamps (rows {rows}); "
+            "drop those rows or fill in their times",
+        ))
+        return None, schema
+    if dtype.time_zone is None:
+        if schema.tz is None:
+            problems.append(Problem(
+                NaiveTimestampError, col,
+                f"timestamps in column {col!r} have no time zone (first value "
+                f"{df[col][0]}); pass the zone the clock was in, for example "
+                "Schema(..., tz='Asia/Seoul') or --tz Asia/Seoul, or give UTC offsets in the data",
+            ))
+            return None, schema
+        local = df[col].dt.replace_time_zone(schema.tz, ambiguous="null", non_existent="null")
+        bad = local.is_null()
+        if bad.any():
+            naive = df.filter(bad)[col]
+            dup_naive = df[col].is_duplicated() & bad
+            if dup_naive.any():
+                problems.append(Problem(
+                    DuplicateTimestampError, col,
+                    f"local times repeated in column {col!r}: {_fmt_times(df.filter(dup_naive)[col].unique().sort())} "
+                    f"in {schema.tz}. This is the daylight-saving fall-back hour, which naive "
+                    "local clocks write twice; supply UTC timestamps or UTC offsets so the "
+                    "two hours can be told apart",
+                ))
+            else:
+                problems.append(Problem(
+                    TimestampError, col,
+                    f"local times in column {col!r} that do not exist or are ambiguous in "
+                    f"{schema.tz}: {_fmt_times(naive)}; supply UTC timestamps or offsets",
+                ))
+            return None, schema
+        return df.with_columns(local.alias(col)), schema
+    if schema.tz is None:
+        return df, replace(schema, tz=dtype.time_zone)
+    if dtype.time_zone != schema.tz:
+        df = df.with_columns(pl.col(col).dt.convert_time_zone(schema.tz))
+    return df, schema
+
+
+def _step_expr(schema: Schema, freq_seconds: int | None = None) -> pl.Expr:
+    """Difference between consecutive timestamps of a series, in seconds (UTC) or local days."""
+    ts = pl.col(schema.timestamp)
+    if freq_seconds is not None and freq_seconds % 86400 == 0:
+        local = ts.dt.replace_time_zone(None)  # wall-clock time in the frame's zone
+        diff = (local.dt.date().cast(pl.Int64).diff() * 86400)
+    else:
+        diff = ts.diff().dt.total_seconds()
+    if schema.series_id:
+        diff = diff.over(schema.series_id)
+    return diff
+
+
+def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
+    """Infer the frequency as the most common positive step across all series.
+
+    Steps of whole days are measured on the local calendar, so daily data in a zone with
+    daylight saving is recognised. Returns None when no series has two timestamps.
+    """
+    steps = df.select(_step_expr(schema).alias("d")).filter(pl.col("d") > 0)["d"]
+    if steps.len() == 0:
+        return None
+    counts = Counter(steps.to_list())
+    common = counts.most_common(1)[0][0]
+    if common % 3600 == 0 and common >= 82800 and common <= 90000:
+        return Frequency(86400)
+    return parse_freq(int(common))
+
+
+def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> None:
+    target = schema.target
+    numeric = [target] + list(schema.past_covariates) + list(schema.future_covariates)
+    numeric += [c for c in schema.static_covariates if df.schema[c].is_numeric()]
+    for col in numeric:
+        if not df.schema[col].is_float():
+            continue
+        bad = ~pl.col(col).is_finite() & pl.col(col).is_not_null()
+        n = df.select(bad.sum()).item()
+        if n:
+            problems.append(Problem(
+                NonFiniteValueError, col,
+                f"column {col!r} has {n} NaN or infinite values, at {_where(df, bad, schema)}. "
+                "Mark missing values as null (polars: pl.col(c).fill_nan(None)); energyai "
+                "masks nulls instead of filling them",
+            ))
+    if schema.nonnegative:
+        bad = pl.col(target) < 0
+        n = df.select(bad.sum()).item()
+        if n:
+            low = df[target].min()
+            problems.append(Problem(
+                NegativeValueError, target,
+                f"target {target!r} has {n} negative values (minimum {low}), at "
+                f"{_where(df, bad, schema)}. If negatives are real (net load, inverter tare) "
+                "pass Schema(..., nonnegative=False); if they are errors, set them to null",
+            ))
+    if schema.capacity is not None:
+        if isinstance(schema.capacity, str):
+            cap = pl.col(schema.capacity)
+            badcap = cap.is_null() | (cap <= 0) | ~cap.is_finite()
+            n = df.select(badcap.sum()).item()
+            if n:
+                problems.append(Problem(
+                    DataError, schema.capacity,
+                    f"capacity column {schema.capacity!r} has {n} null, zero, negative or "
+                    f"non-finite values, at {_where(df, badcap, schema)}; capacity must be positive",
+                ))
+        else:
+            cap = pl.lit(schema.capacity)
+        limit = cap * (1.0 + schema.capacity_tolerance)
+        bad = (pl.col(target) > limit).fill_null(False)
+        n = df.select(bad.sum()).item()
+        if n:
+            top = df.filter(bad)[target].max()
+            problems.append(Problem(
+                CapacityExceededError, target,
+                f"target {target!r} exceeds capacity in {n} rows (largest {top}), at "
+                f"{_where(df, bad, schema)}. Check the capacity and units, or raise "
+                "Schema.capacity_tolerance if the meter over-reads slightly",
+            ))
+    if schema.series_id:
+        for col in schema.static_covariates:
+            varying = df.group_by(schema.series_id).agg(pl.col(col).n_unique().alias("n")).filter(pl.col("n") > 1)
+            if varying.height:
+                ids = varying[schema.series_id].head(MAX_EXAMPLES).to_list()
+                problems.append(Problem(
+                    DataError, col,
+                    f"static covariate {col!r} changes within series {ids}; static covariates "
+                    "must be constant per series (use a past or future covariate otherwise)",
+                ))
+    elif schema.static_covariates:
+        for col in schema.static_covariates:
+            if df[col].n_unique() > 1:
+                problems.append(Problem(
+                    DataError, col, f"static covariate {col!r} is not constant over the series",
+                ))
+
+
+def check(df: Any, schema: Schema) -> Report:
+    """Check a frame against the data contract and collect every problem.
+
+    Parameters
+    ----------
+    df : polars.DataFrame, polars.LazyFrame or pandas.DataFrame
+        Long format: one row per (series, timestamp).
+    schema : Schema
+
+    Returns
+    -------
+    Report
+        ``report.ok`` is True when the frame is clean.
+    """
+    if not isinstance(schema, Schema):
+        raise SchemaError(f"schema must be an energyai.Schema, got {type(schema).__name__}")
+    if isinstance(df, pl.LazyFrame):
+        df = df.collect()
+    if not isinstance(df, pl.DataFrame):
+        from energyai.data.io import from_pandas
+
+        df = from_pandas(df, schema)
+    problems: list[Problem] = []
+    missing = [c for c in schema.required_columns if c not in df.columns]
+    if missing:
+        problems.append(Problem(
+            MissingColumnError, missing[0],
+            f"missing column(s) {missing}; the schema requires {list(schema.required_columns)} "
+            f"and the frame has {df.columns}",
+        ))
+        return Report(None, schema, problems)
+
+    for col in [schema.target, *schema.past_covariates, *schema.future_covariates]:
+        dtype = df.schema[col]
+        if dtype == pl.Boolean or dtype.is_integer():
+            df = df.with_columns(pl.col(col).cast(pl.Float64))
+        elif dtype == pl.Null:
+            df = df.with_columns(pl.col(col).cast(pl.Float64))
+        elif not dtype.is_float():
+            problems.append(Problem(
+                ColumnTypeError, col,
+                f"column {col!r} has dtype {dtype}, expected numbers; convert it, for example "
+                f"pl.col({col!r}).cast(pl.Float64, strict=False) after checking the bad entries",
+            ))
+    if schema.capacity_column and not df.schema[schema.capacity_column].is_numeric():
+        problems.append(Problem(
+            ColumnTypeError, schema.capacity_column,
+            f"capacity column {schema.capacity_column!r} has dtype {df.schema[schema.capacity_column]}, expected numbers",
+        ))
+    if problems:
+        return Report(None, schema, problems)
+
+    df, schema = _localize(df, schema, problems)
+    if df is None:
+        return Report(None, schema, problems)
+    keys = ([schema.series_id] if schema.series_id else []) + [schema.timestamp]
+    if schema.series_id and df[schema.series_id].null_count():
+        problems.append(Problem(
+            DataError, schema.series_id,
+            f"series id column {schema.series_id!r} has {df[schema.series_id].null_count()} nulls",
+        ))
+        return Report(None, schema, problems)
+    df = df.sort(keys)
+
+    dup = df.select(pl.struct(keys).is_duplicated()).to_series()
+    if dup.any():
+        where = _where(df, dup, schema)
+        problems.append(Problem(
+            DuplicateTimestampError, schema.timestamp,
+            f"{int(dup.sum())} rows share a timestamp with another row of the same series, at "
+            f"{where}. Keep one row per timestamp (aggregate or drop duplicates); if the data "
+            "are in local time, the repeated hour may be the daylight-saving fall-back hour",
+        ))
+
+    freq = schema.frequency
+    if freq is None:
+        freq = infer_freq(df, schema)
+        if freq is not None:
+            schema = replace(schema, freq=freq.name)
+    if freq is not None and not dup.any():
+        step = _step_expr(schema, freq.seconds)
+        bad = (step % freq.seconds != 0).fill_null(False)
+        n = df.select(bad.sum()).item()
+        if n:
+            problems.append(Problem(
+                IrregularTimestampError, schema.timestamp,
+                f"{n} timestamps are off the {freq.name} grid (the step before them is not a "
+                f"whole number of {freq.name}), at {_where(df, bad, schema)}. Resample or "
+                "aggregate to one frequency first, or declare the right freq",
+            ))
+    _check_values(df, schema, problems)
+
+    stats: dict[str, Any] = {
+        "rows": df.height,
+        "series": df[schema.series_id].n_unique() if schema.series_id else 1,
+        "freq": schema.freq,
+        "tz": schema.tz,
+        "start": str(df[schema.timestamp].min()),
+        "end": str(df[schema.timestamp].max()),
+        "missing_target": int(df[schema.target].null_count()),
+    }
+    if freq is not None and not problems:
+        steps = df.select(_step_expr(schema, freq.seconds).alias("d"))["d"].drop_nulls()
+        stats["grid_gaps"] = int(((steps // freq.seconds) - 1).clip(lower_bound=0).sum())
+    return Report(df, schema, problems, stats)
+
+
+def validate(df: Any, schema: Schema) -> pl.DataFrame:
+    """Validate a frame and return it sorted, with time-zone-aware timestamps.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns (:class:`~energyai.exceptions.MissingColumnError`) or wrong dtypes
+        (:class:`~energyai.exceptions.ColumnTypeError`).
+    DataError
+        Naive or duplicate timestamps, irregular spacing, non-finite values, negative load,
+        generation above capacity. The message names the column and the first offending
+        timestamps, and lists every other problem found.
+    """
+    report = check(df, schema)
+    report.raise_if_problems()
+    return report.frame
+
+
+def resolve(df: Any, schema: Schema) -> tuple[pl.DataFrame, Schema]:
+    """Validate and also return the schema with frequency and time zone filled in."""
+    report = check(df, schema)
+    report.raise_if_problems()
+    if report.schema.freq is None:
+        raise IrregularTimestampError(
+            "cannot infer the frequency: every series has a single timestamp; declare freq"
+        )
+    return report.frame, report.schema

@@ -1,0 +1,138 @@
+"""Exceptions raised by energyai.
+
+Every error a user can cause derives from :class:`EnergyAIError`, so that
+``except energyai.EnergyAIError`` catches all of them::
+
+    EnergyAIError
+    ├── ConfigError (also ValueError)          a bad parameter value
+    ├── MissingDependencyError (also ImportError)   an optional extra is not installed
+    ├── NotFittedError                          predict() before fit()
+    ├── SchemaError                             the frame does not have the declared columns/dtypes
+    │   ├── MissingColumnError
+    │   └── ColumnTypeError
+    ├── DataError                               the values break the data contract
+    │   ├── TimestampError
+    │   │   ├── NaiveTimestampError
+    │   │   ├── DuplicateTimestampError
+    │   │   └── IrregularTimestampError
+    │   ├── NonFiniteValueError
+    │   ├── NegativeValueError
+    │   ├── CapacityExceededError
+    │   └── InsufficientDataError
+    ├── LeakageError                            a value from after the forecast origin reached a model
+    ├── DatasetError                            a registry or file problem
+    │   └── ChecksumError
+    └── ArtifactError                           a saved model or ONNX file is unreadable
+
+Messages name the parameter, column or timestamps at fault and say how to fix them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArtifactError",
+    "CapacityExceededError",
+    "ChecksumError",
+    "ColumnTypeError",
+    "ConfigError",
+    "DataError",
+    "DatasetError",
+    "DuplicateTimestampError",
+    "EnergyAIError",
+    "EnergyAIWarning",
+    "InsufficientDataError",
+    "IrregularTimestampError",
+    "LeakageError",
+    "MissingColumnError",
+    "MissingDependencyError",
+    "NaiveTimestampError",
+    "NegativeValueError",
+    "NonFiniteValueError",
+    "NotFittedError",
+    "SchemaError",
+    "TimestampError",
+]
+
+
+class EnergyAIError(Exception):
+    """Base class of every energyai error."""
+
+
+class EnergyAIWarning(UserWarning):
+    """Base class of energyai warnings (turned into errors in the test suite)."""
+
+
+class ConfigError(EnergyAIError, ValueError):
+    """A parameter has a value outside its allowed set or range."""
+
+
+class MissingDependencyError(EnergyAIError, ImportError):
+    """An optional dependency is missing; the message gives the pip command."""
+
+
+class NotFittedError(EnergyAIError):
+    """A model was used before ``fit`` was called."""
+
+
+class SchemaError(EnergyAIError):
+    """The frame does not match the declared :class:`energyai.Schema`."""
+
+
+class MissingColumnError(SchemaError):
+    """A column named in the schema is absent."""
+
+
+class ColumnTypeError(SchemaError):
+    """A column has a dtype the contract does not allow."""
+
+
+class DataError(EnergyAIError):
+    """Values in the frame break the data contract."""
+
+
+class TimestampError(DataError):
+    """A problem with the timestamp column."""
+
+
+class NaiveTimestampError(TimestampError):
+    """Timestamps carry no time zone and none was given."""
+
+
+class DuplicateTimestampError(TimestampError):
+    """A series has the same timestamp more than once."""
+
+
+class IrregularTimestampError(TimestampError):
+    """Timestamps are not on the declared frequency grid."""
+
+
+class NonFiniteValueError(DataError):
+    """NaN or infinite values where only finite values or nulls are allowed."""
+
+
+class NegativeValueError(DataError):
+    """Negative values in a target declared non-negative."""
+
+
+class CapacityExceededError(DataError):
+    """Generation above the declared capacity."""
+
+
+class InsufficientDataError(DataError):
+    """Too little history for the requested operation."""
+
+
+class LeakageError(EnergyAIError):
+    """Information from after the forecast origin reached a model."""
+
+
+class DatasetError(EnergyAIError):
+    """A dataset is unknown, or its files are missing."""
+
+
+class ChecksumError(DatasetError):
+    """A dataset file does not have its registered sha256."""
+
+
+class ArtifactError(EnergyAIError):
+    """A saved model or exported file cannot be read or is of an unsupported version."""
