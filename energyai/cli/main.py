@@ -1,0 +1,91 @@
+"""``energyai`` entry point: a small dispatcher; each verb imports only what it needs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from energyai import __version__
+from energyai.exceptions import EnergyAIError
+
+
+def _data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--data", required=required, help="CSV (.csv, .csv.gz) or Parquet file, long format")
+    p.add_argument("--timestamp", default="timestamp", help="timestamp column (default: timestamp)")
+    p.add_argument("--target", default="target", help="target column (default: target)")
+    p.add_argument("--series-id", default=None, help="series id column, for several series")
+    p.add_argument("--freq", default=None, help="sampling interval such as 15m, 1h, 1d (default: inferred)")
+    p.add_argument("--tz", default=None, help="IANA time zone of naive timestamps, e.g. Asia/Seoul")
+    p.add_argument("--timestamp-format", default=None, help="strftime format of the timestamps")
+    p.add_argument("--future-covariates", default="", help="comma-separated known-future columns")
+    p.add_argument("--past-covariates", default="", help="comma-separated past-observed columns")
+    p.add_argument("--capacity", default=None, help="capacity column or number (generation)")
+    p.add_argument("--allow-negative", action="store_true", help="accept negative targets (net load)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="energyai", description="Energy forecasting: load, solar and wind.")
+    parser.add_argument("--version", action="version", version=f"energyai {__version__}")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = sub.add_parser("validate", help="check a CSV or Parquet file against the data contract")
+    _data_args(p)
+
+    p = sub.add_parser("datasets", help="the dataset registry")
+    dsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    pl_ = dsub.add_parser("list", help="list every dataset with its licence")
+    pl_.add_argument("--domain", choices=["load", "solar", "wind"], default=None)
+    pl_.add_argument("--data-dir", default=None, help="folder with the external datasets (default: $ENERGYAI_DATA)")
+    pi = dsub.add_parser("info", help="print one dataset's card")
+    pi.add_argument("name")
+
+    p = sub.add_parser("backtest", help="rolling-origin backtest of a baseline")
+    _data_args(p, required=False)
+    p.add_argument("--dataset", default=None, help="registry dataset instead of --data")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--model", default="seasonal_naive", help="baseline name (see --list-models)")
+    p.add_argument("--list-models", action="store_true")
+    p.add_argument("--horizon", type=int, default=24)
+    p.add_argument("--season", default="day", help="day, week or steps (seasonal models)")
+    p.add_argument("--step", type=int, default=None, help="steps between origins (default: horizon)")
+    p.add_argument("--n-folds", type=int, default=None)
+    p.add_argument("--refit", action="store_true", help="refit at every origin")
+    p.add_argument("--reference", default="seasonal_naive", help="baseline for the skill score")
+    p.add_argument("--out", default=None, help="write forecasts (CSV) and metrics (JSON) to this folder")
+
+    p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
+    p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.verb == "validate":
+            from energyai.cli.verbs import run_validate
+
+            return run_validate(args)
+        if args.verb == "datasets":
+            from energyai.cli.verbs import run_datasets
+
+            return run_datasets(args)
+        if args.verb == "backtest":
+            from energyai.cli.verbs import run_backtest
+
+            return run_backtest(args)
+        if args.verb == "quickstart":
+            from energyai.quickstart import run_quickstart
+
+            run_quickstart(args.out)
+            return 0
+    except EnergyAIError as exc:
+        print(f"energyai {args.verb}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown verb {args.verb}")
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""``energyai quickstart``: the main job, end to end, on the shipped load data.
+
+1. Load ``taylor_uk_demand_2000`` (England and Wales demand, half-hourly) and validate it.
+2. Select a model: every candidate baseline is backtested on a validation window of
+   14 day-ahead forecasts; the lowest MAE wins.
+3. Backtest the winner and the seasonal naive reference (same time last week) on the
+   final 14 days, each fitted only on data before the test window.
+4. Print the table and write ``metrics.json``, ``forecast.png`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from energyai import __version__
+from energyai.evaluation import BacktestResult, backtest
+
+HORIZON = 48          # one day of half-hours
+DAYS_VALIDATION = 14
+DAYS_TEST = 14
+REFERENCE = "seasonal_naive_week"
+
+
+def candidates() -> dict[str, Any]:
+    """The models the quickstart chooses from (all with the same fit/predict contract)."""
+    from energyai import baselines as b
+
+    return {
+        REFERENCE: b.SeasonalNaive(HORIZON, season="week"),
+        "seasonal_naive_day": b.SeasonalNaive(HORIZON, season="day"),
+        "persistence_ensemble": b.PersistenceEnsemble(HORIZON),
+        "climatology_weekday": b.Climatology(HORIZON, by_weekday=True),
+        "ets_daily": b.ETS(HORIZON, season="day"),
+        "sarimax_weekly_diff": b.SARIMAX(HORIZON, order=(2, 0, 1), season_diff="week"),
+    }
+
+
+def _day_cutoffs(last: dt.datetime, days: int, skip_days: int = 0) -> list[dt.datetime]:
+    """Origins at the last step of each day, so each forecast covers a whole local day."""
+    end = last - dt.timedelta(days=skip_days)
+    return [end - dt.timedelta(days=k) for k in range(days, 0, -1)]
+
+
+def _plot(result: BacktestResult, reference: BacktestResult, path: Path, units: str) -> None:
+    from energyai._optional import import_optional
+
+    mpl = import_optional("matplotlib", "the quickstart plot")
+    mpl.use("Agg")
+    plt = import_optional("matplotlib.pyplot", "the quickstart plot")
+    f = result.forecasts.tail(7 * HORIZON)
+    r = reference.forecasts.tail(7 * HORIZON)
+    ts = f["timestamp"].to_list()
+    fig, ax = plt.subplots(figsize=(11, 4.2), dpi=110)
+    ax.fill_between(ts, f["q0.1"].to_numpy(), f["q0.9"].to_numpy(), color="tab:blue", alpha=0.2,
+                    label=f"{result.model} 10-90 % interval")
+    ax.plot(ts, f["actual"].to_numpy(), color="black", lw=1.2, label="actual")
+    ax.plot(ts, f["forecast"].to_numpy(), color="tab:blue", lw=1.2, label=f"{result.model} forecast")
+    ax.plot(ts, r["forecast"].to_numpy(), color="tab:orange", lw=1.0, ls="--", label="seasonal naive (last week)")
+    ax.set_ylabel(f"demand [{units}]")
+    ax.set_title("England and Wales demand: day-ahead forecasts, last 7 test days")
+    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True) -> dict[str, Any]:
+    """Run the quickstart and return what it wrote to ``metrics.json``."""
+    from energyai import datasets
+    from energyai.data.validate import check
+
+    t_start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    say = print if verbose else (lambda *a, **k: None)
+
+    ds = datasets.load("taylor_uk_demand_2000")
+    report = check(ds.frame, ds.schema)
+    report.raise_if_problems()
+    say(f"data: {ds.info.name} — {ds.info.description}")
+    say("validated: " + ", ".join(f"{k}={v}" for k, v in report.stats.items()))
+    df, schema = report.frame, report.schema
+    last = df[schema.timestamp].max()
+    # the final DAYS_TEST days are the test window; the DAYS_VALIDATION before it select the model
+    last_origin = last - dt.timedelta(days=1)
+    test_cutoffs = _day_cutoffs(last_origin + dt.timedelta(days=1), DAYS_TEST)
+    val_cutoffs = _day_cutoffs(test_cutoffs[0] + dt.timedelta(days=1), DAYS_VALIDATION, skip_days=1)
+
+    say(f"\nmodel selection: {DAYS_VALIDATION} day-ahead forecasts from {val_cutoffs[0]} to {val_cutoffs[-1]}")
+    val_scores: dict[str, float] = {}
+    for name, model in candidates().items():
+        res = backtest(model, df.filter(df[schema.timestamp] <= val_cutoffs[-1] + dt.timedelta(days=1)),
+                       schema, cutoffs=val_cutoffs)
+        val_scores[name] = res.metrics["mae"][0]
+        say(f"  {name:24s} validation MAE {val_scores[name]:9.1f} {schema.units}")
+    best = min(val_scores, key=val_scores.__getitem__)
+    say(f"selected: {best}")
+
+    models = candidates()
+    test_best = backtest(models[best], df, schema, cutoffs=test_cutoffs)
+    test_ref = test_best if best == REFERENCE else backtest(models[REFERENCE], df, schema, cutoffs=test_cutoffs)
+    keys = ["mae", "rmse", "mape", "cv_rmse", "pinball", "coverage"]
+    rows = {best: test_best, REFERENCE: test_ref}
+    metrics = {name: {k: float(r.metrics[k][0]) for k in keys} for name, r in rows.items()}
+    skill = 1.0 - metrics[best]["mae"] / metrics[REFERENCE]["mae"]
+
+    say(f"\ntest: {DAYS_TEST} day-ahead forecasts, origins {test_cutoffs[0]} .. {test_cutoffs[-1]}")
+    say(f"{'model':26s} {'MAE':>9s} {'RMSE':>9s} {'MAPE %':>7s} {'CV(RMSE)':>8s} {'pinball':>8s} {'cover':>6s}")
+    for name, m in metrics.items():
+        say(f"{name:26s} {m['mae']:9.1f} {m['rmse']:9.1f} {m['mape']:7.2f} {m['cv_rmse']:8.2f} {m['pinball']:8.1f} {m['coverage']:6.2f}")
+    say(f"skill of {best} against {REFERENCE} (MAE): {skill:+.3f}")
+
+    _plot(test_best, test_ref, out / "forecast.png", schema.units or "")
+    result = {
+        "energyai_version": __version__,
+        "dataset": ds.info.name,
+        "dataset_citation": ds.info.citation,
+        "horizon_steps": HORIZON,
+        "freq": schema.freq,
+        "validation_cutoffs": [str(c) for c in (val_cutoffs[0], val_cutoffs[-1])],
+        "test_cutoffs": [str(c) for c in (test_cutoffs[0], test_cutoffs[-1])],
+        "validation_mae": val_scores,
+        "selected_model": best,
+        "reference_model": REFERENCE,
+        "test": metrics,
+        "skill_mae_vs_reference": skill,
+        "units": schema.units,
+        "wall_seconds": round(time.perf_counter() - t_start, 2),
+    }
+    (out / "metrics.json").write_text(json.dumps(result, indent=2))
+    lines = [
+        "# energyai quickstart report",
+        "",
+        f"Data: **{ds.info.name}**, {ds.info.description} Source: {ds.info.citation} Licence: {ds.info.licence}.",
+        "",
+        f"Task: day-ahead ({HORIZON} half-hours) forecasts from the last half-hour of each day.",
+        f"Model selection on {DAYS_VALIDATION} validation days ({val_cutoffs[0]} .. {val_cutoffs[-1]}), "
+        f"test on the final {DAYS_TEST} days; every model is fitted only on data before its window.",
+        "",
+        "## Validation MAE",
+        "",
+        "| model | MAE [MW] |", "|---|---|",
+        *[f"| {k} | {v:.1f} |" for k, v in sorted(val_scores.items(), key=lambda kv: kv[1])],
+        "",
+        "## Test",
+        "",
+        "| model | MAE | RMSE | MAPE % | CV(RMSE) % | pinball | 10-90 % coverage |", "|---|---|---|---|---|---|---|",
+        *[f"| {k} | {m['mae']:.1f} | {m['rmse']:.1f} | {m['mape']:.2f} | {m['cv_rmse']:.2f} | {m['pinball']:.1f} | {m['coverage']:.2f} |"
+          for k, m in metrics.items()],
+        "",
+        f"Skill of **{best}** against {REFERENCE} on MAE: **{skill:+.3f}**.",
+        "",
+        "![forecast](forecast.png)",
+        "",
+        f"energyai {__version__}; wall time {result['wall_seconds']} s.",
+    ]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    say(f"\nwrote {out / 'metrics.json'}, {out / 'forecast.png'}, {out / 'report.md'}")
+    return result
