@@ -131,6 +131,11 @@ def parse_freq(freq: str | int | Frequency) -> Frequency:
     if not isinstance(freq, str):
         raise ConfigError(f"freq must be a string such as '1h', got {type(freq).__name__}")
     match = _PATTERN.match(freq)
+    if match and match.group(2) == "M":
+        raise ConfigError(
+            f"freq {freq!r} is ambiguous: 'M' is a month in pandas and a minute in polars; "
+            "write '1min' for minutes (months are not supported)"
+        )
     unit = match.group(2).lower() if match else ""
     if unit in {"mo", "month", "ms", "y", "year", "a", "q"}:
         raise ConfigError(

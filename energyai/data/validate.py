@@ -209,7 +209,7 @@ def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
 
 def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> None:
     target = schema.target
-    numeric = [target] + list(schema.past_covariates) + list(schema.future_covariates)
+    numeric = [target, *list(schema.past_covariates), *list(schema.future_covariates)]
     numeric += [c for c in schema.static_covariates if df.schema[c].is_numeric()]
     for col in numeric:
         if not df.schema[col].is_float():

@@ -1,0 +1,64 @@
+import json
+
+import polars as pl
+import pytest
+
+from energyai.cli.main import main
+from tests.conftest import synthetic_hourly
+
+
+def _write(df, path):
+    df.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%z")).write_csv(path)
+
+
+def test_validate_exit_codes_and_names_the_duplicate(tmp_path, capsys):
+    df = synthetic_hourly(n_days=3).drop("site")
+    clean = tmp_path / "clean.csv"
+    _write(df, clean)
+    assert main(["validate", "--data", str(clean), "--timestamp", "ts", "--target", "load"]) == 0
+    assert "OK" in capsys.readouterr().out
+    bad = tmp_path / "dup.csv"
+    _write(pl.concat([df, df.slice(7, 1)]), bad)
+    assert main(["validate", "--data", str(bad), "--timestamp", "ts", "--target", "load"]) == 1
+    out = capsys.readouterr().out
+    assert "DuplicateTimestampError" in out and "2021-03-01 07:00:00" in out
+
+
+def test_validate_naive_csv_needs_tz(tmp_path, capsys):
+    df = synthetic_hourly(n_days=2).drop("site").with_columns(pl.col("ts").dt.replace_time_zone(None))
+    path = tmp_path / "naive.csv"
+    df.write_csv(path)
+    assert main(["validate", "--data", str(path), "--timestamp", "ts", "--target", "load"]) == 1
+    assert "--tz" in capsys.readouterr().out
+    assert main(["validate", "--data", str(path), "--timestamp", "ts", "--target", "load", "--tz", "Asia/Seoul"]) == 0
+
+
+def test_datasets_list_shows_licences(capsys):
+    assert main(["datasets", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "taylor_uk_demand_2000" in out and "CC BY-ND 4.0" in out and "kr_national_load_2013_2021" in out
+
+
+def test_backtest_verb(tmp_path, capsys):
+    df = synthetic_hourly(n_days=30)
+    path = tmp_path / "s.csv"
+    _write(df, path)
+    rc = main(["backtest", "--data", str(path), "--timestamp", "ts", "--target", "load", "--series-id", "site",
+               "--model", "persistence_ensemble", "--horizon", "24", "--n-folds", "3", "--out", str(tmp_path / "bt")])
+    assert rc == 0
+    table = json.loads((tmp_path / "bt" / "metrics.json").read_text())
+    assert {row["model"] for row in table} == {"persistence_ensemble", "seasonal_naive"}
+
+
+def test_unknown_model_is_a_clear_error(capsys):
+    assert main(["backtest", "--dataset", "taylor_uk_demand_2000", "--model", "magic"]) == 2
+    assert "unknown model 'magic'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_quickstart_writes_three_files_with_positive_skill(tmp_path):
+    assert main(["quickstart", "--out", str(tmp_path)]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["skill_mae_vs_reference"] > 0
+    assert (tmp_path / "forecast.png").stat().st_size > 10_000
+    assert "Skill of" in (tmp_path / "report.md").read_text()
