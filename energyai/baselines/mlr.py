@@ -57,11 +57,10 @@ class VanillaMLR(BaseForecaster):
                 f"{list(schema.future_covariates)}"
             )
         self.temperature_columns_ = cols
+        self.temperature_index_ = [schema.future_covariates.index(c) for c in cols]
 
     def _design(self, s: SeriesData, sl: slice, times: np.ndarray) -> np.ndarray:
-        schema = self.schema_
-        idx = [schema.future_covariates.index(c) for c in self.temperature_columns_]
-        temp = s.future[sl][:, idx].mean(axis=1)
+        temp = s.future[sl][:, self.temperature_index_].mean(axis=1)
         if np.isnan(temp).any():
             raise DataError(
                 f"VanillaMLR: temperature {self.temperature_columns_} missing for series "
@@ -88,7 +87,7 @@ class VanillaMLR(BaseForecaster):
         # slots of the day seen in training; temperature centring shared by all series
         all_slots = np.unique(np.concatenate([s.local["hour"] * 60 + s.local["minute"] for s in series]))
         self.slots_ = all_slots
-        idx = [self.schema_.future_covariates.index(c) for c in self.temperature_columns_]
+        idx = self.temperature_index_
         temps = np.concatenate([s.future[:, idx].mean(axis=1) for s in series])
         temps = temps[np.isfinite(temps)]
         if temps.size == 0:
@@ -100,8 +99,7 @@ class VanillaMLR(BaseForecaster):
         for s in series:
             n = len(s.y)
             ok = ~np.isnan(s.y)
-            idx_t = [self.schema_.future_covariates.index(c) for c in self.temperature_columns_]
-            ok &= ~np.isnan(s.future[:n][:, idx_t]).any(axis=1)
+            ok &= ~np.isnan(s.future[:n][:, idx]).any(axis=1)
             if ok.sum() < 2 * 7 * len(self.slots_):
                 raise InsufficientDataError(
                     f"VanillaMLR: series {s.series!r} has {int(ok.sum())} complete rows; it needs at "
