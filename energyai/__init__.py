@@ -25,6 +25,7 @@ _LAZY = {
     "BacktestResult": "energyai.evaluation",
     "Climatology": "energyai.baselines",
     "ETS": "energyai.baselines",
+    "Forecaster": "energyai.forecaster",
     "Persistence": "energyai.baselines",
     "PersistenceEnsemble": "energyai.baselines",
     "SARIMAX": "energyai.baselines",
@@ -33,6 +34,7 @@ _LAZY = {
     "backtest": "energyai.evaluation",
     "check": "energyai.data",
     "datasets": "energyai.datasets",
+    "models": "energyai.models",
     "read_csv": "energyai.data",
     "read_parquet": "energyai.data",
     "regularize": "energyai.data",
@@ -45,6 +47,7 @@ __all__ = [
     "BacktestResult",
     "Climatology",
     "EnergyAIError",
+    "Forecaster",
     "Frequency",
     "Persistence",
     "PersistenceEnsemble",
@@ -57,6 +60,7 @@ __all__ = [
     "datasets",
     "exceptions",
     "metrics",
+    "models",
     "parse_freq",
     "read_csv",
     "read_parquet",
@@ -70,7 +74,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'energyai' has no attribute {name!r}")
     mod = importlib.import_module(module)
-    value = mod if name == "datasets" and module == "energyai.datasets" else getattr(mod, name)
+    value = mod if name in ("datasets", "models") else getattr(mod, name)
     globals()[name] = value
     return value
 

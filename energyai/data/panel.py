@@ -1,0 +1,186 @@
+"""A validated long frame as contiguous float32 arrays: the input of neural training.
+
+Every series is put on its regular grid (:func:`~energyai.data.regularize`), then all
+series are stored back to back; ``offsets[s]:offsets[s + 1]`` is series ``s``. Missing
+targets stay missing (``observed`` is False, the value is 0 and is never read by a loss).
+Windows are then cut by index arithmetic (:mod:`energyai.windows`), so no per-window
+object ever exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from energyai._optional import import_optional
+from energyai.exceptions import DataError
+from energyai.schema import Schema
+
+pl = import_optional("polars", "panel building")
+
+__all__ = ["Panel", "build_panel"]
+
+
+@dataclass
+class Panel:
+    """Contiguous arrays of a panel of series.
+
+    Attributes
+    ----------
+    target : ndarray of float32, shape (N,)
+        Raw target units; 0 where not observed.
+    observed : ndarray of bool, shape (N,)
+    past : ndarray of float32, shape (N, P)
+        Past-observed covariates; NaN where missing.
+    future : ndarray of float32, shape (N, F)
+        Known-future covariates; NaN where missing.
+    static : ndarray of float32, shape (S, C)
+        One row per series.
+    local_time : ndarray of int64, shape (N,)
+        Local wall-clock time as seconds since 1970-01-01 (for calendar features).
+    utc : ndarray of datetime64[us], shape (N,)
+        Interval starts in UTC.
+    capacity : ndarray of float32, shape (N,), or None
+    offsets : ndarray of int64, shape (S + 1,)
+    series_ids : list
+        Series id of each series (``[None]`` for a single-series frame).
+    weights : ndarray of float32, shape (S,)
+        Loss weight of each series.
+    """
+
+    target: np.ndarray
+    observed: np.ndarray
+    past: np.ndarray
+    future: np.ndarray
+    static: np.ndarray
+    local_time: np.ndarray
+    utc: np.ndarray
+    capacity: np.ndarray | None
+    offsets: np.ndarray
+    series_ids: list[Any]
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    @property
+    def n_series(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def missing_covariates(self) -> np.ndarray:
+        """Bool (N,): True where any past or future covariate is missing."""
+        bad = np.zeros(self.target.shape[0], dtype=bool)
+        if self.past.shape[1]:
+            bad |= np.isnan(self.past).any(axis=1)
+        if self.future.shape[1]:
+            bad |= np.isnan(self.future).any(axis=1)
+        return bad
+
+    def sha256(self) -> str:
+        """Hash of the arrays a model learns from (target, mask, covariates, times)."""
+        h = hashlib.sha256()
+        for arr in (self.target, self.observed, self.past, self.future, self.static, self.local_time, self.offsets):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()
+
+
+def _local_seconds(ts: pl.Series, tz: str | None) -> np.ndarray:
+    tz = tz or getattr(ts.dtype, "time_zone", None) or "UTC"
+    local = ts.dt.convert_time_zone(tz).dt.replace_time_zone(None)
+    return local.dt.epoch("s").to_numpy().astype(np.int64)
+
+
+def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Panel:
+    """Build a :class:`Panel` from a validated frame.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        Output of :func:`energyai.data.validate` (sorted, tz-aware).
+    schema : Schema
+        With ``freq`` resolved.
+    weights : dict or None
+        Loss weight per series id (default 1). Unknown ids raise :class:`DataError`.
+
+    Returns
+    -------
+    Panel
+    """
+    from energyai.data.regularize import regularize
+
+    reg = regularize(frame, schema, observed="__observed__")
+    sid = schema.series_id
+    if sid:
+        sizes = reg.group_by(sid, maintain_order=True).len()
+        series_ids = sizes[sid].to_list()
+        lengths = sizes["len"].to_numpy().astype(np.int64)
+    else:
+        series_ids = [None]
+        lengths = np.array([reg.height], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    y = reg[schema.target].cast(pl.Float32).to_numpy()
+    observed = reg["__observed__"].to_numpy().astype(bool)
+    target = np.where(observed, y, 0.0).astype(np.float32)
+
+    def block(cols: tuple[str, ...]) -> np.ndarray:
+        return block_of(reg, cols) if cols else np.zeros((reg.height, 0), np.float32)
+
+    static = np.zeros((len(series_ids), 0), np.float32)
+    if schema.static_covariates:
+        first = reg[offsets[:-1].tolist()] if len(series_ids) else reg.head(0)
+        try:
+            static = block_of(first, schema.static_covariates)
+        except pl.exceptions.InvalidOperationError as exc:
+            raise DataError(
+                f"static covariates {list(schema.static_covariates)} must be numeric (encode categories as "
+                "integer codes first)"
+            ) from exc
+        if np.isnan(static).any():
+            bad = [series_ids[i] for i in np.flatnonzero(np.isnan(static).any(axis=1))[:5]]
+            raise DataError(f"static covariates {list(schema.static_covariates)} are missing for series {bad}")
+    cap = None
+    if schema.capacity is not None:
+        if isinstance(schema.capacity, str):
+            c = reg.select(
+                pl.col(schema.capacity).cast(pl.Float32).fill_null(strategy="forward").over(sid)
+                if sid else pl.col(schema.capacity).cast(pl.Float32).fill_null(strategy="forward")
+            ).to_series()
+            cap = c.to_numpy().astype(np.float32)
+        else:
+            cap = np.full(reg.height, float(schema.capacity), np.float32)
+    w = np.ones(len(series_ids), np.float32)
+    if weights is not None:
+        if not isinstance(weights, dict):
+            raise DataError(f"series weights must be a dict of series id -> weight, got {type(weights).__name__}")
+        index = {s: i for i, s in enumerate(series_ids)}
+        for key, value in weights.items():
+            if key not in index:
+                raise DataError(f"series weight given for unknown series {key!r}; known: {series_ids[:10]}")
+            if not np.isfinite(value) or value < 0:
+                raise DataError(f"series weight for {key!r} must be finite and >= 0, got {value}")
+            w[index[key]] = value
+    ts = reg[schema.timestamp]
+    return Panel(
+        target=target,
+        observed=observed,
+        past=block(schema.past_covariates),
+        future=block(schema.future_covariates),
+        static=static,
+        local_time=_local_seconds(ts, schema.tz),
+        utc=ts.dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy(),
+        capacity=cap,
+        offsets=offsets,
+        series_ids=series_ids,
+        weights=w,
+    )
+
+
+def block_of(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
+    """Columns ``cols`` of ``frame`` as a float32 (rows, len(cols)) array, NaN for null."""
+    return np.ascontiguousarray(
+        frame.select(pl.col(c).cast(pl.Float32).fill_null(float("nan")) for c in cols).to_numpy(), dtype=np.float32
+    )

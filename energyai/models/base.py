@@ -1,0 +1,135 @@
+"""The model registry and the contract every architecture follows.
+
+An architecture is a frozen config dataclass plus a pure ``nn.Module``. The module's
+``forward`` takes positional tensors in the *normalised* space produced by
+:class:`~energyai.nn.network.ForecastNetwork`:
+
+=============  ==============  ==============================================
+argument       shape           meaning
+=============  ==============  ==============================================
+``y``          (B, L)          scaled target context, 0 where not observed
+``observed``   (B, L)          1 where the target was observed
+``past``       (B, L, P)       scaled past-observed covariates
+``future``     (B, L + H, F)   scaled known-future covariates (and calendar)
+``static``     (B, S)          scaled static covariates
+=============  ==============  ==============================================
+
+and returns (B, H, Q). Models declare which covariate roles they read in ``supports``;
+the facade refuses covariates a model would ignore rather than dropping them silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from energyai.exceptions import ConfigError
+
+__all__ = ["ModelSpec", "available_models", "get_model", "make_config", "register"]
+
+ROLES = ("past", "future", "static")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered architecture.
+
+    Attributes
+    ----------
+    name : str
+    config : type
+        Frozen dataclass of the architecture's hyper-parameters (all with defaults).
+    build : callable
+        ``build(config, context, horizon, n_quantiles, n_past, n_future, n_static) -> nn.Module``.
+    supports : frozenset of str
+        Covariate roles the architecture reads: a subset of ``{"past", "future", "static"}``.
+    summary : str
+        One line, with the paper.
+    """
+
+    name: str
+    config: type
+    build: Callable[..., nn.Module]
+    supports: frozenset[str]
+    summary: str
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    """Add an architecture to the registry (names are lower case and unique)."""
+    if spec.name in _REGISTRY:
+        raise ConfigError(f"model {spec.name!r} is already registered")
+    if not spec.supports <= set(ROLES):
+        raise ConfigError(f"supports must be a subset of {ROLES}, got {sorted(spec.supports)}")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def _load_builtin() -> None:
+    from energyai.models import dlinear, lstm, nhits, patchtst, tide  # noqa: F401
+
+
+def available_models() -> list[str]:
+    """Names of every registered architecture, sorted."""
+    _load_builtin()
+    return sorted(_REGISTRY)
+
+
+def get_model(name: str) -> ModelSpec:
+    """Look up an architecture; unknown names raise :class:`ConfigError` listing the known ones."""
+    _load_builtin()
+    key = str(name).lower()
+    if key not in _REGISTRY:
+        raise ConfigError(f"unknown model {name!r}; available models: {sorted(_REGISTRY)}")
+    return _REGISTRY[key]
+
+
+def make_config(name: str, **values: Any) -> Any:
+    """Build the config dataclass of ``name``; unknown or ill-typed keys raise :class:`ConfigError`."""
+    spec = get_model(name)
+    fields = {f.name: f for f in dataclasses.fields(spec.config)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"model {name!r} has no option(s) {unknown}; its options are {sorted(fields)}")
+    clean = {}
+    for key, value in values.items():
+        default = fields[key].default
+        if isinstance(default, tuple) and isinstance(value, list):
+            value = tuple(value)
+        if isinstance(default, bool) != isinstance(value, bool) or (
+            isinstance(default, (int, float)) and not isinstance(default, bool)
+            and not isinstance(value, (int, float))
+        ):
+            raise ConfigError(f"model {name!r} option {key!r} must be like {default!r}, got {value!r}")
+        if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
+            if not value.is_integer():
+                raise ConfigError(f"model {name!r} option {key!r} must be an integer, got {value!r}")
+            value = int(value)
+        clean[key] = value
+    cfg = spec.config(**clean)
+    check = getattr(cfg, "check", None)
+    if check is not None:
+        check()
+    return cfg
+
+
+def positive(cfg: Any, *names: str) -> None:
+    """Raise :class:`ConfigError` unless every named field of ``cfg`` is > 0."""
+    for n in names:
+        v = getattr(cfg, n)
+        if not isinstance(v, (int, float)) or v <= 0:
+            raise ConfigError(f"{type(cfg).__name__}.{n} must be > 0, got {v!r}")
+
+
+def probability(cfg: Any, *names: str) -> None:
+    """Raise :class:`ConfigError` unless every named field lies in [0, 1)."""
+    for n in names:
+        v = getattr(cfg, n)
+        if not isinstance(v, (int, float)) or not 0 <= v < 1:
+            raise ConfigError(f"{type(cfg).__name__}.{n} must lie in [0, 1), got {v!r}")

@@ -1,0 +1,116 @@
+"""Batches of windows cut from a :class:`~energyai.data.panel.Panel` by index arithmetic.
+
+A batch is gathered with one fancy-indexing call per array; no per-window Python object
+exists. Training batches draw window numbers uniformly with replacement from a seeded
+generator keyed by (seed, rank, epoch, batch), so runs are reproducible, every DDP rank
+draws different windows without a sampler, and memory does not grow with the number of
+windows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from energyai.data.panel import Panel
+from energyai.windows import WindowIndex, gather
+
+__all__ = ["WindowBatches", "make_batch"]
+
+
+def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: int, horizon: int) -> tuple[torch.Tensor, ...]:
+    """Tensors of the windows starting at ``starts`` (global panel positions).
+
+    Returns
+    -------
+    tuple
+        ``past_target (B, L)``, ``past_observed (B, L)``, ``past_covariates (B, L, P)``,
+        ``future_covariates (B, L + H, F)``, ``local_time (B, L + H)`` int64,
+        ``static (B, S)``, ``future_target (B, H)``, ``future_observed (B, H)``,
+        ``weight (B,)``.
+    """
+    span = context + horizon
+    y = gather(panel.target, starts, span)
+    m = gather(panel.observed, starts, span).astype(np.float32)
+    past = gather(panel.past, starts, context) if panel.past.shape[1] else np.zeros((len(starts), context, 0), np.float32)
+    fut = gather(panel.future, starts, span) if panel.future.shape[1] else np.zeros((len(starts), span, 0), np.float32)
+    t = gather(panel.local_time, starts, span)
+    f = torch.from_numpy
+    return (
+        f(np.ascontiguousarray(y[:, :context])),
+        f(np.ascontiguousarray(m[:, :context])),
+        f(past),
+        f(fut),
+        f(t),
+        f(panel.static[series]),
+        f(np.ascontiguousarray(y[:, context:])),
+        f(np.ascontiguousarray(m[:, context:])),
+        f(panel.weights[series]),
+    )
+
+
+class WindowBatches(Dataset):
+    """A map-style dataset whose items are whole batches.
+
+    Parameters
+    ----------
+    panel : Panel
+    index : WindowIndex
+    context, horizon : int
+    batch_size : int
+    n_batches : int, optional
+        Batches per epoch when ``shuffle``; otherwise every window is visited once in order.
+    shuffle : bool
+        Draw random windows (training) or walk them in order (validation).
+    seed : int
+    max_windows : int, optional
+        Without shuffle, visit at most this many windows, evenly spaced.
+    """
+
+    def __init__(
+        self,
+        panel: Panel,
+        index: WindowIndex,
+        context: int,
+        horizon: int,
+        batch_size: int,
+        *,
+        n_batches: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        max_windows: int | None = None,
+    ) -> None:
+        self.panel, self.index = panel, index
+        self.context, self.horizon, self.batch_size = context, horizon, batch_size
+        self.shuffle, self.seed = shuffle, seed
+        self.epoch = 0
+        self.rank = 0
+        n = len(index)
+        if shuffle:
+            self.order = None
+            self.n_batches = n_batches or max(math.ceil(n / batch_size), 1)
+        else:
+            m = n if max_windows is None else min(n, max_windows)
+            self.order = np.unique(np.linspace(0, n - 1, m).astype(np.int64)) if m else np.zeros(0, np.int64)
+            self.n_batches = math.ceil(len(self.order) / batch_size)
+
+    def __len__(self) -> int:
+        return self.n_batches
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, ...]:
+        if self.shuffle:
+            rng = np.random.default_rng([self.seed, self.rank, self.epoch, i])
+            idx = rng.integers(0, len(self.index), self.batch_size)
+        else:
+            idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        starts, series = self.index.locate(idx)
+        return make_batch(self.panel, starts, series, self.context, self.horizon)
+
+    def loader(self, num_workers: int = 0, **kwargs: Any) -> DataLoader:
+        """A DataLoader that yields this dataset's batches as they are (``batch_size=None``)."""
+        return DataLoader(self, batch_size=None, shuffle=False, num_workers=num_workers,
+                          persistent_workers=num_workers > 0, **kwargs)

@@ -1,0 +1,132 @@
+"""The one LightningModule every architecture trains with, its DataModule and callbacks."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import lightning as L
+import torch
+
+from energyai.nn.losses import masked_loss
+from energyai.nn.network import ForecastNetwork
+from energyai.training.data import WindowBatches
+
+__all__ = ["BestWeights", "EpochSetter", "ForecastModule", "WindowDataModule"]
+
+
+class ForecastModule(L.LightningModule):
+    """Trains a :class:`ForecastNetwork` with a masked loss on the instance-normalised scale.
+
+    Parameters
+    ----------
+    network : ForecastNetwork
+    loss : {"pinball", "mse", "mae"}
+    learning_rate : float
+        Peak learning rate of AdamW.
+    weight_decay : float
+    warmup_fraction : float
+        Share of the total steps spent in linear warm-up before the cosine decay.
+    schedule : {"cosine", "constant"}
+    """
+
+    def __init__(
+        self,
+        network: ForecastNetwork,
+        loss: str = "pinball",
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        warmup_fraction: float = 0.05,
+        schedule: str = "cosine",
+    ) -> None:
+        super().__init__()
+        self.network = network
+        self.loss_kind = loss
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup_fraction = warmup_fraction
+        self.schedule = schedule
+
+    def _loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        pt, po, pc, fc, lt, st, ft, fo, w = batch
+        pred, target = self.network.normalized(pt, po, pc, fc, lt, st, ft)
+        return masked_loss(pred.float(), target.float(), fo, self.network.quantiles, self.loss_kind, w)
+
+    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+        loss = self._loss(batch)
+        self.log("train_loss", loss, prog_bar=True, batch_size=batch[0].shape[0])
+        return loss
+
+    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
+        loss = self._loss(batch)
+        self.log("val_loss", loss, prog_bar=True, sync_dist=True, batch_size=batch[0].shape[0])
+
+    def configure_optimizers(self) -> Any:
+        params = [p for p in self.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay)
+        if self.schedule == "constant":
+            return opt
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        warm = max(int(self.warmup_fraction * total), 1)
+
+        def factor(step: int) -> float:
+            if step < warm:
+                return (step + 1) / warm
+            progress = min((step - warm) / max(total - warm, 1), 1.0)
+            return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+class WindowDataModule(L.LightningDataModule):
+    """Train and validation window batches over one panel."""
+
+    def __init__(self, train: WindowBatches, val: WindowBatches | None, num_workers: int = 0) -> None:
+        super().__init__()
+        self.train, self.val, self.num_workers = train, val, num_workers
+
+    def train_dataloader(self) -> Any:
+        return self.train.loader(self.num_workers)
+
+    def val_dataloader(self) -> Any:
+        return self.val.loader(self.num_workers) if self.val is not None else []
+
+
+class EpochSetter(L.Callback):
+    """Tells the training batches the epoch and DDP rank, so each draws fresh windows."""
+
+    def __init__(self, batches: WindowBatches) -> None:
+        self.batches = batches
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.batches.epoch = trainer.current_epoch
+        self.batches.rank = trainer.global_rank
+
+
+class BestWeights(L.Callback):
+    """Keeps the weights of the best validation loss in memory and restores them at the end."""
+
+    def __init__(self, monitor: str = "val_loss") -> None:
+        self.monitor = monitor
+        self.best = math.inf
+        self.best_step = -1
+        self.state: dict[str, torch.Tensor] | None = None
+        self.history: list[tuple[int, float]] = []
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        value = trainer.callback_metrics.get(self.monitor)
+        if value is None:
+            return
+        v = float(value)
+        self.history.append((trainer.global_step, v))
+        if v < self.best:
+            self.best, self.best_step = v, trainer.global_step
+            self.state = copy.deepcopy({k: t.detach().cpu() for k, t in pl_module.state_dict().items()})
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.state is not None:
+            pl_module.load_state_dict(self.state)

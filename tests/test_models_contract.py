@@ -1,0 +1,119 @@
+"""The contract every registered architecture must meet (run over the whole registry)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from energyai.exceptions import ConfigError  # noqa: E402
+from energyai.models import available_models, get_model, make_config  # noqa: E402
+from energyai.nn.network import ForecastNetwork  # noqa: E402
+
+L, H, B = 48, 12, 5
+LEVELS = (0.1, 0.5, 0.9)
+MODELS = available_models()
+
+
+def _dims(name):
+    spec = get_model(name)
+    return (2 if "past" in spec.supports else 0, 3 if "future" in spec.supports else 0,
+            2 if "static" in spec.supports else 0)
+
+
+def _network(name, scaler="revin", nonnegative=False, **cfg):
+    spec = get_model(name)
+    P, F, S = _dims(name)
+    calendar = "future" in spec.supports
+    small = {"hidden": 32} if "hidden" in {f for f in spec.config.__dataclass_fields__} else {}
+    if name == "patchtst":
+        small = {"d_model": 16, "n_heads": 2, "d_ff": 32, "n_layers": 2}
+    core = spec.build(make_config(name, **{**small, **cfg}), L, H, len(LEVELS), P, F + (6 if calendar else 0), S)
+    return ForecastNetwork(core, LEVELS, P, F, S, calendar=calendar, scaler=scaler, nonnegative=nonnegative)
+
+
+def _inputs(name, seed=0, missing=True):
+    g = torch.Generator().manual_seed(seed)
+    P, F, S = _dims(name)
+    y = 50 + 10 * torch.randn(B, L, generator=g)
+    observed = torch.ones(B, L)
+    if missing:
+        observed[:, 5:15] = 0
+        observed[1, -3:] = 0
+        y = torch.where(observed > 0, y, torch.full_like(y, float("nan")))  # garbage where missing
+    t0 = 1_700_000_000 + 3600 * torch.arange(L + H, dtype=torch.int64)
+    return (y, observed, torch.randn(B, L, P, generator=g), torch.randn(B, L + H, F, generator=g),
+            t0.expand(B, -1).clone(), torch.randn(B, S, generator=g), torch.full((B, H), float("inf")))
+
+
+def test_registry_lists_at_least_the_required_architectures():
+    assert {"nhits", "patchtst", "dlinear", "nlinear", "tide", "lstm"} <= set(MODELS)
+    with pytest.raises(ConfigError, match="available models"):
+        get_model("no-such-model")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_config_is_frozen_and_checked(name):
+    cfg = make_config(name)
+    fields = list(type(cfg).__dataclass_fields__)
+    if fields:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(cfg, fields[0], 1)
+    with pytest.raises(ConfigError, match="has no option"):
+        make_config(name, not_an_option=1)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_output_shape_sorted_and_finite_with_masked_inputs(name):
+    net = _network(name).eval()
+    out = net(*_inputs(name))
+    assert out.shape == (B, H, len(LEVELS))
+    assert torch.isfinite(out).all()
+    assert (out[..., 1:] >= out[..., :-1]).all()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_gradients_reach_every_parameter(name):
+    net = _network(name).train()
+    y, obs, pc, fc, lt, st, _ = _inputs(name)
+    target = 50 + 10 * torch.randn(B, H)
+    pred, tgt = net.normalized(y, obs, pc, fc, lt, st, target)
+    ((pred - tgt.unsqueeze(-1)) ** 2).mean().backward()
+    for pname, p in net.named_parameters():
+        assert p.grad is not None, f"{name}: no gradient for {pname}"
+        assert torch.isfinite(p.grad).all(), f"{name}: non-finite gradient for {pname}"
+        assert p.grad.abs().sum() > 0, f"{name}: zero gradient for {pname}"
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_deterministic_in_eval_mode(name):
+    net = _network(name).eval()
+    x = _inputs(name)
+    with torch.inference_mode():
+        assert torch.equal(net(*x), net(*x))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_instance_scaling_is_affine_equivariant(name):
+    # f(a*y + b) = a*f(y) + b for a > 0. Tolerance: float32 round-off through the
+    # normalisation, about 1e-6 relative, amplified by the network; 1e-4 of the scale.
+    torch.manual_seed(0)
+    net = _network(name).eval()
+    y, obs, pc, fc, lt, st, cap = _inputs(name, missing=False)
+    a, b = 3.5, -120.0
+    with torch.inference_mode():
+        base = net(y, obs, pc, fc, lt, st, cap)
+        moved = net(a * y + b, obs, pc, fc, lt, st, cap)
+    torch.testing.assert_close(moved, a * base + b, rtol=1e-4, atol=1e-4 * a * 10)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_clipping_to_zero_and_capacity(name):
+    net = _network(name, nonnegative=True).eval()
+    y, obs, pc, fc, lt, st, _ = _inputs(name, missing=False)
+    cap = torch.full((B, H), 45.0)
+    with torch.inference_mode():
+        out = net(y - 80, obs, pc, fc, lt, st, cap)
+    assert (out >= 0).all() and (out <= 45.0).all()
