@@ -721,7 +721,7 @@ def _quiet_lightning(quiet: bool) -> Any:
         lg.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*(does not have many workers|litlogger|LitLogger).*")
+            warnings.filterwarnings("ignore", message=".*(does not have many workers|litlogger|LitLogger|treespec).*")
             yield
     finally:
         for lg, lvl in zip(loggers, levels, strict=True):

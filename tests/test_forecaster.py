@@ -1,0 +1,167 @@
+"""The Forecaster facade: contract, errors before training, save/load, backtest, real data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+pytest.importorskip("lightning")
+
+import energyai as ea  # noqa: E402
+from energyai.exceptions import ArtifactError, ConfigError, DataError, NotFittedError  # noqa: E402
+from energyai.forecaster import Forecaster  # noqa: E402
+from energyai.models import available_models  # noqa: E402
+from tests.conftest import synthetic_hourly  # noqa: E402
+
+FAST = {"max_steps": 12, "batches_per_epoch": 4, "batch_size": 32, "max_val_windows": 64}
+SMALL = {"nhits": {"hidden": 32}, "tide": {"hidden": 32}, "lstm": {"hidden": 16, "decoder_hidden": 16},
+         "patchtst": {"d_model": 16, "n_heads": 2, "d_ff": 32, "n_layers": 1}}
+COVARIATE_MODELS = ("nhits", "tide", "lstm")
+
+
+def _schema(future=True):
+    return ea.Schema(series_id="site", timestamp="ts", target="load",
+                     future_covariates=["temp"] if future else [], freq="1h")
+
+
+def _split(df, hours):
+    last = df["ts"].max()
+    cut = last - pl.duration(hours=hours)
+    hist = df.filter(pl.col("ts") <= cut)
+    fut = df.filter(pl.col("ts") > cut)
+    return hist, fut
+
+
+def test_init_stores_and_params_round_trip():
+    f = Forecaster("tide", context_length=48, horizon=12, hidden=64, learning_rate=3e-3)
+    params = f.get_params()
+    assert params["hidden"] == 64 and params["learning_rate"] == 3e-3 and params["model"] == "tide"
+    g = Forecaster(**params)
+    assert g.get_params() == params
+    f.set_params(hidden=32, batch_size=16, horizon=6)
+    assert f.get_params()["hidden"] == 32 and f.batch_size == 16 and f.horizon == 6
+    assert not hasattr(f, "network_")
+    with pytest.raises(NotFittedError):
+        f.predict(synthetic_hourly(3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"model": "transformerXL"}, "unknown model"),
+        ({"model": "nhits", "hiden": 3}, "no option"),
+        ({"model": "nhits", "hidden": "wide"}, "hidden"),
+        ({"model": "nhits", "dropout": 1.5}, "dropout"),
+        ({"model": "nhits", "loss": "huber"}, "loss"),
+        ({"model": "nhits", "loss": "mse"}, "point forecast"),
+        ({"model": "nhits", "context_length": 0}, "context_length"),
+        ({"model": "nhits", "quantiles": (0.1, 1.2)}, "quantiles"),
+        ({"model": "patchtst", "d_model": 30, "n_heads": 4}, "divisible"),
+        ({"model": "dlinear"}, "does not read future covariates"),
+    ],
+)
+def test_bad_configuration_fails_before_training(kwargs, match):
+    df = synthetic_hourly(10, 1)
+    with pytest.raises(ConfigError, match=match):
+        Forecaster(**{"context_length": 24, "horizon": 6, **kwargs}).fit(df, _schema())
+
+
+def test_missing_column_is_named_before_training():
+    df = synthetic_hourly(10, 1).drop("temp")
+    with pytest.raises(ea.exceptions.MissingColumnError, match="temp"):
+        Forecaster("nhits", context_length=24, horizon=6).fit(df, _schema())
+
+
+def test_predict_needs_future_covariates_and_complete_context():
+    df = synthetic_hourly(12, 2)
+    hist, fut = _split(df, 6)
+    f = Forecaster("tide", context_length=24, horizon=6, **FAST, **SMALL["tide"]).fit(hist, _schema())
+    with pytest.raises(DataError, match="future"):
+        f.predict(hist)
+    with pytest.raises(DataError, match="missing for"):
+        f.predict(hist, fut.head(3))
+    broken = hist.with_columns(pl.when(pl.col("ts") == hist["ts"].max()).then(None).otherwise(pl.col("temp")).alias("temp"))
+    with pytest.raises(DataError, match="temp"):
+        f.predict(broken, fut.select("site", "ts", "temp"))
+
+
+def test_save_load_round_trip_is_exact_and_pickle_free(tmp_path):
+    df = synthetic_hourly(12, 2)
+    hist, fut = _split(df, 6)
+    f = Forecaster("nhits", context_length=24, horizon=6, **FAST, **SMALL["nhits"]).fit(hist, _schema())
+    before = f.predict(hist, fut.select("site", "ts", "temp"))
+    f.save(tmp_path / "m")
+    files = sorted(p.name for p in (tmp_path / "m").iterdir())
+    assert files == ["config.json", "manifest.json", "model.safetensors"]
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert len(manifest["data_sha256"]) == 64 and manifest["versions"]["torch"] and manifest["seed"] == 0
+    g = Forecaster.load(tmp_path / "m")
+    assert g.get_params() == f.get_params()
+    after = g.predict(hist, fut.select("site", "ts", "temp"))
+    assert before.equals(after)
+    with pytest.raises(ArtifactError, match="config.json"):
+        Forecaster.load(tmp_path)
+
+
+def test_deterministic_mode_reproduces_training():
+    df = synthetic_hourly(12, 2)
+    kw = dict(context_length=24, horizon=6, deterministic=True, seed=7, **FAST, **SMALL["nhits"])
+    a = Forecaster("nhits", **kw).fit(df, _schema(False)).predict(df)
+    b = Forecaster("nhits", **kw).fit(df, _schema(False)).predict(df)
+    assert a.equals(b)
+
+
+def test_quantiles_sorted_and_forecast_is_median():
+    df = synthetic_hourly(12, 1)
+    f = Forecaster("dlinear", context_length=24, horizon=6, quantiles=(0.9, 0.1), **FAST).fit(df, _schema(False))
+    p = f.predict(df)
+    assert p.columns == ["site", "ts", "forecast", "q0.1", "q0.9"]
+    assert (p["q0.1"] <= p["forecast"]).all() and (p["forecast"] <= p["q0.9"]).all()
+
+
+def test_short_history_is_left_padded_and_masked():
+    df = synthetic_hourly(12, 1)
+    f = Forecaster("nlinear", context_length=48, horizon=6, **FAST).fit(df, _schema(False))
+    p = f.predict(df.tail(10))
+    assert p.height == 6 and p["forecast"].is_finite().all()
+
+
+def test_batched_backtest_equals_one_predict_per_cutoff():
+    df = synthetic_hourly(14, 2)
+    f = Forecaster("tide", context_length=24, horizon=6, **FAST, **SMALL["tide"])
+    res = ea.backtest(f, df, _schema(), n_folds=3, step=6, min_train=96)
+    assert res.forecasts["cutoff"].n_unique() == 3
+    assert res.metrics["mae"][0] > 0
+    cutoff = res.cutoffs[1]
+    hist = df.filter(pl.col("ts") <= cutoff)
+    fut = df.filter((pl.col("ts") > cutoff) & (pl.col("ts") <= cutoff + pl.duration(hours=6)))
+    one = f.predict(hist, fut.select("site", "ts", "temp")).sort("site", "ts")
+    batched = res.forecasts.filter(pl.col("cutoff") == cutoff).sort("site", "ts")
+    # same network, same inputs; tolerance: float32 batch-size-dependent round-off
+    np.testing.assert_allclose(one["forecast"].to_numpy(), batched["forecast"].to_numpy(), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", available_models())
+def test_every_model_on_real_building_data(name, shared_data, tmp_path):
+    """Fit, predict, backtest, save and load on two real Gwangju buildings."""
+    d = ea.datasets.load("kr_cnu_gwangju_buildings", data_dir=shared_data, mask_anomalies=True)
+    df = d.frame.filter(pl.col("building").is_in(["A06_agri_bldg3_HV02", "C14_engineering_bldg7_HV02"]))
+    df = df.filter(pl.col("timestamp") >= pl.datetime(2022, 1, 1, time_zone="Asia/Seoul"))
+    schema = d.schema if name in COVARIATE_MODELS else d.schema.with_(future_covariates=())
+    f = Forecaster(name, context_length=72, horizon=24, **FAST, **SMALL.get(name, {}))
+    res = ea.backtest(f, df, schema, n_folds=2, step=24)
+    assert res.forecasts["forecast"].is_finite().all() and (res.forecasts["q0.1"] >= 0).all()
+    assert res.forecasts.height == 2 * 2 * 24
+    f.save(tmp_path / name)
+    g = Forecaster.load(tmp_path / name)
+    cutoff = res.cutoffs[0]
+    hist = df.filter(pl.col("timestamp") <= cutoff)
+    fut = None
+    if schema.future_covariates:
+        fut = df.filter((pl.col("timestamp") > cutoff) & (pl.col("timestamp") <= cutoff + pl.duration(hours=24)))
+        fut = fut.select("building", "timestamp", *schema.future_covariates)
+    assert f.predict(hist, fut).equals(g.predict(hist, fut))
