@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("lightning")
 
-import energyai as ea  # noqa: E402
-from energyai.exceptions import ArtifactError, ConfigError, DataError, NotFittedError  # noqa: E402
-from energyai.forecaster import Forecaster  # noqa: E402
-from energyai.models import available_models  # noqa: E402
-from tests.conftest import synthetic_hourly  # noqa: E402
+import energyai as ea
+from energyai.exceptions import ArtifactError, ConfigError, DataError, NotFittedError
+from energyai.forecaster import Forecaster
+from energyai.models import available_models
+from tests.conftest import synthetic_hourly
 
 FAST = {"max_steps": 12, "batches_per_epoch": 4, "batch_size": 32, "max_val_windows": 64}
 SMALL = {"nhits": {"hidden": 32}, "tide": {"hidden": 32}, "lstm": {"hidden": 16, "decoder_hidden": 16},
@@ -102,7 +102,7 @@ def test_save_load_round_trip_is_exact_and_pickle_free(tmp_path):
     assert g.get_params() == f.get_params()
     after = g.predict(hist, fut.select("site", "ts", "temp"))
     assert before.equals(after)
-    with pytest.raises(ArtifactError, match="config.json"):
+    with pytest.raises(ArtifactError, match=r"config\.json"):
         Forecaster.load(tmp_path)
 
 
