@@ -234,7 +234,9 @@ class Forecaster(BaseForecaster):
         return bool(cal)
 
     # -------------------------------------------------------------------- fit
-    def fit(self, df: Any, schema: Schema, *, val_start: Any = None) -> Forecaster:
+    def fit(
+        self, df: Any, schema: Schema, *, val_start: Any = None, init_from: Any = None, freeze: str | None = None
+    ) -> Forecaster:
         """Validate ``df``, cut training and validation windows, and train.
 
         Parameters
@@ -245,6 +247,13 @@ class Forecaster(BaseForecaster):
         val_start : datetime, optional
             Windows whose forecast origin is at or after this time validate; training
             windows end before it. Default: the last ``val_size`` of every series.
+        init_from : Forecaster or path, optional
+            Fine-tune: start from this fitted model's weights and covariate scalers (weights
+            only; the optimiser and schedule start fresh). Architecture, window lengths,
+            quantiles and covariates must match.
+        freeze : {None, "backbone"}
+            With ``init_from``: train only the architecture's output head (and the instance
+            scaler's affine parameters).
 
         Returns
         -------
@@ -292,10 +301,24 @@ class Forecaster(BaseForecaster):
             core, r["levels"], panel.past.shape[1], panel.future.shape[1], panel.static.shape[1],
             calendar=calendar, scaler=t["scaler"], affine=bool(t["affine"]), nonnegative=schema.nonnegative,
         )
-        train_rows = self._train_rows(panel, val_first)
-        network.past_scaler.fit(torch.from_numpy(panel.past[train_rows]))
-        network.future_scaler.fit(torch.from_numpy(panel.future[train_rows]))
-        network.static_scaler.fit(torch.from_numpy(panel.static))
+        if init_from is not None:
+            base = init_from if isinstance(init_from, Forecaster) else Forecaster.load(init_from)
+            self._check_compatible(base, r["levels"], calendar, (panel.past.shape[1], panel.future.shape[1],
+                                                                  panel.static.shape[1]))
+            network.load_state_dict(base.network_.state_dict())
+        else:
+            train_rows = self._train_rows(panel, val_first)
+            network.past_scaler.fit(torch.from_numpy(panel.past[train_rows]))
+            network.future_scaler.fit(torch.from_numpy(panel.future[train_rows]))
+            network.static_scaler.fit(torch.from_numpy(panel.static))
+        if freeze is not None:
+            if freeze != "backbone":
+                raise ConfigError(f"freeze must be None or 'backbone', got {freeze!r}")
+            if init_from is None:
+                raise ConfigError("freeze='backbone' needs init_from= (a trained model to fine-tune)")
+            head = {id(p) for m in core.head_modules() for p in m.parameters()}
+            for p in core.parameters():
+                p.requires_grad_(id(p) in head)
 
         train = WindowBatches(panel, train_index, L_, H, t["batch_size"], n_batches=t["batches_per_epoch"],
                               shuffle=True, seed=seed)
@@ -342,7 +365,28 @@ class Forecaster(BaseForecaster):
             "windows_per_second": round(trainer.global_step * t["batch_size"] / max(fit_seconds, 1e-9), 1),
         }
         self.manifest_ = self._manifest(panel.sha256(), frame.height)
+        if init_from is not None:
+            self.manifest_["finetuned_from"] = {
+                "data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze,
+            }
         return self
+
+    def _check_compatible(self, base: Forecaster, levels: tuple[float, ...], calendar: bool,
+                          n_inputs: tuple[int, int, int]) -> None:
+        base._check_fitted()
+        mine = {"model": str(self.model).lower(), "context_length": self.context_length, "horizon": self.horizon,
+                "quantile levels": tuple(levels), "calendar": calendar, "covariates (past, future, static)": n_inputs,
+                **{k: v for k, v in self.model_config.items()}}
+        theirs = {"model": str(base.model).lower(), "context_length": base.context_length, "horizon": base.horizon,
+                  "quantile levels": tuple(base.levels_), "calendar": base.calendar_,
+                  "covariates (past, future, static)": tuple(base.n_inputs_),
+                  **{k: base.model_config.get(k) for k in self.model_config}}
+        diff = {k: (theirs[k], mine[k]) for k in mine if theirs.get(k) != mine[k]}
+        if diff:
+            raise ConfigError(
+                "cannot fine-tune from a model with a different shape; (base, new): "
+                + ", ".join(f"{k}: {a!r} vs {b!r}" for k, (a, b) in diff.items())
+            )
 
     def _trainer(self, L: Any, t: dict[str, Any], max_steps: Any, max_epochs: Any, callbacks: list[Any],
                  validate: bool) -> Any:

@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     _data_args(p, required=False)
     p.add_argument("--dataset", default=None, help="registry dataset instead of --data")
     p.add_argument("--data-dir", default=None)
-    p.add_argument("--model", default="seasonal_naive", help="baseline name (see --list-models)")
+    p.add_argument("--model", default="seasonal_naive",
+                   help="baseline name (see --list-models) or a saved neural model folder (scored without refit)")
     p.add_argument("--list-models", action="store_true")
     p.add_argument("--horizon", type=int, default=24)
     p.add_argument("--season", default="day", help="day, week or steps (seasonal models)")
@@ -53,6 +54,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refit", action="store_true", help="refit at every origin")
     p.add_argument("--reference", default="seasonal_naive", help="baseline for the skill score")
     p.add_argument("--out", default=None, help="write forecasts (CSV) and metrics (JSON) to this folder")
+
+    p = sub.add_parser("fit", help="train a neural model from a YAML run configuration")
+    p.add_argument("-c", "--config", required=True, help="YAML with data, model, trainer and out sections")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override one configuration value (repeatable), e.g. trainer.max_steps=500")
+    p.add_argument("--out", default=None, help="run folder (default: the config's out)")
+
+    p = sub.add_parser("finetune", help="fine-tune a saved model on new data (weights only, fresh optimiser)")
+    p.add_argument("-c", "--config", required=True, help="YAML with data, trainer and out sections")
+    p.add_argument("--from", dest="from_", required=True, help="saved model folder or run folder")
+    p.add_argument("--freeze", choices=["backbone"], default=None, help="train only the output head")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    p.add_argument("--out", default=None)
+
+    p = sub.add_parser("predict", help="forecast with a saved model")
+    p.add_argument("--model", required=True, help="saved model folder or run folder")
+    p.add_argument("--data", required=True, help="recent history (CSV or Parquet) in the training columns")
+    p.add_argument("--future", default=None, help="known-future covariates for the horizon (CSV or Parquet)")
+    p.add_argument("--out", default=None, help="CSV file for the forecast (default: print)")
 
     p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
     p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
@@ -75,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from energyai.cli.verbs import run_backtest
 
             return run_backtest(args)
+        if args.verb in ("fit", "finetune", "predict"):
+            from energyai.cli import train
+
+            return {"fit": train.run_fit, "finetune": train.run_finetune, "predict": train.run_predict}[args.verb](args)
         if args.verb == "quickstart":
             from energyai.quickstart import run_quickstart
 

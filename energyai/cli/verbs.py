@@ -111,9 +111,17 @@ def run_backtest(args: argparse.Namespace) -> int:
     else:
         raise ConfigError("give --data FILE or --dataset NAME")
     results = {}
+    saved = Path(args.model).is_dir()
     for name in dict.fromkeys([args.model, args.reference]):
+        if saved and name == args.model:
+            from energyai.cli.train import backtest_saved
+
+            results[name] = res = backtest_saved(args, df, None)
+            args.horizon = res.forecasts["lead"].max()
+            continue
         model = make_baseline(name, args.horizon, args.season)
-        results[name] = backtest(model, df, schema, step=args.step, n_folds=args.n_folds, refit=args.refit)
+        results[name] = backtest(model, df, schema, step=args.step, n_folds=args.n_folds, refit=args.refit,
+                                 cutoffs=results[args.model].cutoffs if saved else None)
     table = skill_table(results, reference=args.reference)
     print(table)
     if args.out:

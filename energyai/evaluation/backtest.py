@@ -77,6 +77,7 @@ def backtest(
     refit: bool | int = False,
     train_window: int | None = None,
     min_train: int | None = None,
+    fit: bool = True,
 ) -> BacktestResult:
     """Rolling-origin backtest of a forecaster.
 
@@ -102,6 +103,9 @@ def backtest(
         Fit on at most this many steps before the cutoff (default: all of them).
     min_train : int, optional
         Steps of history before the first possible cutoff (default: 2 weeks or 2 horizons).
+    fit : bool
+        False scores an already fitted model (a saved one, say) without fitting it;
+        ``refit`` must then be False.
 
     Returns
     -------
@@ -131,6 +135,8 @@ def backtest(
         every = refit
     else:
         raise ConfigError(f"refit must be True, False or a positive int, got {refit!r}")
+    if not fit and every:
+        raise ConfigError("fit=False scores a fitted model as it is; it cannot be combined with refit")
 
     ts, sid = schema.timestamp, schema.series_id
     keys = ([sid] if sid else []) + [ts]
@@ -145,14 +151,15 @@ def backtest(
         if train_window:
             train = train.filter(pl.col(ts) > cutoffs[0] - train_window * step_td)
         t0 = time.perf_counter()
-        model.fit(train, schema)
+        if fit:
+            model.fit(train, schema)
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         parts.append(model.forecast_origins(frame, list(cutoffs)))
         pred_s = time.perf_counter() - t0
     for i, cutoff in enumerate([] if batched else cutoffs):
         history = frame.filter(pl.col(ts) <= cutoff)
-        if i == 0 or (every and i % every == 0):
+        if fit and (i == 0 or (every and i % every == 0)):
             train = history
             if train_window:
                 train = train.filter(pl.col(ts) > cutoff - train_window * step_td)

@@ -1,0 +1,78 @@
+"""``energyai fit``, ``finetune``, ``predict`` and saved-model ``backtest`` end to end."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import yaml
+
+pytest.importorskip("lightning")
+
+from energyai.cli.main import main
+from tests.conftest import synthetic_hourly
+
+
+@pytest.fixture()
+def run_config(tmp_path):
+    df = synthetic_hourly(20, 2, seed=3)
+    df.write_csv(tmp_path / "sites.csv")
+    cfg = {
+        "data": {"path": str(tmp_path / "sites.csv"),
+                 "schema": {"timestamp": "ts", "target": "load", "series_id": "site",
+                            "future_covariates": ["temp"], "tz": "UTC"}},
+        "model": {"name": "nhits", "context_length": 48, "horizon": 12, "config": {"hidden": 16}},
+        "trainer": {"max_steps": 6, "batch_size": 16, "batches_per_epoch": 3, "progress_bar": False},
+        "out": str(tmp_path / "run"),
+    }
+    path = tmp_path / "fit.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path, cfg, df
+
+
+def test_fit_finetune_predict_backtest(run_config, tmp_path, capsys):
+    path, cfg, df = run_config
+    assert main(["fit", "-c", str(path)]) == 0
+    run = tmp_path / "run"
+    resolved = yaml.safe_load((run / "config.resolved.yaml").read_text())
+    assert resolved["model"]["config"] == {"hidden": 16}
+    assert resolved["trainer"]["learning_rate"] == 1e-3  # defaults are written out
+    assert (run / "model" / "model.safetensors").exists()
+
+    site = dict(cfg, out=str(tmp_path / "ft"))
+    site.pop("model")
+    site["trainer"] = {"max_steps": 3, "batch_size": 16, "batches_per_epoch": 3, "progress_bar": False}
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(site))
+    assert main(["finetune", "-c", str(tmp_path / "site.yaml"), "--from", str(run), "--freeze", "backbone"]) == 0
+    assert (tmp_path / "ft" / "model" / "config.json").exists()
+
+    hist = df.filter(pl.col("ts") <= df["ts"].max() - pl.duration(hours=12))
+    fut = df.filter(pl.col("ts") > df["ts"].max() - pl.duration(hours=12)).select("site", "ts", "temp")
+    hist.write_csv(tmp_path / "recent.csv")
+    fut.write_csv(tmp_path / "future.csv")
+    out = tmp_path / "forecast.csv"
+    assert main(["predict", "--model", str(run), "--data", str(tmp_path / "recent.csv"),
+                 "--future", str(tmp_path / "future.csv"), "--out", str(out)]) == 0
+    pred = pl.read_csv(out)
+    assert pred.height == 24 and {"forecast", "q0.1", "q0.9"} <= set(pred.columns)
+
+    capsys.readouterr()
+    assert main(["backtest", "--model", str(run), "--data", str(tmp_path / "sites.csv"), "--timestamp", "ts",
+                 "--target", "load", "--series-id", "site", "--future-covariates", "temp", "--tz", "UTC",
+                 "--n-folds", "2"]) == 0
+    assert "seasonal_naive" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.name=transformer9000", "unknown model"),
+        ("model.config.hiden=4", "no option"),
+        ("trainer.learning_rate=-1", "learning_rate"),
+        ("trainer.dropuot=0.1", "unknown key"),
+        ("data.schema.target=watts", "watts"),
+    ],
+)
+def test_bad_config_fails_before_training(run_config, override, message, capsys):
+    path, _, _ = run_config
+    assert main(["fit", "-c", str(path), "--set", override]) == 2
+    assert message in capsys.readouterr().err
