@@ -357,6 +357,7 @@ class Forecaster(BaseForecaster):
             "train_windows": len(train_index),
             "val_windows": 0 if val_index is None else len(val_index),
             "steps": int(trainer.global_step),
+            "world_size": int(trainer.world_size),
             "epochs": int(trainer.current_epoch),
             "best_val_loss": None if best.state is None else best.best,
             "best_step": best.best_step,
