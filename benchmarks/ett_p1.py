@@ -13,6 +13,7 @@ Needs ../shared/datasets (or ENERGYAI_DATA) and the ``train`` extra.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -112,10 +113,13 @@ def main() -> None:
         for k, v in base.items():
             rows.append({"dataset": args.dataset, "mode": args.mode, "horizon": h, "model": k, **v})
             print(f"{args.dataset} {args.mode} H={h:4d} {k:20s} MSE {v['mse']:.4f} MAE {v['mae']:.4f}", flush=True)
-        for name in args.models.split(","):
-            r = run_model(name, frame, schema, h, args.context, seed=args.seed)
+        for spec in args.models.split(","):
+            # "nhits" or "nhits:hidden=256:dropout=0.2" (options parsed as Python literals)
+            name, *opts = spec.split(":")
+            kw = {k: ast.literal_eval(v) for k, v in (o.split("=", 1) for o in opts)}
+            r = run_model(name, frame, schema, h, args.context, seed=args.seed, **kw)
             rows.append({"dataset": args.dataset, "mode": args.mode, "horizon": h, **r})
-            print(f"{args.dataset} {args.mode} H={h:4d} {name:20s} MSE {r['mse']:.4f} MAE {r['mae']:.4f} "
+            print(f"{args.dataset} {args.mode} H={h:4d} {spec:20s} MSE {r['mse']:.4f} MAE {r['mae']:.4f} "
                   f"(fit {r['fit_s']} s, {r['steps']} steps, best at {r['best_step']}, eval {r['eval_s']} s)",
                   flush=True)
     result = {

@@ -61,4 +61,8 @@ def test_quickstart_writes_three_files_with_positive_skill(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["skill_mae_vs_reference"] > 0
     assert (tmp_path / "forecast.png").stat().st_size > 10_000
-    assert "Skill of" in (tmp_path / "report.md").read_text()
+    assert "skill against" in (tmp_path / "report.md").read_text()
+    if metrics["neural_model"] is not None:  # the training extra is installed
+        assert "dlinear_neural" in metrics["test"]
+        neural = metrics["test"]["dlinear_neural"]["mae"]
+        assert neural < metrics["test"]["seasonal_naive_week"]["mae"]
