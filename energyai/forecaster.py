@@ -320,7 +320,8 @@ class Forecaster(BaseForecaster):
             for p in core.parameters():
                 p.requires_grad_(id(p) in head)
 
-        train = WindowBatches(panel, train_index, L_, H, t["batch_size"], n_batches=t["batches_per_epoch"],
+        per_epoch = t["batches_per_epoch"] if self.max_steps is None else min(t["batches_per_epoch"], self.max_steps)
+        train = WindowBatches(panel, train_index, L_, H, t["batch_size"], n_batches=per_epoch,
                               shuffle=True, seed=seed)
         val = None
         if val_index is not None:
@@ -333,7 +334,8 @@ class Forecaster(BaseForecaster):
         best = BestWeights()
         callbacks: list[Any] = [EpochSetter(train), best]
         if val is not None:
-            callbacks.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t["early_stopping_patience"]))
+            callbacks.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t["early_stopping_patience"],
+                                                               strict=False))
         max_steps, max_epochs = self.max_steps, self.max_epochs
         if max_steps is None and max_epochs is None:
             max_steps = DEFAULT_MAX_STEPS

@@ -76,3 +76,18 @@ def test_bad_config_fails_before_training(run_config, override, message, capsys)
     path, _, _ = run_config
     assert main(["fit", "-c", str(path), "--set", override]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_every_recipe_in_models_builds():
+    """Each models/*/config.yaml names a real model with valid options (no data needed)."""
+    from pathlib import Path
+
+    from energyai.cli.train import build_forecaster, load_config
+
+    recipes = sorted((Path(__file__).resolve().parent.parent / "models").glob("*/config.yaml"))
+    assert recipes, "no recipes found in models/"
+    for path in recipes:
+        cfg = load_config(path)
+        model = build_forecaster(cfg)
+        assert model.horizon == cfg["model"]["horizon"]
+        assert (path.parent / "MODEL_CARD.md").exists(), f"{path.parent.name} has no MODEL_CARD.md"
