@@ -7,6 +7,7 @@ It follows the estimator contract of the baselines (``__init__`` stores, ``fit``
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import logging
 import math
@@ -420,8 +421,7 @@ class Forecaster(BaseForecaster):
         if val_start is not None:
             from energyai.data.split import _as_aware
 
-            cut = np.datetime64(_as_aware(val_start, schema).astimezone(__import__("datetime").timezone.utc)
-                                .replace(tzinfo=None), "us")
+            cut = _utc64(_as_aware(val_start, schema))
             out = np.empty(panel.n_series, np.int64)
             for s in range(panel.n_series):
                 utc = panel.utc[panel.offsets[s]:panel.offsets[s + 1]]
@@ -641,8 +641,7 @@ class Forecaster(BaseForecaster):
         frame = validate(df, schema)
         panel = build_panel(frame, schema)
         L_, H = self.context_length, self.horizon
-        cut = np.array([np.datetime64(c.astimezone(__import__("datetime").timezone.utc).replace(tzinfo=None), "us")
-                        for c in cutoffs])
+        cut = np.array([_utc64(c) for c in cutoffs])
         starts, series, cut_idx = [], [], []
         for s in range(panel.n_series):
             lo, hi = int(panel.offsets[s]), int(panel.offsets[s + 1])
@@ -656,18 +655,22 @@ class Forecaster(BaseForecaster):
         cut_a = np.concatenate(cut_idx).astype(np.int64)
         if not len(starts_a):
             raise InsufficientDataError(f"no cutoff leaves {L_} steps of context and {H} steps ahead in the data")
-        preds, bad = [], []
+        # a window reads past covariates over its context and future ones over context + horizon
+        c_bad = np.concatenate([[0], np.cumsum(panel.missing_covariates(), dtype=np.int64)])
+        bad = np.flatnonzero(c_bad[starts_a + L_ + H] - c_bad[starts_a] > 0)
+        if bad.size:
+            raise DataError(
+                f"covariates are missing inside {bad.size} backtest windows, first for cutoff {cutoffs[cut_a[bad[0]]]}; "
+                "complete them or drop those cutoffs"
+            )
+        preds = []
         for i in range(0, len(starts_a), 4096):
-            b = make_batch(panel, starts_a[i:i + 4096], series_a[i:i + 4096], L_, H)
-            pt, po, pc, fc, lt, st, _ft, _fo, _ = (x.numpy() for x in b)
-            if (pc.size and np.isnan(pc).any()) or (fc.size and np.isnan(fc).any()):
-                bad.append(i)
+            pt, po, pc, fc, lt, st, *_ = (x.numpy() for x in make_batch(
+                panel, starts_a[i:i + 4096], series_a[i:i + 4096], L_, H))
             cap = np.full((len(pt), H), np.inf, np.float32)
             if panel.capacity is not None:
                 cap = gather(panel.capacity, starts_a[i:i + 4096] + L_, H)
-            preds.append(self.predict_arrays(np.nan_to_num(pt), po, np.nan_to_num(pc), np.nan_to_num(fc), lt, st, cap))
-        if bad:
-            raise DataError("covariates are missing inside some backtest windows; complete them or drop those cutoffs")
+            preds.append(self.predict_arrays(pt, po, pc, fc, lt, st, cap))
         pred = np.concatenate(preds)
         pos = starts_a[:, None] + L_ + np.arange(H)[None, :]
         actual = np.where(panel.observed[pos], panel.target[pos], np.nan).astype(np.float64)
@@ -754,6 +757,11 @@ class Forecaster(BaseForecaster):
         self.calendar_ = calendar
         self.n_inputs_ = (P, F, S)
         self.series_ids_ = config.get("series_ids", [])
+
+
+def _utc64(when: Any) -> np.datetime64:
+    """A tz-aware datetime as naive UTC ``datetime64[us]`` (the panel's ``utc`` clock)."""
+    return np.datetime64(when.astimezone(datetime.timezone.utc).replace(tzinfo=None), "us")
 
 
 @contextlib.contextmanager

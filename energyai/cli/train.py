@@ -201,14 +201,22 @@ def _write_run(out: Path, cfg: dict[str, Any], model: Any, schema: Schema) -> No
     (out / "history.json").write_text(json.dumps(model.manifest_.get("history", {}), indent=2))
 
 
-def run_fit(args: argparse.Namespace) -> int:
+def _train(args: argparse.Namespace, base: Any = None) -> tuple[Any, Path]:
+    """Build, check, fit and save the model a run configuration describes."""
     cfg = load_config(args.config, args.set)
-    out = Path(args.out or cfg.get("out") or "energyai-run")
-    model = build_forecaster(cfg)
+    out = Path(args.out or cfg.get("out") or ("energyai-run" if base is None else "energyai-finetune"))
+    model = build_forecaster(cfg, None if base is None else base.get_params())
     frame, schema = load_data(cfg.get("data") or {})
-    model._check_roles(model._resolved()["spec"], schema)
-    model.fit(frame, schema)
+    if base is None:
+        model.fit(frame, schema)
+    else:
+        model.fit(frame, schema, init_from=base, freeze=args.freeze)
     _write_run(out, cfg, model, schema)
+    return model, out
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    model, out = _train(args)
     h = model.history_
     print(f"trained {model.model}: {h['steps']} steps, {h['train_windows']} training windows, "
           f"best validation loss {h['best_val_loss']}, {h['fit_seconds']} s")
@@ -217,19 +225,9 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    from energyai.forecaster import Forecaster
-
-    cfg = load_config(args.config, args.set)
-    out = Path(args.out or cfg.get("out") or "energyai-finetune")
-    src = Path(args.from_)
-    base = Forecaster.load(src / "model" if (src / "model" / "config.json").exists() else src)
-    model = build_forecaster(cfg, base.get_params())
-    frame, schema = load_data(cfg.get("data") or {})
-    model._check_roles(model._resolved()["spec"], schema)
-    model.fit(frame, schema, init_from=base, freeze=args.freeze)
-    _write_run(out, cfg, model, schema)
+    model, out = _train(args, load_saved(args.from_))
     h = model.history_
-    print(f"fine-tuned {model.model} from {src} (freeze={args.freeze}): {h['steps']} steps, "
+    print(f"fine-tuned {model.model} from {args.from_} (freeze={args.freeze}): {h['steps']} steps, "
           f"best validation loss {h['best_val_loss']}")
     print(f"saved {out / 'model'}")
     return 0
