@@ -272,10 +272,10 @@ class BaseForecaster:
         return out
 
     def _future_times(self, ts: pl.Series) -> pl.Series:
-        last = ts.tail(1)
         freq = self.schema_.freq
-        steps = [last.dt.offset_by(f"{k * int(freq[:-1])}{freq[-1]}") for k in range(1, self.horizon + 1)]
-        return pl.concat(steps)
+        offsets = pl.Series([f"{k * int(freq[:-1])}{freq[-1]}" for k in range(1, self.horizon + 1)])
+        # one vectorised offset (calendar-aware for "d" in the series' time zone)
+        return pl.select(pl.lit(ts.tail(1)).dt.offset_by(offsets)).to_series().alias(ts.name)
 
     def _check_future(self, future: Any, reg: pl.DataFrame) -> pl.DataFrame:
         from energyai.data.validate import validate
