@@ -55,8 +55,15 @@ class ForecastModule(L.LightningModule):
 
     def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
         loss = self._loss(batch)
-        self.log("train_loss", loss, prog_bar=True, batch_size=batch[0].shape[0])
+        # Lightning's self.log costs about 2 ms per call on CPU; sum here and log once per epoch
+        self._loss_sum = self._loss_sum + loss.detach() if batch_idx else loss.detach().clone()
+        self._loss_n = batch_idx + 1
         return loss
+
+    def on_train_epoch_end(self) -> None:
+        if getattr(self, "_loss_n", 0):
+            self.log("train_loss", self._loss_sum / self._loss_n, prog_bar=True, sync_dist=True)
+            self._loss_n = 0
 
     def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         loss = self._loss(batch)
@@ -64,7 +71,9 @@ class ForecastModule(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         params = [p for p in self.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay)
+        # one fused kernel for all parameters on CPU and CUDA (same update as the loop version)
+        fused = all(p.device.type in ("cpu", "cuda") for p in params)
+        opt = torch.optim.AdamW(params, lr=self.learning_rate, weight_decay=self.weight_decay, fused=fused)
         if self.schedule == "constant":
             return opt
         total = max(int(self.trainer.estimated_stepping_batches), 1)
