@@ -498,7 +498,7 @@ class Forecaster(BaseForecaster):
         if future is None:
             win = fast_window(df, schema, self.context_length, self.horizon)
             if win is not None:  # a clean regular single-series window: numpy checks only
-                P, F, _ = self.n_inputs_
+                F = self.n_inputs_[1]
                 L_, H = self.context_length, self.horizon
                 pred = self.predict_arrays(
                     win.past_target, win.past_observed, win.past_covariates, np.zeros((1, L_ + H, F), np.float32),
