@@ -40,6 +40,7 @@ __all__ = [
     "DuplicateTimestampError",
     "EnergyAIError",
     "EnergyAIWarning",
+    "ExportError",
     "InsufficientDataError",
     "IrregularTimestampError",
     "LeakageError",
@@ -136,3 +137,7 @@ class ChecksumError(DatasetError):
 
 class ArtifactError(EnergyAIError):
     """A saved model or exported file cannot be read or is of an unsupported version."""
+
+
+class ExportError(EnergyAIError):
+    """An ONNX export failed or did not pass the parity gate; no file was written."""

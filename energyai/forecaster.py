@@ -267,6 +267,7 @@ class Forecaster(BaseForecaster):
         from energyai.data.validate import resolve
         from energyai.nn.network import ForecastNetwork
         from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
+        from energyai.training.data import sample_windows
         from energyai.windows import build_window_index
 
         r = self._resolved()
@@ -368,6 +369,7 @@ class Forecaster(BaseForecaster):
             "fit_seconds": round(fit_seconds, 3),
             "windows_per_second": round(trainer.global_step * t["batch_size"] / max(fit_seconds, 1e-9), 1),
         }
+        self.parity_windows_ = sample_windows(panel, train_index, L_, H, n=64, seed=seed)
         self.manifest_ = self._manifest(panel.sha256(), frame.height)
         if init_from is not None:
             self.manifest_["finetuned_from"] = {
@@ -732,6 +734,11 @@ class Forecaster(BaseForecaster):
         state = {k: v.detach().cpu().contiguous() for k, v in self.network_.state_dict().items()}
         save_file(state, str(out / "model.safetensors"), metadata={"format": FORMAT})
         (out / "manifest.json").write_text(json.dumps(_jsonable(self.manifest_), indent=2))
+        windows = getattr(self, "parity_windows_", None)
+        if windows is not None:  # real training windows for the ONNX export parity gate
+            from safetensors.numpy import save_file as save_arrays
+
+            save_arrays({k: np.ascontiguousarray(v) for k, v in windows.items()}, str(out / "parity.safetensors"))
         return out
 
     @classmethod
@@ -754,7 +761,29 @@ class Forecaster(BaseForecaster):
         manifest = src / "manifest.json"
         model.manifest_ = json.loads(manifest.read_text()) if manifest.exists() else {}
         model.history_ = model.manifest_.get("history", {})
+        parity = src / "parity.safetensors"
+        if parity.exists():
+            from safetensors.numpy import load_file as load_arrays
+
+            model.parity_windows_ = load_arrays(str(parity))
         return model
+
+    # ----------------------------------------------------------------- export
+    def export(self, path: str | Path, *, quantize: str | None = None, opset: int | None = None,
+               target_ort: str | None = None, data: Any = None) -> Any:
+        """Write one self-contained ONNX file (scaling, calendar, network, clipping inside).
+
+        Runs the parity gate (onnxruntime against torch on real training windows at batch
+        1, 7 and 64, a window with NaN and a flat series); a file that fails is not written.
+        See :func:`energyai.export.export_onnx` for the parameters.
+
+        Returns
+        -------
+        energyai.export.ExportReport
+        """
+        from energyai.export import export_onnx
+
+        return export_onnx(self, path, quantize=quantize, opset=opset, target_ort=target_ort, data=data)
 
     def _restore(self, config: dict[str, Any], state: dict[str, Any]) -> None:
         from energyai.nn.network import ForecastNetwork

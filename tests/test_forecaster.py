@@ -95,7 +95,7 @@ def test_save_load_round_trip_is_exact_and_pickle_free(tmp_path):
     before = f.predict(hist, fut.select("site", "ts", "temp"))
     f.save(tmp_path / "m")
     files = sorted(p.name for p in (tmp_path / "m").iterdir())
-    assert files == ["config.json", "manifest.json", "model.safetensors"]
+    assert files == ["config.json", "manifest.json", "model.safetensors", "parity.safetensors"]
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert len(manifest["data_sha256"]) == 64 and manifest["versions"]["torch"] and manifest["seed"] == 0
     g = Forecaster.load(tmp_path / "m")

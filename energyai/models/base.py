@@ -49,6 +49,9 @@ class ModelSpec:
         Covariate roles the architecture reads: a subset of ``{"past", "future", "static"}``.
     summary : str
         One line, with the paper.
+    int8 : bool
+        Whether dynamic int8 quantisation helps this architecture on CPU (it does for
+        MLP, transformer and recurrent layers; it makes convolutional nets slower).
     """
 
     name: str
@@ -56,6 +59,7 @@ class ModelSpec:
     build: Callable[..., nn.Module]
     supports: frozenset[str]
     summary: str
+    int8: bool = True
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

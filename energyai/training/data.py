@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 from energyai.data.panel import Panel
 from energyai.windows import WindowIndex, gather
 
-__all__ = ["WindowBatches", "make_batch"]
+__all__ = ["WindowBatches", "make_batch", "sample_windows"]
 
 
 def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: int, horizon: int) -> tuple[torch.Tensor, ...]:
@@ -114,3 +114,39 @@ class WindowBatches(Dataset):
         """A DataLoader that yields this dataset's batches as they are (``batch_size=None``)."""
         return DataLoader(self, batch_size=None, shuffle=False, num_workers=num_workers,
                           persistent_workers=num_workers > 0, **kwargs)
+
+
+def sample_windows(panel: Panel, index: WindowIndex, context: int, horizon: int, n: int = 64,
+                   seed: int = 0) -> dict[str, np.ndarray]:
+    """Up to ``n`` real windows in the exported graph's input form, for the export parity gate.
+
+    Missing targets are NaN (the exported graph derives its mask from them), capacity is
+    the panel's capacity over the horizon (inf when the schema has none), and the future
+    target is kept so that a quantised file's metric change can be measured.
+
+    Returns
+    -------
+    dict of ndarray
+        ``past_target (n, L)``, ``past_covariates (n, L, P)``, ``future_covariates
+        (n, L + H, F)``, ``local_time (n, L + H)`` int64, ``static (n, S)``, ``capacity
+        (n, H)`` and ``future_target (n, H)``; float32 unless stated.
+    """
+    if len(index) == 0:
+        raise ValueError("no windows to sample")
+    rng = np.random.default_rng([seed, 7919])
+    idx = np.sort(rng.choice(len(index), size=min(n, len(index)), replace=False))
+    starts, series = index.locate(idx)
+    pt, po, pc, fc, lt, st, ft, fo, _ = (t.numpy() for t in make_batch(panel, starts, series, context, horizon))
+    if panel.capacity is not None:
+        cap = gather(panel.capacity, starts + context, horizon).astype(np.float32)
+    else:
+        cap = np.full((len(starts), horizon), np.inf, np.float32)
+    return {
+        "past_target": np.where(po > 0, pt, np.nan).astype(np.float32),
+        "past_covariates": np.ascontiguousarray(pc, dtype=np.float32),
+        "future_covariates": np.ascontiguousarray(fc, dtype=np.float32),
+        "local_time": np.ascontiguousarray(lt, dtype=np.int64),
+        "static": np.ascontiguousarray(st, dtype=np.float32),
+        "capacity": np.ascontiguousarray(cap),
+        "future_target": np.where(fo > 0, ft, np.nan).astype(np.float32),
+    }

@@ -1,0 +1,15 @@
+"""ONNX export of fitted forecasters (needs the ``train`` extra: torch, onnx, onnxscript).
+
+>>> report = forecaster.export("model.onnx")            # doctest: +SKIP
+>>> report.parity.checks["batch64"]["max_abs_err"]      # doctest: +SKIP
+
+The file is read on devices by :mod:`energyai.runtime`, which needs numpy and
+onnxruntime only.
+"""
+
+from energyai.export.graph import ExportGraph, InputSpec, input_specs
+from energyai.export.onnx_export import ARTIFACT_FORMAT, ExportReport, export_onnx
+from energyai.export.parity import ParityResult
+
+__all__ = ["ARTIFACT_FORMAT", "ExportGraph", "ExportReport", "InputSpec", "ParityResult", "export_onnx",
+           "input_specs"]

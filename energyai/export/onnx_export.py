@@ -1,0 +1,301 @@
+"""Export a fitted :class:`~energyai.Forecaster` to one self-contained ONNX file.
+
+The graph contains the whole forecast (see :mod:`energyai.export.graph`); the file holds
+its weights inline (no ``.data`` sidecar) and describes itself in ``metadata_props``
+(read back by :mod:`energyai.runtime`). Nothing is written unless the parity gate
+(:mod:`energyai.export.parity`) passes. Facts this relies on (torch 2.13, onnxruntime
+1.31) are listed in ``docs/deployment.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from energyai._optional import import_optional
+from energyai.exceptions import ConfigError, ExportError, NotFittedError
+from energyai.export.graph import ExportGraph, input_specs
+from energyai.export.parity import ParityResult, run_gate
+
+torch = import_optional("torch", "ONNX export")
+
+__all__ = ["ARTIFACT_FORMAT", "ExportReport", "export_onnx"]
+
+#: Version of the metadata layout written into every file.
+ARTIFACT_FORMAT = "energyai.onnx/1"
+#: Largest opset and IR version that old onnxruntime releases load (BENCHMARKS.md §3 fact 4).
+_OLD_ORT = (18, 9)
+
+
+@dataclass
+class ExportReport:
+    """What :func:`export_onnx` wrote and measured."""
+
+    path: str
+    bytes: int
+    sha256: str
+    opset: int
+    ir_version: int
+    quantization: str
+    seconds: float
+    parity: ParityResult
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "bytes": self.bytes, "sha256": self.sha256, "opset": self.opset,
+                "ir_version": self.ir_version, "quantization": self.quantization,
+                "seconds": round(self.seconds, 3), "parity": self.parity.to_dict()}
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in str(text).split(".")[:2])
+    except ValueError as exc:
+        raise ConfigError(f"target_ort must be a version such as '1.16', got {text!r}") from exc
+
+
+def _windows(forecaster: Any, data: Any) -> dict[str, np.ndarray]:
+    if data is None:
+        windows = getattr(forecaster, "parity_windows_", None)
+        if windows is None:
+            raise ExportError(
+                "this model carries no training windows for the parity gate (it was saved by an older "
+                "energyai); pass data= (a frame in the training columns) to export it"
+            )
+        return windows
+    from energyai.data.panel import build_panel
+    from energyai.data.validate import validate
+    from energyai.training.data import sample_windows
+    from energyai.windows import build_window_index
+
+    frame = validate(data, forecaster.schema_)
+    panel = build_panel(frame, forecaster.schema_, None)
+    index = build_window_index(panel.offsets, panel.observed, forecaster.context_length, forecaster.horizon,
+                               bad=panel.missing_covariates())
+    if len(index) == 0:
+        raise ExportError("data= holds no complete window of context_length + horizon steps for the parity gate")
+    return sample_windows(panel, index, forecaster.context_length, forecaster.horizon, n=64)
+
+
+def metadata(forecaster: Any, specs: list[Any], quantization: str, opset: int) -> dict[str, str]:
+    """The ``metadata_props`` of an exported file (all values are strings; JSON where structured)."""
+    from energyai import __version__
+
+    schema = forecaster.schema_
+    levels = list(forecaster.levels_)
+    cap = schema.capacity
+    return {
+        "energyai.format": ARTIFACT_FORMAT,
+        "energyai.version": __version__,
+        "energyai.model": forecaster.model,
+        "energyai.config": json.dumps(_plain(forecaster.get_params())),
+        "energyai.context_length": str(forecaster.context_length),
+        "energyai.horizon": str(forecaster.horizon),
+        "energyai.freq": str(schema.freq),
+        "energyai.freq_seconds": str(schema.frequency.seconds),
+        "energyai.tz": schema.tz or "UTC",
+        "energyai.schema": json.dumps(schema.to_dict()),
+        "energyai.inputs": json.dumps([s.to_dict() for s in specs]),
+        "energyai.outputs": json.dumps([{"name": "quantiles", "shape": ["batch", forecaster.horizon, len(levels)],
+                                         "dtype": "float32", "units": schema.units or "target units",
+                                         "levels": levels}]),
+        "energyai.quantiles": json.dumps(levels),
+        "energyai.median_index": str(levels.index(0.5)),
+        "energyai.capacity": json.dumps({
+            "input": cap is not None,
+            "default": float(cap) if isinstance(cap, (int, float)) else None,
+            "column": cap if isinstance(cap, str) else None,
+            "nonnegative": bool(schema.nonnegative),
+            "clipping": "quantiles clipped to [0, capacity]" if (cap is not None and schema.nonnegative)
+            else ("quantiles clipped at 0" if schema.nonnegative else "no lower clip")
+            + ("" if cap is None else "; at most capacity"),
+        }),
+        "energyai.calendar": json.dumps(bool(forecaster.calendar_)),
+        "energyai.data_sha256": str(forecaster.manifest_.get("data_sha256", "")),
+        "energyai.created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "energyai.quantization": quantization,
+        "energyai.opset": str(opset),
+        "energyai.torch_version": torch.__version__,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return value
+
+
+def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: list[str], opset: int | None) -> Any:
+    example = {k: torch.from_numpy(np.ascontiguousarray(windows[k][:2])) for k in names}
+    batch = torch.export.Dim("batch", min=1, max=1 << 20)
+    shapes = {k: {0: batch} for k in names}
+    kwargs = {k: v for k, v in example.items() if k != "past_target"}
+    sink = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        warnings.simplefilter("ignore")
+        try:
+            program = torch.onnx.export(
+                graph, (example["past_target"],), kwargs=kwargs, dynamo=True, dynamic_shapes=shapes,
+                input_names=names, output_names=["quantiles"], opset_version=opset, verbose=False,
+            )
+        except Exception as exc:  # torch raises many types here; report them as one
+            raise ExportError(f"torch.onnx.export failed: {type(exc).__name__}: {exc}\n{sink.getvalue()[-2000:]}") from exc
+    if program is None:
+        raise ExportError("torch.onnx.export returned no program")
+    return program.model_proto
+
+
+def _session(model_bytes: bytes) -> Any:
+    ort = import_optional("onnxruntime", "the export parity gate")
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+
+
+def _quantize(proto: Any) -> Any:
+    onnx = import_optional("onnx", "int8 export")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    proto = copy.deepcopy(proto)
+    # the exporter's intermediate shape annotations can disagree with onnx shape inference
+    # (which the quantiser runs); drop them, inference recomputes what it needs
+    del proto.graph.value_info[:]
+    ort = import_optional("onnxruntime", "int8 export")
+    with tempfile.TemporaryDirectory() as tmp:
+        src, folded, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "folded.onnx", Path(tmp) / "int8.onnx"
+        onnx.save_model(proto, str(src))
+        # constant-fold first (standard ONNX ops only): the exporter builds LSTM weight
+        # tensors with Concat/Slice nodes, which the quantiser cannot see as weights
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        so.optimized_model_filepath = str(folded)
+        so.log_severity_level = 3
+        ort.InferenceSession(str(src), so, providers=["CPUExecutionProvider"])
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(folded), str(dst), weight_type=QuantType.QInt8)
+        return onnx.load_model(str(dst))
+
+
+def export_onnx(
+    forecaster: Any,
+    path: str | os.PathLike[str],
+    *,
+    quantize: str | None = None,
+    opset: int | None = None,
+    target_ort: str | None = None,
+    data: Any = None,
+    max_metric_change: float = 0.01,
+) -> ExportReport:
+    """Export a fitted forecaster to ``path`` after the parity gate passes.
+
+    Parameters
+    ----------
+    forecaster : energyai.Forecaster
+        Fitted, or loaded with :meth:`~energyai.Forecaster.load`.
+    path : str or path-like
+        The ``.onnx`` file to write (one file; weights inline).
+    quantize : {None, "int8"}
+        Dynamic int8 weights for MatMul/Gemm/LSTM (architectures where it helps).
+    opset : int, optional
+        ONNX opset to request; the export fails if another one comes out.
+    target_ort : str, optional
+        Oldest onnxruntime that must load the file, e.g. ``"1.16"`` (aarch64 devices with
+        glibc older than 2.28): releases before 1.18 get opset 18 and IR version 9.
+    data : polars.DataFrame, optional
+        Training-like data for the gate when the model carries no windows of its own.
+    max_metric_change : float
+        int8 only: the largest relative change of the median's MAE on real windows.
+
+    Returns
+    -------
+    ExportReport
+
+    Raises
+    ------
+    ExportError
+        The export or the gate failed; ``path`` is left untouched.
+    """
+    onnx = import_optional("onnx", "ONNX export")
+    if "network_" not in forecaster.__dict__:
+        raise NotFittedError("fit or load the forecaster before exporting it")
+    if quantize not in (None, "int8"):
+        raise ConfigError(f"quantize must be None or 'int8', got {quantize!r}")
+    from energyai.models import get_model
+
+    spec = get_model(forecaster.model)
+    if quantize == "int8" and not spec.int8:
+        raise ConfigError(f"dynamic int8 does not help {forecaster.model!r} (convolutional); export it in float32")
+    ir_version = None
+    if target_ort is not None and _version_tuple(target_ort) < (1, 18):
+        if opset is not None and opset > _OLD_ORT[0]:
+            raise ConfigError(f"onnxruntime {target_ort} loads at most opset {_OLD_ORT[0]}; got opset={opset}")
+        opset, ir_version = opset or _OLD_ORT[0], _OLD_ORT[1]
+    t0 = time.perf_counter()
+    windows = _windows(forecaster, data)
+    schema = forecaster.schema_
+    specs = input_specs(schema, forecaster.context_length, forecaster.horizon, forecaster.calendar_)
+    names = [s.name for s in specs]
+    network = copy.deepcopy(forecaster.network_).cpu().eval()
+    graph = ExportGraph(network, forecaster.context_length, forecaster.horizon, tuple(forecaster.n_inputs_)).eval()
+
+    proto = _torch_export(graph, windows, names, opset)
+    got = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is not None and got != opset:
+        raise ExportError(f"asked for opset {opset} but the exporter produced opset {got}; no file was written")
+    if ir_version is not None:
+        proto.ir_version = ir_version
+    quantization = "none"
+    if quantize == "int8":
+        proto = _quantize(proto)
+        quantization = "int8-dynamic"
+        if ir_version is not None:
+            proto.ir_version = ir_version
+
+    def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
+        with torch.inference_mode():
+            pt = torch.from_numpy(feeds["past_target"])
+            kw = {k: torch.from_numpy(v) for k, v in feeds.items() if k != "past_target"}
+            return graph(pt, **kw).numpy()
+
+    meta = metadata(forecaster, specs, quantization, int(got or 0))
+    session = _session(proto.SerializeToString())
+    parity = run_gate(torch_fn, session, windows, names, bool(schema.nonnegative),
+                      list(forecaster.levels_).index(0.5), quantized=quantize is not None,
+                      max_metric_change=max_metric_change)
+    meta["energyai.parity"] = json.dumps(parity.to_dict())
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    payload = proto.SerializeToString()
+    onnx.checker.check_model(onnx.load_model_from_string(payload))
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(payload)
+    os.replace(tmp, out)
+    return ExportReport(
+        path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=int(got or 0),
+        ir_version=int(proto.ir_version), quantization=quantization, seconds=time.perf_counter() - t0,
+        parity=parity, metadata=meta,
+    )

@@ -1,0 +1,345 @@
+"""``OnnxForecaster``: an exported energyai model on onnxruntime, without torch or polars."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from energyai._optional import import_optional
+from energyai.exceptions import ArtifactError, ChecksumError, ConfigError, InsufficientDataError, MissingColumnError
+from energyai.runtime.fallback import METHODS, fallback_forecast
+from energyai.runtime.inputs import (
+    as_float_matrix,
+    check_target,
+    covariate_block,
+    frame_columns,
+    numeric_array,
+    row_vector,
+)
+from energyai.runtime.metadata import ModelInfo, parse_metadata
+from energyai.runtime.result import RuntimeForecast
+from energyai.runtime.timeutil import check_grid, future_seconds, local_seconds, to_utc_seconds
+
+__all__ = ["OnnxForecaster"]
+
+
+class OnnxForecaster:
+    """Load an exported file and forecast with onnxruntime.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.onnx`` file written by ``energyai export`` or ``Forecaster.export``.
+    threads : int
+        onnxruntime intra-op threads. 1 is best for one window on small devices (more
+        threads inflate tail latency on 2 cores).
+    sha256 : str, optional
+        Expected sha256 of the file; loading fails with :class:`ChecksumError` otherwise.
+    fallback : {"seasonal", "climatology", "persistence", "none", "raise"}
+        What to do with a series whose context is too gappy (see
+        :mod:`energyai.runtime.fallback`): forecast it with a simple method and flag it,
+        use the model anyway (``"none"``), or raise :class:`InsufficientDataError`.
+    min_observed : float
+        Smallest observed share of the context before the fallback applies.
+    batch_size : int
+        Largest batch sent to onnxruntime at once.
+
+    Attributes
+    ----------
+    info : ModelInfo
+        The file's metadata.
+    """
+
+    def __init__(self, path: str | Path, threads: int = 1, *, sha256: str | None = None,
+                 fallback: str = "seasonal", min_observed: float = 0.5, batch_size: int = 1024) -> None:
+        ort = import_optional("onnxruntime", "the ONNX runtime")
+        if fallback not in (*METHODS, "none", "raise"):
+            raise ConfigError(f"fallback must be one of {METHODS}, 'none' or 'raise'; got {fallback!r}")
+        if not 0.0 <= float(min_observed) <= 1.0:
+            raise ConfigError(f"min_observed must lie in [0, 1], got {min_observed!r}")
+        src = Path(path)
+        try:
+            payload = src.read_bytes()
+        except OSError as exc:
+            raise ArtifactError(f"cannot read model file {src}: {exc}") from exc
+        self.sha256 = hashlib.sha256(payload).hexdigest()
+        if sha256 is not None and sha256.lower() != self.sha256:
+            raise ChecksumError(f"{src} has sha256 {self.sha256}, expected {sha256}; do not load it")
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = int(threads)
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(payload, so, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ArtifactError(f"onnxruntime cannot load {src}: {exc}") from exc
+        self.info: ModelInfo = parse_metadata(self.session.get_modelmeta().custom_metadata_map)
+        graph_inputs = [i.name for i in self.session.get_inputs()]
+        if graph_inputs != [i["name"] for i in self.info.inputs]:
+            raise ArtifactError(f"graph inputs {graph_inputs} do not match the metadata {self.info.inputs}")
+        self.path, self.threads = src, int(threads)
+        self.fallback, self.min_observed, self.batch_size = fallback, float(min_observed), int(batch_size)
+        self._period = max(86400 // self.info.freq_seconds, 1) if self.info.freq_seconds <= 86400 else 1
+        self._warm_up()
+
+    def __repr__(self) -> str:
+        i = self.info
+        return f"OnnxForecaster({str(self.path)!r}, model={i.model!r}, context={i.context_length}, horizon={i.horizon})"
+
+    def _warm_up(self) -> None:
+        """The first run costs about 10 ms (allocations, kernel choice): pay it at load."""
+        feeds = {}
+        for spec in self.info.inputs:
+            shape = [1 if d == "batch" else int(d) for d in spec["shape"]]
+            dtype = np.int64 if spec["dtype"] == "int64" else np.float32
+            feeds[spec["name"]] = np.ones(shape, dtype)
+        self.session.run(None, feeds)
+
+    # ------------------------------------------------------------------ arrays
+    def predict_arrays(
+        self,
+        target: Any,
+        timestamps: Any,
+        past_covariates: Any = None,
+        future_covariates: Any = None,
+        static: Any = None,
+        capacity: Any = None,
+        series: list[Any] | None = None,
+    ) -> RuntimeForecast:
+        """Forecast from arrays.
+
+        Parameters
+        ----------
+        target : array-like, shape (T,) or (B, T)
+            Recent target values in training units, NaN where missing; the last
+            ``context_length`` steps are used (``T`` must be at least that).
+        timestamps : array-like, shape (T,) or (B, T)
+            Their times: ``datetime64`` (UTC), ISO strings or epoch seconds; one step apart.
+        past_covariates, future_covariates : array or dict, optional
+            Arrays ``(B, T, K)`` in the model's column order, or dicts column -> ``(B, T)``.
+            Future covariates cover the history and the horizon: ``T + horizon`` steps.
+        static : array or dict, optional
+            ``(B, S)``, or dict column -> ``(B,)``.
+        capacity : float or array, optional
+            Capacity in target units: a number, ``(B,)`` or ``(B, H)``. Defaults to the
+            value fixed at training, when there was one.
+        series : list, optional
+            Series ids carried into the result.
+        """
+        info = self.info
+        L, H = info.context_length, info.horizon
+        y = as_float_matrix(target, f"target {info.target!r}")
+        B, T = y.shape
+        ts = to_utc_seconds(timestamps, info.tz)
+        if ts.ndim == 1:
+            ts = np.broadcast_to(ts[None, :], (B, ts.shape[0]))
+        if ts.shape != (B, T):
+            raise ConfigError(f"timestamps have shape {ts.shape}, target {y.shape}; give one timestamp per value")
+        if T < L:
+            raise InsufficientDataError(
+                f"target has {T} steps; this model reads the last {L} (context_length). Pass at least {L} steps, "
+                "with NaN where values are missing"
+            )
+        y, ts = y[:, T - L:], np.ascontiguousarray(ts[:, T - L:])
+        check_grid(ts, info.freq_seconds, info.tz)
+        check_target(y, ts, bool(info.capacity.get("nonnegative")), info.target)
+        fut_t = future_seconds(ts[:, -1], info.freq_seconds, H, info.tz)
+        feeds: dict[str, np.ndarray] = {"past_target": np.ascontiguousarray(y)}
+        for spec in info.inputs[1:]:
+            name = spec["name"]
+            if name == "past_covariates":
+                feeds[name] = covariate_block(past_covariates, name, spec["columns"], B, L, ts)
+            elif name == "future_covariates":
+                all_t = np.concatenate([ts, fut_t], axis=1)
+                feeds[name] = covariate_block(future_covariates, name, spec["columns"], B, L + H, all_t)
+            elif name == "local_time":
+                feeds[name] = local_seconds(np.concatenate([ts, fut_t], axis=1), info.tz)
+            elif name == "static":
+                feeds[name] = self._static(static, spec["columns"], B)
+            elif name == "capacity":
+                value = capacity if capacity is not None else info.capacity.get("default")
+                if value is None:
+                    raise MissingColumnError("this model clips at a capacity that changes by site; pass capacity=")
+                feeds[name] = row_vector(value, "capacity", B, H)
+        if capacity is not None and "capacity" not in feeds:
+            raise ConfigError("this model was trained without a capacity; it takes no capacity=")
+        if past_covariates is not None and info.input("past_covariates") is None:
+            raise ConfigError("this model reads no past covariates; drop past_covariates=")
+        if future_covariates is not None and info.input("future_covariates") is None:
+            raise ConfigError("this model reads no future covariates; drop future_covariates=")
+        values = self._run(feeds)
+        flags = np.zeros(B, bool)
+        methods = ["model"] * B
+        observed = np.isfinite(y).mean(axis=1)
+        gappy = observed < self.min_observed
+        if gappy.any() and self.fallback != "none":
+            if self.fallback == "raise":
+                b = int(np.flatnonzero(gappy)[0])
+                raise InsufficientDataError(
+                    f"series {b} has only {100 * observed[b]:.0f}% of its last {L} steps observed "
+                    f"(min_observed {100 * self.min_observed:.0f}%)"
+                )
+            rows = np.flatnonzero(gappy)
+            point = fallback_forecast(y[rows], H, self._period, self.fallback)
+            if info.capacity.get("nonnegative"):
+                point = np.maximum(point, 0.0)
+            if "capacity" in feeds:
+                point = np.minimum(point, feeds["capacity"][rows])
+            values[rows] = point[..., None]
+            flags[rows] = True
+            for r in rows:
+                methods[int(r)] = self.fallback
+        return RuntimeForecast(
+            series=list(series) if series is not None else [None] * B,
+            timestamps=fut_t.astype("datetime64[s]"), values=values, levels=tuple(info.quantiles),
+            median_index=info.median_index, fallback=flags, method=methods, tz=info.tz,
+        )
+
+    def _static(self, static: Any, columns: list[str], batch: int) -> np.ndarray:
+        if static is None:
+            raise MissingColumnError(f"this model reads static covariates {columns}; pass static=")
+        if isinstance(static, dict):
+            missing = [c for c in columns if c not in static]
+            if missing:
+                raise MissingColumnError(f"static covariates {missing} are missing; the model reads {columns}")
+            arr = np.stack([row_vector(static[c], f"static {c!r}", batch, 1)[:, 0] for c in columns], axis=1)
+        else:
+            arr = row_vector(static, "static", batch, len(columns))
+        if not np.isfinite(arr).all():
+            raise MissingColumnError(f"static covariates {columns} contain missing values")
+        return np.ascontiguousarray(arr, dtype=np.float32)
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        B = feeds["past_target"].shape[0]
+        if B <= self.batch_size:
+            return self.session.run(None, feeds)[0]
+        parts = [self.session.run(None, {k: v[i:i + self.batch_size] for k, v in feeds.items()})[0]
+                 for i in range(0, B, self.batch_size)]
+        return np.concatenate(parts)
+
+    # ------------------------------------------------------------------ frames
+    def predict(self, data: Any, future: Any = None, *, static: Any = None, capacity: Any = None) -> RuntimeForecast:
+        """Forecast from a long-format table in the training columns.
+
+        Parameters
+        ----------
+        data : dict of arrays, polars.DataFrame or pandas.DataFrame
+            The timestamp, target and covariate columns of training (and the series id
+            column for several series); each series' last ``context_length`` rows are used.
+        future : same kinds, optional
+            Known-future covariates for the ``horizon`` steps after each series' last
+            timestamp (with the timestamp and series id columns).
+        static, capacity : optional
+            As in :meth:`predict_arrays`; static covariates are otherwise read from ``data``.
+        """
+        info = self.info
+        cols = frame_columns(data)
+        need = [info.timestamp, info.target]
+        missing = [c for c in need if c not in cols]
+        if missing:
+            raise MissingColumnError(f"data lacks column(s) {missing}; this model reads {need} "
+                                     f"plus {self._covariate_names()}")
+        groups, ids = _group(cols, info.series_id, info.timestamp, info.tz)
+        L, H = info.context_length, info.horizon
+        short = [ids[i] for i, g in enumerate(groups) if len(g) < L]
+        if short:
+            raise InsufficientDataError(f"series {short[:5]} have fewer than {L} rows (context_length)")
+        rows = np.stack([g[-L:] for g in groups])
+        t_all = to_utc_seconds(cols[info.timestamp], info.tz)
+        kwargs: dict[str, Any] = {}
+        past_cols = info.columns("past_covariates")
+        if past_cols:
+            _require(cols, past_cols, "past covariate")
+            kwargs["past_covariates"] = {c: cols[c][rows] for c in past_cols}
+        fut_cols = info.columns("future_covariates")
+        if fut_cols:
+            _require(cols, fut_cols, "future covariate")
+            if future is None:
+                raise MissingColumnError(f"this model reads future covariates {fut_cols}; pass future= with their "
+                                         f"values for the {H} steps after each series' last timestamp")
+            kwargs["future_covariates"] = self._future_block(cols, rows, fut_cols, future, ids, t_all)
+        static_cols = info.columns("static")
+        if static_cols and static is None:
+            _require(cols, static_cols, "static covariate")
+            static = {c: cols[c][rows[:, -1]] for c in static_cols}
+        cap_col = info.capacity.get("column")
+        if capacity is None and cap_col and cap_col in cols:
+            capacity = _numeric_column(cols[cap_col], cap_col)[rows[:, -1]]
+        return self.predict_arrays(
+            _numeric_column(cols[info.target], info.target)[rows], t_all[rows], static=static, capacity=capacity,
+            series=ids, **kwargs,
+        )
+
+    def _covariate_names(self) -> list[str]:
+        return [c for n in ("past_covariates", "future_covariates", "static") for c in self.info.columns(n)]
+
+    def _future_block(self, cols: dict[str, np.ndarray], rows: np.ndarray, fut_cols: list[str], future: Any,
+                      ids: list[Any], t_all: np.ndarray) -> dict[str, np.ndarray]:
+        info = self.info
+        H = info.horizon
+        fcols = frame_columns(future)
+        _require(fcols, [info.timestamp, *fut_cols], "future column")
+        fgroups, fids = _group(fcols, info.series_id, info.timestamp, info.tz)
+        where = {k: i for i, k in enumerate(fids)}
+        ft_all = to_utc_seconds(fcols[info.timestamp], info.tz)
+        expect = future_seconds(t_all[rows[:, -1]], info.freq_seconds, H, info.tz)
+        out = {c: np.empty((len(ids), rows.shape[1] + H), np.float32) for c in fut_cols}
+        for b, key in enumerate(ids):
+            if key not in where:
+                raise MissingColumnError(f"future= has no rows for series {key!r}")
+            g = fgroups[where[key]]
+            times = ft_all[g]
+            pick = np.searchsorted(times, expect[b])
+            ok = (pick < len(times)) & (times[np.minimum(pick, len(times) - 1)] == expect[b])
+            if not ok.all():
+                miss = np.datetime64(int(expect[b][~ok][0]), "s")
+                raise MissingColumnError(f"future= lacks series {key!r} at {miss} UTC; give all {H} horizon steps")
+            for c in fut_cols:
+                out[c][b, :-H] = _numeric_column(cols[c], c)[rows[b]]
+                out[c][b, -H:] = _numeric_column(fcols[c], c)[g[pick]]
+        return out
+
+
+def _numeric_column(values: np.ndarray, name: str) -> np.ndarray:
+    return numeric_array(values, f"column {name!r}")
+
+
+def _require(cols: dict[str, np.ndarray], names: list[str], what: str) -> None:
+    missing = [c for c in names if c not in cols]
+    if missing:
+        raise MissingColumnError(f"{what}(s) {missing} missing from the table; it has {sorted(cols)}")
+
+
+def _group(cols: dict[str, np.ndarray], sid: str | None, ts: str, tz: str) -> tuple[list[np.ndarray], list[Any]]:
+    """Row numbers of each series sorted by time, and the series ids (first-seen order)."""
+    t = to_utc_seconds(cols[ts], tz)
+    if sid is None or sid not in cols:
+        order = np.argsort(t, kind="stable")
+        _no_duplicates(t[order], None)
+        return [order], [None]
+    keys = cols[sid]
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.lexsort((t, inverse))
+    bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
+    by_first = np.argsort(first, kind="stable")
+    groups, ids = [], []
+    for u in by_first:
+        g = order[bounds[u]:bounds[u + 1]]
+        _no_duplicates(t[g], uniq[u])
+        groups.append(g)
+        ids.append(uniq[u].item() if hasattr(uniq[u], "item") else uniq[u])
+    return groups, ids
+
+
+def _no_duplicates(t: np.ndarray, key: Any) -> None:
+    from energyai.exceptions import DuplicateTimestampError
+
+    dup = np.flatnonzero(np.diff(t) == 0)
+    if dup.size:
+        raise DuplicateTimestampError(f"series {key!r} has two rows at {np.datetime64(int(t[dup[0]]), 's')} UTC; "
+                                      "keep one row per timestamp")

@@ -1,0 +1,118 @@
+"""Streaming use on a device: append the newest measurement, forecast again, no reload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from energyai.exceptions import ConfigError, InsufficientDataError, TimestampError
+from energyai.runtime.forecaster import OnnxForecaster
+from energyai.runtime.result import RuntimeForecast
+from energyai.runtime.timeutil import to_utc_seconds
+
+__all__ = ["StreamingForecaster"]
+
+
+class StreamingForecaster:
+    """A rolling context of one series in front of an :class:`OnnxForecaster`.
+
+    Parameters
+    ----------
+    model : OnnxForecaster
+    series : optional
+        Id carried into every forecast.
+
+    Notes
+    -----
+    The buffer keeps the last ``context_length`` steps (target and past/future covariate
+    values of those steps). A measurement that skips steps leaves NaN targets in between
+    (masked by the model, and counted in ``gaps_``); covariates must still be supplied
+    for every step, so a skipped step with covariates is an error. Nothing is
+    interpolated.
+    """
+
+    def __init__(self, model: OnnxForecaster, series: Any = None) -> None:
+        self.model, self.series = model, series
+        info = model.info
+        self._L, self._step = info.context_length, info.freq_seconds
+        self._past = info.columns("past_covariates")
+        self._future = info.columns("future_covariates")
+        self._y = np.full(self._L, np.nan, np.float32)
+        self._t = np.zeros(self._L, np.int64)
+        self._pc = np.full((self._L, len(self._past)), np.nan, np.float32)
+        self._fc = np.full((self._L, len(self._future)), np.nan, np.float32)
+        self.n_seen_ = 0
+        self.gaps_ = 0
+
+    @property
+    def last_timestamp(self) -> np.datetime64 | None:
+        """UTC time of the newest step, or None before the first update."""
+        return np.datetime64(int(self._t[-1]), "s") if self.n_seen_ else None
+
+    def update(self, timestamp: Any, value: float, covariates: dict[str, float] | None = None) -> None:
+        """Append one measurement (NaN for a missing reading).
+
+        Parameters
+        ----------
+        timestamp : datetime64, ISO string or epoch seconds
+            Must be one or more whole steps after the previous one.
+        value : float
+            Target value in training units.
+        covariates : dict, optional
+            Values of the past and future covariates at this step.
+        """
+        t = int(to_utc_seconds(np.array([timestamp]), self.model.info.tz)[0])
+        covariates = covariates or {}
+        need = self._past + self._future
+        missing = [c for c in need if c not in covariates]
+        if missing:
+            raise ConfigError(f"update() needs the covariates {missing} of this step")
+        n_new = 1
+        if self.n_seen_:
+            delta = t - int(self._t[-1])
+            if delta <= 0 or delta % self._step:
+                raise TimestampError(
+                    f"timestamp {np.datetime64(t, 's')} is not a whole number of {self._step} s steps after "
+                    f"{np.datetime64(int(self._t[-1]), 's')}"
+                )
+            n_new = delta // self._step
+            if n_new > 1 and need:
+                raise TimestampError(f"{n_new - 1} steps were skipped; their covariates are needed, "
+                                     "so supply every step (NaN target where the reading is missing)")
+        k = min(n_new, self._L)
+        self._y = np.roll(self._y, -k)
+        self._t = np.roll(self._t, -k)
+        self._y[-k:] = np.nan
+        self._t[-k:] = t - self._step * np.arange(k - 1, -1, -1)
+        self._y[-1] = np.float32(value)
+        if need:
+            self._pc = np.roll(self._pc, -1, axis=0)
+            self._fc = np.roll(self._fc, -1, axis=0)
+            self._pc[-1] = [covariates[c] for c in self._past]
+            self._fc[-1] = [covariates[c] for c in self._future]
+        self.gaps_ += n_new - 1
+        self.n_seen_ += n_new
+
+    def forecast(self, future_covariates: dict[str, Any] | None = None, static: Any = None,
+                 capacity: Any = None) -> RuntimeForecast:
+        """Forecast the next ``horizon`` steps from the buffer.
+
+        ``future_covariates`` maps each future covariate to its ``horizon`` values.
+        """
+        if self.n_seen_ < self._L:
+            raise InsufficientDataError(
+                f"the stream holds {self.n_seen_} steps; the model reads {self._L}; keep calling update()"
+            )
+        kwargs: dict[str, Any] = {}
+        if self._past:
+            kwargs["past_covariates"] = {c: self._pc[:, i][None] for i, c in enumerate(self._past)}
+        if self._future:
+            if future_covariates is None:
+                raise ConfigError(f"forecast() needs future_covariates for {self._future}")
+            kwargs["future_covariates"] = {
+                c: np.concatenate([self._fc[:, i], np.asarray(future_covariates[c], np.float32)])[None]
+                for i, c in enumerate(self._future)
+            }
+        return self.model.predict_arrays(self._y[None], self._t[None], static=static, capacity=capacity,
+                                         series=[self.series], **kwargs)
