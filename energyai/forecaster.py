@@ -770,7 +770,7 @@ class Forecaster(BaseForecaster):
 
     # ----------------------------------------------------------------- export
     def export(self, path: str | Path, *, quantize: str | None = None, opset: int | None = None,
-               target_ort: str | None = None, data: Any = None) -> Any:
+               target_ort: str | None = None, data: Any = None, max_metric_change: float = 0.01) -> Any:
         """Write one self-contained ONNX file (scaling, calendar, network, clipping inside).
 
         Runs the parity gate (onnxruntime against torch on real training windows at batch
@@ -783,7 +783,8 @@ class Forecaster(BaseForecaster):
         """
         from energyai.export import export_onnx
 
-        return export_onnx(self, path, quantize=quantize, opset=opset, target_ort=target_ort, data=data)
+        return export_onnx(self, path, quantize=quantize, opset=opset, target_ort=target_ort, data=data,
+                           max_metric_change=max_metric_change)
 
     def _restore(self, config: dict[str, Any], state: dict[str, Any]) -> None:
         from energyai.nn.network import ForecastNetwork

@@ -165,6 +165,20 @@ def test_every_model_on_real_building_data(name, shared_data, tmp_path):
         fut = df.filter((pl.col("timestamp") > cutoff) & (pl.col("timestamp") <= cutoff + pl.duration(hours=24)))
         fut = fut.select("building", "timestamp", *schema.future_covariates)
     assert f.predict(hist, fut).equals(g.predict(hist, fut))
+    # export the reloaded model (parity gate on its real training windows) and run it
+    # through the torch-free runtime: the same numbers as Forecaster.predict
+    from energyai.runtime import OnnxForecaster
+
+    report = g.export(tmp_path / f"{name}.onnx")
+    assert report.parity.checks["batch64"]["max_err_over_limit"] <= 1.0
+    onnx_fc = OnnxForecaster(tmp_path / f"{name}.onnx").predict(hist, fut).to_frame("building", "timestamp")
+    torch_fc = g.predict(hist, fut).sort("building", "timestamp")
+    onnx_fc = onnx_fc.sort("building", "timestamp")
+    assert onnx_fc["timestamp"].equals(torch_fc["timestamp"].dt.convert_time_zone("UTC"))
+    # tolerance: the parity gate's (rtol 1e-4, atol 1e-5 x output scale) on kW-scale loads
+    scale = float(torch_fc["q0.9"].abs().max())
+    for col in ("forecast", "q0.1", "q0.9"):
+        np.testing.assert_allclose(onnx_fc[col].to_numpy(), torch_fc[col].to_numpy(), rtol=1e-4, atol=1e-5 * scale)
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin"])

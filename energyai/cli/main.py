@@ -68,11 +68,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     p.add_argument("--out", default=None)
 
-    p = sub.add_parser("predict", help="forecast with a saved model")
-    p.add_argument("--model", required=True, help="saved model folder or run folder")
-    p.add_argument("--data", required=True, help="recent history (CSV or Parquet) in the training columns")
-    p.add_argument("--future", default=None, help="known-future covariates for the horizon (CSV or Parquet)")
-    p.add_argument("--out", default=None, help="CSV file for the forecast (default: print)")
+    p = sub.add_parser("predict", help="forecast with a saved model folder or an exported .onnx file")
+    p.add_argument("model_path", nargs="?", default=None,
+                   help="exported .onnx file (runtime extra only) or saved model folder")
+    p.add_argument("--model", default=None, help="saved model folder or run folder (same as the positional)")
+    p.add_argument("--data", required=True, help="recent history (CSV; Parquet for saved folders) in the training columns")
+    p.add_argument("--future", default=None, help="known-future covariates for the horizon")
+    p.add_argument("-o", "--out", default=None, help="CSV file for the forecast (default: print)")
+    p.add_argument("--threads", type=int, default=1, help="onnxruntime threads (.onnx only)")
+    p.add_argument("--sha256", default=None, help="refuse to load an .onnx file with another sha256")
+    p.add_argument("--fallback", default="seasonal", choices=["seasonal", "climatology", "persistence", "none", "raise"],
+                   help="forecast for too gappy contexts (.onnx only; flagged in the output)")
+
+    p = sub.add_parser("export", help="export a saved model to one self-contained ONNX file (parity-checked)")
+    p.add_argument("model", help="saved model folder or run folder")
+    p.add_argument("-o", "--out", required=True, help="the .onnx file to write")
+    p.add_argument("--quantize", choices=["int8"], default=None, help="dynamic int8 weights")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
+    p.add_argument("--target-ort", default=None,
+                   help="oldest onnxruntime to support, e.g. 1.16 (opset 18, IR 9; aarch64 with glibc < 2.28)")
+
+    p = sub.add_parser("inspect", help="print the metadata inside an exported .onnx file")
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("--json", action="store_true", help="raw metadata as JSON")
 
     p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
     p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
@@ -95,6 +113,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             from energyai.cli.verbs import run_backtest
 
             return run_backtest(args)
+        if args.verb == "predict":
+            source = args.model_path or args.model
+            if source is None:
+                parser.error("predict needs a model: energyai predict model.onnx --data recent.csv")
+            if str(source).endswith(".onnx"):
+                from energyai.cli.onnx_verbs import run_predict_onnx
+
+                args.model_path = source
+                return run_predict_onnx(args)
+            args.model = source
+        if args.verb in ("export", "inspect"):
+            from energyai.cli import onnx_verbs
+
+            return {"export": onnx_verbs.run_export, "inspect": onnx_verbs.run_inspect}[args.verb](args)
         if args.verb in ("fit", "finetune", "predict"):
             from energyai.cli import train
 

@@ -162,6 +162,16 @@ def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: lis
     return program.model_proto
 
 
+def _strip(proto: Any) -> None:
+    """Drop the exporter's per-node stack traces and doc strings (about 10% of a small file,
+    and they hold the build machine's file paths)."""
+    graphs = [proto.graph, *[f for f in proto.functions]]
+    for g in graphs:
+        for node in g.node:
+            node.doc_string = ""
+            del node.metadata_props[:]
+
+
 def _session(model_bytes: bytes) -> Any:
     ort = import_optional("onnxruntime", "the export parity gate")
     so = ort.SessionOptions()
@@ -283,6 +293,7 @@ def export_onnx(
                       list(forecaster.levels_).index(0.5), quantized=quantize is not None,
                       max_metric_change=max_metric_change)
     meta["energyai.parity"] = json.dumps(parity.to_dict())
+    _strip(proto)
     del proto.metadata_props[:]
     for key, value in meta.items():
         entry = proto.metadata_props.add()

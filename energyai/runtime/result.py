@@ -60,14 +60,17 @@ class RuntimeForecast:
         """One quantile, shape (B, H)."""
         return self.values[..., self.levels.index(level)]
 
-    def to_columns(self, series_name: str = "series", timestamp_name: str = "timestamp") -> dict[str, np.ndarray]:
-        """Long format: one row per (series, step): series, timestamp (UTC), forecast, quantiles, flags."""
-        B, H = self.timestamps.shape
-        cols: dict[str, np.ndarray] = {
-            series_name: np.repeat(np.array(self.series, dtype=object), H),
-            timestamp_name: self.timestamps.reshape(-1).astype("datetime64[us]"),
-            "forecast": self.median.reshape(-1).astype(np.float64),
-        }
+    def to_columns(self, series_name: str | None = "series", timestamp_name: str = "timestamp") -> dict[str, np.ndarray]:
+        """Long format: one row per (series, step): series, timestamp (UTC), forecast, quantiles, flags.
+
+        ``series_name=None`` leaves the series column out (one unnamed series).
+        """
+        H = self.timestamps.shape[1]
+        cols: dict[str, np.ndarray] = {}
+        if series_name is not None:
+            cols[series_name] = np.repeat(np.array(self.series, dtype=object), H)
+        cols[timestamp_name] = self.timestamps.reshape(-1).astype("datetime64[us]")
+        cols["forecast"] = self.median.reshape(-1).astype(np.float64)
         for i, q in enumerate(self.levels):
             if q != 0.5 or len(self.levels) > 1:
                 cols[quantile_name(q)] = self.values[..., i].reshape(-1).astype(np.float64)
@@ -75,7 +78,7 @@ class RuntimeForecast:
         cols["method"] = np.repeat(np.array(self.method, dtype=object), H)
         return cols
 
-    def to_frame(self, series_name: str = "series", timestamp_name: str = "timestamp") -> Any:
+    def to_frame(self, series_name: str | None = "series", timestamp_name: str = "timestamp") -> Any:
         """A polars DataFrame (or pandas when polars is absent) with UTC-aware timestamps."""
         cols = self.to_columns(series_name, timestamp_name)
         try:
@@ -90,7 +93,7 @@ class RuntimeForecast:
             frame[timestamp_name] = pd.to_datetime(frame[timestamp_name]).dt.tz_localize("UTC")
             return frame
 
-    def to_csv(self, path: str | Path, series_name: str = "series", timestamp_name: str = "timestamp",
+    def to_csv(self, path: str | Path, series_name: str | None = "series", timestamp_name: str = "timestamp",
                local: bool = True) -> Path:
         """Write the long format as CSV; timestamps ISO 8601 with offset, local to the model's zone."""
         cols = self.to_columns(series_name, timestamp_name)

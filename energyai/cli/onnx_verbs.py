@@ -1,0 +1,75 @@
+"""CLI verbs for exported files: ``export``, ``inspect`` and ``predict model.onnx``.
+
+``inspect`` and ``predict`` on an ``.onnx`` file need only the runtime extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from energyai.exceptions import ArtifactError
+
+__all__ = ["run_export", "run_inspect", "run_predict_onnx"]
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from energyai.cli.train import load_saved
+
+    model = load_saved(args.model)
+    report = model.export(args.out, quantize=args.quantize, opset=args.opset, target_ort=args.target_ort)
+    checks = report.parity.checks
+    worst = max(v["max_err_over_limit"] for v in checks.values())
+    print(f"wrote {report.path} ({report.bytes / 1e6:.3f} MB, opset {report.opset}, IR {report.ir_version}, "
+          f"{report.quantization}) in {report.seconds:.1f} s")
+    print(f"sha256 {report.sha256}")
+    print(f"parity gate passed on {sorted(checks)}: worst error / limit = {worst:.3g}")
+    if report.parity.int8:
+        q = report.parity.int8
+        print(f"int8 vs fp32 torch: max deviation {q['max_abs_dev']:.4g}, mean {q['mean_abs_dev']:.4g} (target units); "
+              f"median MAE on {q['windows']} real windows {q['mae_fp32']:.4g} -> {q['mae_int8']:.4g} "
+              f"({100 * q['relative_mae_change']:+.3f}%)")
+    return 0
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    from energyai.runtime import read_metadata
+
+    if not Path(args.model).is_file():
+        raise ArtifactError(f"{args.model} is not a file")
+    info = read_metadata(args.model)
+    if args.json:
+        print(json.dumps(info.raw, indent=2, sort_keys=True))
+    else:
+        print(info.summary())
+    return 0
+
+
+def run_predict_onnx(args: argparse.Namespace) -> int:
+    from energyai.runtime import OnnxForecaster
+    from energyai.runtime.csvio import read_csv_columns
+
+    t0 = time.perf_counter()
+    model = OnnxForecaster(args.model_path, threads=args.threads, sha256=args.sha256, fallback=args.fallback)
+    info = model.info
+    numeric = [info.target, *(c for n in ("past_covariates", "future_covariates", "static") for c in info.columns(n))]
+    if info.capacity.get("column"):
+        numeric.append(info.capacity["column"])
+    data = read_csv_columns(args.data, numeric)
+    future = read_csv_columns(args.future, numeric) if args.future else None
+    fc = model.predict(data, future)
+    sid = info.series_id
+    if args.out:
+        fc.to_csv(args.out, series_name=sid, timestamp_name=info.timestamp)
+        print(f"wrote {fc.values.shape[0] * info.horizon} rows to {args.out} "
+              f"({fc.values.shape[0]} series, {int(fc.fallback.sum())} by fallback) "
+              f"in {1e3 * (time.perf_counter() - t0):.0f} ms", file=sys.stderr)
+    else:
+        tmp = Path(".energyai-forecast.csv")
+        fc.to_csv(tmp, series_name=sid, timestamp_name=info.timestamp)
+        sys.stdout.write(tmp.read_text())
+        tmp.unlink()
+    return 0
