@@ -7,7 +7,9 @@
    the data before the test window, early-stopped on the validation days.
 4. Backtest the neural model, the selected baseline and the seasonal naive reference
    (same time last week) on the final 14 days, each fitted only on data before them.
-5. Print the table and write ``metrics.json``, ``forecast.png`` and ``report.md``.
+5. Export the neural model to one ONNX file (parity-checked), run it through the
+   torch-free runtime and print both forecasts side by side with their latency.
+6. Print the table and write ``metrics.json``, ``forecast.png``, ``model.onnx`` and ``report.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,57 @@ def neural_model() -> Any:
         "dlinear", context_length=7 * HORIZON, horizon=HORIZON, quantiles=(0.1, 0.5, 0.9),
         max_steps=1500, batch_size=128, batches_per_epoch=100, learning_rate=3e-3, seed=0,
     )
+
+
+def _median_ms(fn: Any, n: int, warm: int) -> float:
+    import statistics
+
+    for _ in range(warm):
+        fn()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def _export_and_compare(model: Any, history: Any, out: Path, say: Any) -> dict[str, Any] | None:
+    """Export the neural model to ONNX, run it through the torch-free runtime, compare."""
+    try:
+        import onnxruntime  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError:
+        say('  ONNX export skipped: pip install "energyai[train]" brings onnx, onnxscript and onnxruntime')
+        return None
+    import numpy as np
+
+    from energyai.runtime import OnnxForecaster
+
+    path = out / "model.onnx"
+    report = model.export(path)
+    worst = max(v["max_err_over_limit"] for v in report.parity.checks.values())
+    say(f"\nONNX: wrote {path} ({report.bytes / 1e6:.2f} MB, one file), parity gate passed "
+        f"(worst error {worst:.2g} of the limit)")
+    runtime = OnnxForecaster(path, threads=1)
+    schema = model.schema_
+    tail = history.tail(model.context_length)
+    y = tail[schema.target].to_numpy()
+    t = tail[schema.timestamp].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
+    by_torch = model.predict(tail)
+    by_onnx = runtime.predict_arrays(y, t)
+    ms_torch = _median_ms(lambda: model.predict(tail), 20, 3)
+    ms_onnx = _median_ms(lambda: runtime.predict_arrays(y, t), 200, 20)
+    diff = float(np.abs(by_torch["forecast"].to_numpy() - by_onnx.median[0]).max())
+    say(f"  next day from {tail[schema.timestamp][-1]}: torch (Forecaster.predict) vs onnxruntime (energyai.runtime)")
+    say(f"  {'time':26s} {'torch':>10s} {'onnx':>10s} {'onnx q0.1':>10s} {'onnx q0.9':>10s}")
+    for i in range(0, model.horizon, 8):
+        say(f"  {str(by_torch[schema.timestamp][i]):26s} {by_torch['forecast'][i]:10.1f} {by_onnx.median[0, i]:10.1f} "
+            f"{by_onnx.quantile(0.1)[0, i]:10.1f} {by_onnx.quantile(0.9)[0, i]:10.1f}")
+    say(f"  max |torch - onnx| = {diff:.3g} {schema.units}; one forecast: torch {ms_torch:.2f} ms, "
+        f"onnxruntime {ms_onnx:.3f} ms (validation included, 1 thread)")
+    return {"file": str(path), "bytes": report.bytes, "sha256": report.sha256, "max_abs_diff": diff,
+            "torch_predict_ms": round(ms_torch, 3), "onnx_predict_ms": round(ms_onnx, 4)}
 
 
 def candidates() -> dict[str, Any]:
@@ -125,6 +178,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
     keys = ["mae", "rmse", "mape", "cv_rmse", "pinball", "coverage"]
     rows = {best: test_best, REFERENCE: test_ref}
     neural = None
+    onnx_result: dict[str, Any] | None = None
     try:
         import lightning  # noqa: F401
         import torch  # noqa: F401
@@ -139,6 +193,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
         h = neural.history_
         say(f"  {h['steps']} steps in {h['fit_seconds']} s, best validation loss {h['best_val_loss']:.4f}")
         rows = {NEURAL: backtest(neural, df, schema, cutoffs=test_cutoffs, fit=False), **rows}
+        onnx_result = _export_and_compare(neural, df.filter(df[schema.timestamp] <= test_cutoffs[-1]), out, say)
     winner = min(rows, key=lambda k: rows[k].metrics["mae"][0])
     test_best = rows[winner]
     metrics = {name: {k: float(r.metrics[k][0]) for k in keys} for name, r in rows.items()}
@@ -167,6 +222,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
             "name": NEURAL, "params": {k: v for k, v in neural.get_params().items() if v is not None
                                        and k in ("model", "context_length", "horizon", "max_steps", "hidden")},
             "steps": neural.history_["steps"], "fit_seconds": neural.history_["fit_seconds"]},
+        "onnx": onnx_result,
         "best_on_test": winner,
         "reference_model": REFERENCE,
         "test": metrics,
@@ -204,5 +260,6 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
         f"energyai {__version__}; wall time {result['wall_seconds']} s.",
     ]
     (out / "report.md").write_text("\n".join(lines) + "\n")
-    say(f"\nwrote {out / 'metrics.json'}, {out / 'forecast.png'}, {out / 'report.md'}")
+    onnx_note = f", {out / 'model.onnx'}" if onnx_result else ""
+    say(f"\nwrote {out / 'metrics.json'}, {out / 'forecast.png'}, {out / 'report.md'}{onnx_note}")
     return result

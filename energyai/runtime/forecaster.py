@@ -131,6 +131,27 @@ class OnnxForecaster:
         series : list, optional
             Series ids carried into the result.
         """
+        feeds, fut_t = self.make_feeds(target, timestamps, past_covariates, future_covariates, static, capacity)
+        return self._forecast(feeds, fut_t, series)
+
+    def make_feeds(
+        self,
+        target: Any,
+        timestamps: Any,
+        past_covariates: Any = None,
+        future_covariates: Any = None,
+        static: Any = None,
+        capacity: Any = None,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Validate inputs and build the graph feeds (parameters as :meth:`predict_arrays`).
+
+        Returns
+        -------
+        feeds : dict of ndarray
+            One entry per graph input, in the file's dtypes and shapes.
+        future_times : ndarray of int64, shape (B, H)
+            UTC seconds of the forecast steps.
+        """
         info = self.info
         L, H = info.context_length, info.horizon
         y = as_float_matrix(target, f"target {info.target!r}")
@@ -172,6 +193,13 @@ class OnnxForecaster:
             raise ConfigError("this model reads no past covariates; drop past_covariates=")
         if future_covariates is not None and info.input("future_covariates") is None:
             raise ConfigError("this model reads no future covariates; drop future_covariates=")
+        return feeds, fut_t
+
+    def _forecast(self, feeds: dict[str, np.ndarray], fut_t: np.ndarray, series: list[Any] | None) -> RuntimeForecast:
+        info = self.info
+        L, H = info.context_length, info.horizon
+        y = feeds["past_target"]
+        B = y.shape[0]
         values = self._run(feeds)
         flags = np.zeros(B, bool)
         methods = ["model"] * B
