@@ -87,7 +87,7 @@ def _export_and_compare(model: Any, history: Any, out: Path, say: Any) -> dict[s
     say(f"  next day from {tail[schema.timestamp][-1]}: torch (Forecaster.predict) vs onnxruntime (energyai.runtime)")
     say(f"  {'time':26s} {'torch':>10s} {'onnx':>10s} {'onnx q0.1':>10s} {'onnx q0.9':>10s}")
     for i in range(0, model.horizon, 8):
-        say(f"  {str(by_torch[schema.timestamp][i]):26s} {by_torch['forecast'][i]:10.1f} {by_onnx.median[0, i]:10.1f} "
+        say(f"  {by_torch[schema.timestamp][i]!s:26s} {by_torch['forecast'][i]:10.1f} {by_onnx.median[0, i]:10.1f} "
             f"{by_onnx.quantile(0.1)[0, i]:10.1f} {by_onnx.quantile(0.9)[0, i]:10.1f}")
     say(f"  max |torch - onnx| = {diff:.3g} {schema.units}; one forecast: torch {ms_torch:.2f} ms, "
         f"onnxruntime {ms_onnx:.3f} ms (validation included, 1 thread)")
