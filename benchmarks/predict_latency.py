@@ -3,8 +3,9 @@
 Trains N-HiTS with the protocol v1 architecture (3 stacks, 2x512 MLP, pooling 2/2/1,
 downsampling 4/2/1) for a few steps (latency does not depend on the weights), then
 times, on one thread:
-- ``Forecaster.predict(frame)`` on a 96-row polars frame (validation, regularisation,
-  calendar, network, output frame): the public API, as the peers' library predict;
+- ``Forecaster.predict(frame)`` on a 96-row polars frame: the public API, as the peers'
+  library predict (a clean single-series window takes the numpy fast path; other frames
+  are validated and regularised with polars);
 - ``Forecaster.predict_arrays`` on prepared arrays (the tensor contract);
 - the ``ForecastNetwork`` called directly under ``torch.inference_mode``.
 Median of 30 runs after 3 warm-ups (1,000 after 50 for the eager network), as PEER_PROTOCOL.md §6.
@@ -66,7 +67,10 @@ def main() -> None:
     result = {"forecaster_predict_ms": round(t_api, 3), "predict_arrays_ms": round(t_arr, 3),
               "torch_eager_ms": round(t_eager, 3), "params": sum(p.numel() for p in net.parameters()),
               "threads": 1, "torch": torch.__version__}
+    result["loadavg"] = os.getloadavg()
+    result["command"] = "python benchmarks/predict_latency.py"
     print(json.dumps(result, indent=2))
+    (HERE / "results" / "predict_latency.json").write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":
