@@ -101,7 +101,7 @@ def test_torch_twins_match_numpy_and_export_to_onnx(tmp_path):
     utc = torch.from_numpy(np.tile(secs, (len(SITES), 1)))
     module = ClearSkyIrradiance().eval()
     with torch.no_grad():
-        ghi, dni, dhi, zen = module(utc, lat, lon, alt, tl)
+        ghi, _dni, _dhi, zen = module(utc, lat, lon, alt, tl)
     for i, (la, lo, al) in enumerate(SITES):
         ref = clearsky(secs, la, lo, al)
         pos = solar_position(secs, la, lo, al)
