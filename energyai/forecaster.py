@@ -643,11 +643,14 @@ class Forecaster(BaseForecaster):
         return pl.DataFrame(cols)
 
     # --------------------------------------------------------------- backtest
-    def forecast_origins(self, df: Any, cutoffs: list[Any]) -> pl.DataFrame:
+    def forecast_origins(self, df: Any, cutoffs: list[Any], future: Any = None) -> pl.DataFrame:
         """Forecast from many origins in one batched pass (no refit).
 
-        The known-future covariates of every horizon come from ``df`` itself (an oracle
-        experiment when they are measured weather). Used by :func:`energyai.backtest`.
+        The known-future covariates of every horizon come from ``df`` itself, except the
+        columns that ``future`` holds: a table with ``cutoff``, the timestamp (and the
+        series id) and covariate values per origin, such as
+        :meth:`energyai.data.vintages.Vintages.for_origins` builds. Used by
+        :func:`energyai.backtest`, which checks the table for leakage first.
 
         Returns
         -------
@@ -686,10 +689,15 @@ class Forecaster(BaseForecaster):
                 f"covariates are missing inside {bad.size} backtest windows, first for cutoff {cutoffs[cut_a[bad[0]]]}; "
                 "complete them or drop those cutoffs"
             )
+        override = self._origin_covariates(future, panel, frame, cut, cut_a, series_a, starts_a) \
+            if future is not None else None
         preds = []
         for i in range(0, len(starts_a), 4096):
             pt, po, pc, fc, lt, st, *_ = (x.numpy() for x in make_batch(
                 panel, starts_a[i:i + 4096], series_a[i:i + 4096], L_, H))
+            if override is not None:
+                idx, values = override
+                fc[:, L_:, idx] = values[i:i + 4096]
             cap = np.full((len(pt), H), np.inf, np.float32)
             if panel.capacity is not None:
                 cap = gather(panel.capacity, starts_a[i:i + 4096] + L_, H)
@@ -712,6 +720,33 @@ class Forecaster(BaseForecaster):
         for q in (check_quantiles(self.quantiles) if self.quantiles else ()):
             cols[quantile_column(q)] = pred[:, :, self.levels_.index(q)].reshape(-1).astype(np.float64)
         return pl.DataFrame(cols).with_columns(pl.col("actual").fill_nan(None))
+
+    def _origin_covariates(self, future: Any, panel: Any, frame: Any, cut: np.ndarray, cut_a: np.ndarray,
+                           series_a: np.ndarray, starts_a: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """Per-window horizon values of the future covariates that ``future`` holds, (N, H, k)."""
+        schema = self.schema_
+        sid, ts = schema.series_id, schema.timestamp
+        cols = [c for c in schema.future_covariates if c in future.columns]
+        if not cols:
+            raise ConfigError(f"future= holds none of the model's future covariates {list(schema.future_covariates)}")
+        H, L_ = self.horizon, self.context_length
+        pos = starts_a[:, None] + L_ + np.arange(H)[None, :]
+        want = {"cutoff": np.repeat(cut[cut_a], H), "_utc": panel.utc[pos].reshape(-1)}
+        wanted = pl.DataFrame(want).with_row_index("_row")
+        if sid:
+            wanted = wanted.with_columns(pl.Series(sid, [panel.series_ids[s] for s in np.repeat(series_a, H)]).cast(
+                frame.schema[sid]))
+        table = future.select(*([sid] if sid else []), "cutoff", ts, *cols).with_columns(
+            pl.col("cutoff").dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us")),
+            pl.col(ts).dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us")).alias("_utc"),
+        ).drop(ts)
+        wanted = wanted.with_columns(pl.col("cutoff", "_utc").cast(pl.Datetime("us")))
+        got = wanted.join(table, on=[*([sid] if sid else []), "cutoff", "_utc"], how="left").sort("_row")
+        values = got.select(cols).to_numpy().astype(np.float32).reshape(len(starts_a), H, len(cols))
+        if np.isnan(values).any():
+            w = int(np.argwhere(np.isnan(values))[0][0])
+            raise DataError(f"future= lacks {cols} for cutoff {cut[cut_a[w]]} UTC; every horizon step needs a value")
+        return [list(schema.future_covariates).index(c) for c in cols], values
 
     # ------------------------------------------------------------- save/load
     def save(self, path: str | Path) -> Path:

@@ -58,7 +58,7 @@ def test_fit_finetune_predict_backtest(run_config, tmp_path, capsys):
     capsys.readouterr()
     assert main(["backtest", "--model", str(run), "--data", str(tmp_path / "sites.csv"), "--timestamp", "ts",
                  "--target", "load", "--series-id", "site", "--future-covariates", "temp", "--tz", "UTC",
-                 "--n-folds", "2"]) == 0
+                 "--n-folds", "2", "--oracle"]) == 0
     assert "seasonal_naive" in capsys.readouterr().out
 
 

@@ -132,7 +132,7 @@ def test_short_history_is_left_padded_and_masked():
 def test_batched_backtest_equals_one_predict_per_cutoff():
     df = synthetic_hourly(14, 2)
     f = Forecaster("tide", context_length=24, horizon=6, **FAST, **SMALL["tide"])
-    res = ea.backtest(f, df, _schema(), n_folds=3, step=6, min_train=96)
+    res = ea.backtest(f, df, _schema(), n_folds=3, step=6, min_train=96, oracle=True)
     assert res.forecasts["cutoff"].n_unique() == 3
     assert res.metrics["mae"][0] > 0
     cutoff = res.cutoffs[1]
@@ -153,7 +153,7 @@ def test_every_model_on_real_building_data(name, shared_data, tmp_path):
     df = df.filter(pl.col("timestamp") >= pl.datetime(2022, 1, 1, time_zone="Asia/Seoul"))
     schema = d.schema if name in COVARIATE_MODELS else d.schema.with_(future_covariates=())
     f = Forecaster(name, context_length=72, horizon=24, **FAST, **SMALL.get(name, {}))
-    res = ea.backtest(f, df, schema, n_folds=2, step=24)
+    res = ea.backtest(f, df, schema, n_folds=2, step=24, oracle=True)
     assert res.forecasts["forecast"].is_finite().all() and (res.forecasts["q0.1"] >= 0).all()
     assert res.forecasts.height == 2 * 2 * 24
     f.save(tmp_path / name)

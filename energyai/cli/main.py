@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-folds", type=int, default=None)
     p.add_argument("--refit", action="store_true", help="refit at every origin")
     p.add_argument("--reference", default="seasonal_naive", help="baseline for the skill score")
+    p.add_argument("--oracle", action="store_true",
+                   help="read future covariates from the data at their valid times (an oracle experiment, labelled)")
+    p.add_argument("--known-future", default="", type=lambda s: tuple(c for c in s.split(",") if c),
+                   help="comma-separated future covariates known in advance (calendar, holidays)")
     p.add_argument("--out", default=None, help="write forecasts (CSV) and metrics (JSON) to this folder")
 
     p = sub.add_parser("fit", help="train a neural model from a YAML run configuration")

@@ -263,4 +263,5 @@ def backtest_saved(args: argparse.Namespace, df: Any, schema: Schema) -> Any:
 
     model = load_saved(args.model)
     return backtest(model, df, model.schema_ if schema is None else schema, step=args.step, n_folds=args.n_folds,
-                    fit=False, min_train=model.context_length)
+                    fit=False, min_train=model.context_length, oracle=getattr(args, "oracle", False),
+                    known_future=getattr(args, "known_future", ()))

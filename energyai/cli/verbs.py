@@ -121,7 +121,8 @@ def run_backtest(args: argparse.Namespace) -> int:
             continue
         model = make_baseline(name, args.horizon, args.season)
         results[name] = backtest(model, df, schema, step=args.step, n_folds=args.n_folds, refit=args.refit,
-                                 cutoffs=results[args.model].cutoffs if saved else None)
+                                 cutoffs=results[args.model].cutoffs if saved else None, oracle=args.oracle,
+                                 known_future=args.known_future)
     table = skill_table(results, reference=args.reference)
     print(table)
     if args.out:

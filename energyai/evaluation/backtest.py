@@ -12,7 +12,7 @@ from energyai.base import quantile_column
 from energyai.data.split import rolling_origin_cutoffs
 from energyai.data.validate import resolve
 from energyai.evaluation.scoring import score_frame
-from energyai.exceptions import ConfigError, LeakageError
+from energyai.exceptions import ConfigError, DataError, LeakageError
 from energyai.schema import Schema
 
 pl = import_optional("polars", "backtesting")
@@ -50,11 +50,20 @@ class BacktestResult:
     fit_seconds: float = 0.0
     predict_seconds: float = 0.0
     schema: Schema | None = field(default=None, repr=False)
+    #: where the future covariates came from: "none", "vintages", "table", "known in
+    #: advance" or "oracle" (read from the data at their valid times: an ex-post experiment)
+    future_source: str = "none"
+
+    @property
+    def oracle(self) -> bool:
+        """True when the future covariates were read from the data (an oracle experiment)."""
+        return self.future_source == "oracle"
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready overall metrics and run facts."""
         return {
             "model": self.model,
+            "future_covariates": self.future_source,
             "folds": len(self.cutoffs),
             "first_cutoff": str(self.cutoffs[0]),
             "last_cutoff": str(self.cutoffs[-1]),
@@ -78,6 +87,9 @@ def backtest(
     train_window: int | None = None,
     min_train: int | None = None,
     fit: bool = True,
+    future: Any = None,
+    oracle: bool = False,
+    known_future: Any = (),
 ) -> BacktestResult:
     """Rolling-origin backtest of a forecaster.
 
@@ -106,19 +118,51 @@ def backtest(
     fit : bool
         False scores an already fitted model (a saved one, say) without fitting it;
         ``refit`` must then be False.
+    future : Vintages or polars.DataFrame, optional
+        Where the future covariates of each horizon come from: weather-forecast vintages
+        (the latest run available at each cutoff is picked), or a table with ``cutoff``,
+        the timestamp, the covariates and ``issue_time``. Either way a value issued after
+        its cutoff raises :class:`~energyai.exceptions.LeakageError`. Covariates the table
+        does not hold are read from ``df`` and must be in ``known_future``.
+    oracle : bool
+        Read every future covariate from ``df`` at its valid time (measured weather as if
+        it were a forecast). The result is labelled ``future_source="oracle"``.
+    known_future : sequence of str
+        Future covariates that are known in advance (calendar, holidays, planned
+        capacity), which may be read from ``df``.
 
     Returns
     -------
     BacktestResult
 
-    Notes
-    -----
-    Future covariates are taken from ``df`` itself: with measured weather that is an
-    "oracle" (ex-post) experiment, which reports should say.
+    Raises
+    ------
+    LeakageError
+        A future covariate would be read from ``df`` without ``oracle=True`` or
+        ``known_future``, or a vintage was issued after its cutoff.
     """
     frame, schema = resolve(df, schema)
     horizon = int(model.horizon)
     freq_s = schema.frequency.seconds  # type: ignore[union-attr]
+    from energyai.data.vintages import Vintages, check_vintage_leakage
+
+    table_cols: tuple[str, ...] = ()
+    if isinstance(future, Vintages):
+        table_cols = tuple(future.columns)
+    elif future is not None:
+        table_cols = tuple(c for c in schema.future_covariates if c in future.columns)
+    from_frame = [c for c in schema.future_covariates if c not in table_cols]
+    unknown = [c for c in from_frame if c not in set(known_future)]
+    if unknown and not oracle:
+        raise LeakageError(
+            f"future covariates {unknown} would be read from the data at their valid times, which uses observed "
+            "values as if they were forecasts. Pass future= (Vintages or a table with issue_time), list them in "
+            "known_future= if they are known in advance (calendar, holidays), or pass oracle=True to run a "
+            "labelled oracle experiment"
+        )
+    source = "none" if not schema.future_covariates else (
+        "oracle" if unknown else ("vintages" if isinstance(future, Vintages) else "table" if table_cols
+                                  else "known in advance"))
     if min_train is None:
         min_train = max(2 * horizon, (14 * 86400) // freq_s)
     if cutoffs is None:
@@ -141,6 +185,23 @@ def backtest(
     ts, sid = schema.timestamp, schema.series_id
     keys = ([sid] if sid else []) + [ts]
     step_td = dt.timedelta(seconds=freq_s)
+    table = None
+    if table_cols:
+        if isinstance(future, Vintages):
+            ids = frame[sid].unique(maintain_order=True).to_list() if sid else None
+            table = future.for_origins(list(cutoffs), horizon, step_td, ids, tz=schema.tz or "UTC", timestamp=ts)
+            if future.series_id and sid and future.series_id != sid:
+                table = table.rename({future.series_id: sid})
+            delay = future.delay
+        else:
+            table, delay = future, dt.timedelta(0)
+        check_vintage_leakage(table, delay, timestamp=ts)
+        missing = table.filter(pl.any_horizontal([pl.col(c).is_null() for c in table_cols]))
+        if missing.height:
+            row = missing.row(0, named=True)
+            raise DataError(f"no weather run available at cutoff {row['cutoff']} covers {row[ts]} "
+                            f"({missing.height} steps); drop those cutoffs or supply the runs")
+        table = table.with_columns(pl.col("cutoff", ts).dt.convert_time_zone(schema.tz or "UTC"))
     fit_s = pred_s = 0.0
     parts = []
     batched = every == 0 and hasattr(model, "forecast_origins")
@@ -155,7 +216,7 @@ def backtest(
             model.fit(train, schema)
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        parts.append(model.forecast_origins(frame, list(cutoffs)))
+        parts.append(model.forecast_origins(frame, list(cutoffs), future=table))
         pred_s = time.perf_counter() - t0
     for i, cutoff in enumerate([] if batched else cutoffs):
         history = frame.filter(pl.col(ts) <= cutoff)
@@ -168,9 +229,12 @@ def backtest(
             fit_s += time.perf_counter() - t0
         horizon_end = cutoff + horizon * step_td
         ahead = frame.filter((pl.col(ts) > cutoff) & (pl.col(ts) <= horizon_end))
-        future = ahead.select(*keys, *schema.future_covariates) if schema.future_covariates else None
+        fut = ahead.select(*keys, *schema.future_covariates) if schema.future_covariates else None
+        if table is not None and fut is not None:
+            runs = table.filter(pl.col("cutoff") == cutoff).select(*keys, *table_cols)
+            fut = fut.drop(list(table_cols)).join(runs, on=keys, how="left").select(*keys, *schema.future_covariates)
         t0 = time.perf_counter()
-        pred = model.predict(history, future)
+        pred = model.predict(history, fut)
         pred_s += time.perf_counter() - t0
         if pred[ts].min() <= cutoff:
             raise LeakageError(f"{type(model).__name__} returned forecasts at or before the cutoff {cutoff}")
@@ -198,4 +262,5 @@ def backtest(
         fit_seconds=fit_s,
         predict_seconds=pred_s,
         schema=schema,
+        future_source=source,
     )
