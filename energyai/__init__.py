@@ -32,6 +32,8 @@ _LAZY = {
     "SeasonalNaive": "energyai.baselines",
     "VanillaMLR": "energyai.baselines",
     "backtest": "energyai.evaluation",
+    "kpx_settlement": "energyai.evaluation",
+    "physics": "energyai.physics",
     "check": "energyai.data",
     "datasets": "energyai.datasets",
     "models": "energyai.models",
@@ -57,6 +59,8 @@ __all__ = [
     "__version__",
     "backtest",
     "check",
+    "kpx_settlement",
+    "physics",
     "datasets",
     "exceptions",
     "metrics",
@@ -74,7 +78,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'energyai' has no attribute {name!r}")
     mod = importlib.import_module(module)
-    value = mod if name in ("datasets", "models") else getattr(mod, name)
+    value = mod if name in ("datasets", "models", "physics") else getattr(mod, name)
     globals()[name] = value
     return value
 

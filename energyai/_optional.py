@@ -18,6 +18,7 @@ EXTRA_OF: dict[str, str] = {
     "lightning": "train",
     "onnx": "train",
     "optuna": "tune",
+    "holidays": "calendar",
     "pandas": "all",
     "pyarrow": "all",
 }
