@@ -57,6 +57,8 @@ TRAINING_DEFAULTS: dict[str, Any] = {
     "num_workers": 0,
     "progress_bar": False,
     "series_weights": None,
+    "solar_site": None,
+    "linke_turbidity": 3.0,
 }
 
 DEFAULT_MAX_STEPS = 3000
@@ -120,6 +122,13 @@ class Forecaster(BaseForecaster):
     progress_bar : bool
     series_weights : dict, optional
         Loss weight per series id.
+    solar_site : tuple of float, optional
+        ``(latitude, longitude[, altitude])`` of a PV plant (degrees, metres). Adds the
+        clear-sky GHI and the cosine of the solar zenith, computed inside the network
+        from UTC time, as known-future features, keeps night steps out of the loss and
+        forces the forecast to 0 at night. Needs a model that reads future covariates.
+    linke_turbidity : float
+        Linke turbidity of the clear-sky model (with ``solar_site``).
     **model_config
         Options of the architecture's config dataclass (see ``energyai.models``).
     """
@@ -211,10 +220,26 @@ class Forecaster(BaseForecaster):
             raise ConfigError(f"schedule must be 'cosine' or 'constant', got {t['schedule']!r}")
         if t["calendar"] not in (True, False, "auto"):
             raise ConfigError(f"calendar must be True, False or 'auto', got {t['calendar']!r}")
+        site = t["solar_site"]
+        if site is not None:
+            ok = isinstance(site, (tuple, list)) and len(site) in (2, 3) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in site)
+            if not ok or abs(site[0]) > 90 or abs(site[1]) > 180:
+                raise ConfigError(f"solar_site must be (latitude, longitude[, altitude]) in degrees and metres, "
+                                  f"got {site!r}")
+            if not (isinstance(t["linke_turbidity"], (int, float)) and t["linke_turbidity"] > 0):
+                raise ConfigError(f"linke_turbidity must be > 0, got {t['linke_turbidity']!r}")
         vs = t["val_size"]
         if isinstance(vs, bool) or not isinstance(vs, (int, float)) or vs < 0 or (isinstance(vs, float) and vs >= 1):
             raise ConfigError(f"val_size must be a fraction in [0, 1) or a number of steps, got {vs!r}")
-        return {"spec": spec, "cfg": cfg, "levels": levels, "quantiles": qs}
+        solar = None
+        if site is not None:
+            if "future" not in spec.supports:
+                raise ConfigError(f"solar features are known-future covariates, which {spec.name!r} does not read; "
+                                  "use nhits, tide or lstm")
+            solar = (float(site[0]), float(site[1]), float(site[2]) if len(site) > 2 else 0.0,
+                     float(t["linke_turbidity"]))
+        return {"spec": spec, "cfg": cfg, "levels": levels, "quantiles": qs, "solar": solar}
 
     def _check_roles(self, spec: Any, schema: Schema) -> None:
         for role, cols in (("past", schema.past_covariates), ("future", schema.future_covariates),
@@ -297,11 +322,12 @@ class Forecaster(BaseForecaster):
 
         seed = int(t["seed"])
         L.seed_everything(seed, workers=True, verbose=False)
-        n_future = panel.future.shape[1] + (6 if calendar else 0)
+        n_future = panel.future.shape[1] + (6 if calendar else 0) + (2 if r["solar"] else 0)
         core = spec.build(r["cfg"], L_, H, len(r["levels"]), panel.past.shape[1], n_future, panel.static.shape[1])
         network = ForecastNetwork(
             core, r["levels"], panel.past.shape[1], panel.future.shape[1], panel.static.shape[1],
             calendar=calendar, scaler=t["scaler"], affine=bool(t["affine"]), nonnegative=schema.nonnegative,
+            solar=r["solar"],
         )
         if init_from is not None:
             base = init_from if isinstance(init_from, Forecaster) else Forecaster.load(init_from)
@@ -504,7 +530,7 @@ class Forecaster(BaseForecaster):
                 L_, H = self.context_length, self.horizon
                 pred = self.predict_arrays(
                     win.past_target, win.past_observed, win.past_covariates, np.zeros((1, L_ + H, F), np.float32),
-                    win.local_time, np.zeros((1, 0), np.float32), win.capacity,
+                    win.local_time, np.zeros((1, 0), np.float32), win.capacity, utc_time=win.utc_time,
                 )
                 return self._frame(pred, [win.series], [win.future_times], df)
         return self._predict_general(df, future)
@@ -549,6 +575,7 @@ class Forecaster(BaseForecaster):
         pc = np.zeros((B, L_, P), np.float32)
         fc = np.zeros((B, L_ + H, F), np.float32)
         lt = np.zeros((B, L_ + H), np.int64)
+        ut = np.zeros((B, L_ + H), np.int64)
         st = np.zeros((B, S), np.float32)
         cap = np.full((B, H), np.inf, np.float32)
         out_ids, out_times = [], []
@@ -577,8 +604,10 @@ class Forecaster(BaseForecaster):
             all_t = pl.concat([g[ts], ftimes])
             local = all_t.dt.convert_time_zone(schema.tz or "UTC").dt.replace_time_zone(None).dt.epoch("s").to_numpy()
             lt[b, L_ - n:] = local
+            ut[b, L_ - n:] = all_t.dt.epoch("s").to_numpy()
             if n < L_:  # left-pad the calendar with whole steps; those targets are masked
                 lt[b, :L_ - n] = local[0] - step * np.arange(L_ - n, 0, -1)
+                ut[b, :L_ - n] = ut[b, L_ - n] - step * np.arange(L_ - n, 0, -1)
             if S:
                 st[b] = block_of(g.head(1), schema.static_covariates)[0]
             if schema.capacity is not None:
@@ -593,7 +622,7 @@ class Forecaster(BaseForecaster):
                     cap[b] = float(schema.capacity)
             out_ids.append(key[0])
             out_times.append(ftimes)
-        pred = self.predict_arrays(pt, po, pc, fc, lt, st, cap)
+        pred = self.predict_arrays(pt, po, pc, fc, lt, st, cap, utc_time=ut)
         return self._frame(pred, out_ids, out_times, frame)
 
     @staticmethod
@@ -615,13 +644,21 @@ class Forecaster(BaseForecaster):
         static: np.ndarray,
         capacity: np.ndarray,
         batch_size: int = 4096,
+        utc_time: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Run the network on prepared arrays (the tensor contract); returns (B, H, Q)."""
+        """Run the network on prepared arrays (the tensor contract); returns (B, H, Q).
+
+        ``utc_time`` (B, L + H) int64 UTC seconds is needed by models with ``solar_site``.
+        """
         self._check_fitted()
         net = self.network_
         outs = []
+        if utc_time is None:
+            if net.solar is not None:
+                raise ConfigError("this model computes solar features from UTC time; pass utc_time=")
+            utc_time = np.zeros_like(local_time)
         arrays = [a if a.flags.writeable else a.copy() for a in (
-            past_target, past_observed, past_covariates, future_covariates, local_time, static, capacity)]
+            past_target, past_observed, past_covariates, future_covariates, local_time, static, capacity, utc_time)]
         with torch.inference_mode():
             for i in range(0, past_target.shape[0], batch_size):
                 sl = slice(i, i + batch_size)
@@ -693,7 +730,7 @@ class Forecaster(BaseForecaster):
             if future is not None else None
         preds = []
         for i in range(0, len(starts_a), 4096):
-            pt, po, pc, fc, lt, st, *_ = (x.numpy() for x in make_batch(
+            pt, po, pc, fc, lt, st, _, _, _, ut = (x.numpy() for x in make_batch(
                 panel, starts_a[i:i + 4096], series_a[i:i + 4096], L_, H))
             if override is not None:
                 idx, values = override
@@ -701,7 +738,7 @@ class Forecaster(BaseForecaster):
             cap = np.full((len(pt), H), np.inf, np.float32)
             if panel.capacity is not None:
                 cap = gather(panel.capacity, starts_a[i:i + 4096] + L_, H)
-            preds.append(self.predict_arrays(pt, po, pc, fc, lt, st, cap))
+            preds.append(self.predict_arrays(pt, po, pc, fc, lt, st, cap, utc_time=ut))
         pred = np.concatenate(preds)
         pos = starts_a[:, None] + L_ + np.arange(H)[None, :]
         actual = np.where(panel.observed[pos], panel.target[pos], np.nan).astype(np.float64)
@@ -830,9 +867,10 @@ class Forecaster(BaseForecaster):
         calendar = bool(config["calendar"])
         levels = tuple(config["levels"])
         core = r["spec"].build(r["cfg"], self.context_length, self.horizon, len(levels), P,
-                               F + (6 if calendar else 0), S)
+                               F + (6 if calendar else 0) + (2 if r["solar"] else 0), S)
         net = ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=self._training["scaler"],
-                              affine=bool(self._training["affine"]), nonnegative=schema.nonnegative)
+                              affine=bool(self._training["affine"]), nonnegative=schema.nonnegative,
+                              solar=r["solar"])
         try:
             net.load_state_dict(state, strict=True)
         except RuntimeError as exc:

@@ -41,6 +41,7 @@ class FastWindow:
     past_covariates: np.ndarray  #: (1, L, P) float32
     local_time: np.ndarray  #: (1, L + H) int64, local wall-clock seconds
     capacity: np.ndarray  #: (1, H) float32, inf when the schema has none
+    utc_time: np.ndarray  #: (1, L + H) int64, UTC seconds
     series: Any  #: the series id, or None
     future_times: Any  #: polars.Series of the H forecast timestamps
 
@@ -124,6 +125,7 @@ def fast_window(df: Any, schema: Schema, context_length: int, horizon: int) -> F
         past_covariates=np.ascontiguousarray(pc[None, :, :], dtype=np.float32),
         local_time=np.ascontiguousarray(local_s[None, :], dtype=np.int64),
         capacity=np.full((1, horizon), cap, np.float32),
+        utc_time=np.ascontiguousarray(instants.dt.epoch("s").to_numpy()[None, :], dtype=np.int64),
         series=series,
         future_times=local.tail(horizon),
     )

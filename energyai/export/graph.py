@@ -36,7 +36,7 @@ class InputSpec:
         return d
 
 
-def input_specs(schema: Any, context: int, horizon: int, calendar: bool) -> list[InputSpec]:
+def input_specs(schema: Any, context: int, horizon: int, calendar: bool, solar: bool = False) -> list[InputSpec]:
     """The graph inputs of a model fitted with ``schema``, in graph order."""
     L, H = context, horizon
     units = schema.units or "target units"
@@ -53,6 +53,9 @@ def input_specs(schema: Any, context: int, horizon: int, calendar: bool) -> list
     if schema.static_covariates:
         specs.append(InputSpec("static", ("batch", len(schema.static_covariates)), "float32",
                                "raw static covariate values", tuple(schema.static_covariates)))
+    if solar:
+        specs.append(InputSpec("utc_time", ("batch", L + H), "int64",
+                               "UTC seconds since 1970-01-01; context then horizon (solar geometry)"))
     if schema.capacity is not None:
         specs.append(InputSpec("capacity", ("batch", H), "float32", f"{units}; upper bound of every quantile"))
     return specs
@@ -78,7 +81,8 @@ class ExportGraph(nn.Module):
 
     def forward(self, past_target: torch.Tensor, past_covariates: torch.Tensor | None = None,
                 future_covariates: torch.Tensor | None = None, local_time: torch.Tensor | None = None,
-                static: torch.Tensor | None = None, capacity: torch.Tensor | None = None) -> torch.Tensor:
+                static: torch.Tensor | None = None, capacity: torch.Tensor | None = None,
+                utc_time: torch.Tensor | None = None) -> torch.Tensor:
         L, H = self.context, self.horizon
         b = past_target.shape[0]
         observed = torch.isfinite(past_target)
@@ -89,4 +93,4 @@ class ExportGraph(nn.Module):
                                                                      device=y.device)
         st = static if static is not None else y.new_zeros((b, self.n_static))
         cap = capacity if capacity is not None else y.new_full((b, H), float("inf"))
-        return self.network(y, observed.to(y.dtype), pc, fc, lt, st, cap)
+        return self.network(y, observed.to(y.dtype), pc, fc, lt, st, cap, utc_time)

@@ -124,6 +124,9 @@ def metadata(forecaster: Any, specs: list[Any], quantization: str, opset: int) -
             + ("" if cap is None else "; at most capacity"),
         }),
         "energyai.calendar": json.dumps(bool(forecaster.calendar_)),
+        "energyai.solar": json.dumps(None if forecaster.network_.solar is None else dict(zip(
+            ("latitude", "longitude", "altitude", "linke_turbidity"),
+            [float(v) for v in forecaster.network_.solar.site.tolist()], strict=True))),
         "energyai.data_sha256": str(forecaster.manifest_.get("data_sha256", "")),
         "energyai.created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "energyai.quantization": quantization,
@@ -263,7 +266,8 @@ def export_onnx(
     t0 = time.perf_counter()
     windows = _windows(forecaster, data)
     schema = forecaster.schema_
-    specs = input_specs(schema, forecaster.context_length, forecaster.horizon, forecaster.calendar_)
+    solar = forecaster.network_.solar is not None
+    specs = input_specs(schema, forecaster.context_length, forecaster.horizon, forecaster.calendar_, solar)
     names = [s.name for s in specs]
     network = copy.deepcopy(forecaster.network_).cpu().eval()
     graph = ExportGraph(network, forecaster.context_length, forecaster.horizon, tuple(forecaster.n_inputs_)).eval()

@@ -37,6 +37,11 @@ class ForecastNetwork(nn.Module):
         Learnable affine of the instance scaler.
     nonnegative : bool
         Clip outputs at 0.
+    solar : tuple of float, optional
+        ``(latitude, longitude, altitude, linke_turbidity)`` of a PV site: appends the
+        clear-sky GHI (/1000 W/m²) and the cosine of the apparent zenith, computed in the
+        graph from ``utc_time``, to the known-future covariates, and forces the forecast
+        to 0 while the sun is below the horizon.
 
     Inputs (all float32 except ``local_time``)
     ------------------------------------------
@@ -47,6 +52,7 @@ class ForecastNetwork(nn.Module):
     local_time : (B, L + H) int64, local wall-clock seconds since 1970
     static : (B, S)
     capacity : (B, H) upper bound in target units (``inf`` for none)
+    utc_time : (B, L + H) int64 UTC seconds since 1970 (read only with ``solar``)
 
     Output: (B, H, Q) in target units.
     """
@@ -63,6 +69,7 @@ class ForecastNetwork(nn.Module):
         scaler: str = "revin",
         affine: bool = False,
         nonnegative: bool = False,
+        solar: tuple[float, float, float, float] | None = None,
     ) -> None:
         super().__init__()
         self.core = core
@@ -73,8 +80,14 @@ class ForecastNetwork(nn.Module):
         self.static_scaler = FeatureScaler(n_static)
         self.calendar = CalendarFeatures() if calendar else None
         self.nonnegative = nonnegative
+        self.solar = None
+        if solar is not None:
+            from energyai.nn.solar import SolarFeatures
 
-    def _inputs(self, past_target, past_observed, past_covariates, future_covariates, local_time, static):
+            self.solar = SolarFeatures(*solar)
+
+    def _inputs(self, past_target, past_observed, past_covariates, future_covariates, local_time, static,
+                utc_time=None):
         observed = past_observed > 0
         y = torch.where(observed, past_target, torch.zeros_like(past_target))
         loc, scale = self.instance.stats(y, past_observed)
@@ -82,9 +95,12 @@ class ForecastNetwork(nn.Module):
         fut = self.future_scaler(future_covariates)
         if self.calendar is not None:
             fut = torch.cat([fut, self.calendar(local_time)], dim=-1)
+        if self.solar is not None:
+            fut = torch.cat([fut, self.solar(utc_time)], dim=-1)
         return z, loc, scale, self.past_scaler(past_covariates), fut, self.static_scaler(static)
 
-    def normalized(self, past_target, past_observed, past_covariates, future_covariates, local_time, static, future_target):
+    def normalized(self, past_target, past_observed, past_covariates, future_covariates, local_time, static, future_target,
+                   utc_time=None):
         """Forecast and target on the instance-normalised scale, for the loss.
 
         Returns
@@ -93,18 +109,27 @@ class ForecastNetwork(nn.Module):
         target : (B, H)
         """
         z, loc, scale, pc, fc, st = self._inputs(
-            past_target, past_observed, past_covariates, future_covariates, local_time, static
+            past_target, past_observed, past_covariates, future_covariates, local_time, static, utc_time
         )
         pred = self.core(z, past_observed, pc, fc, st)
         target = self.instance.normalize(future_target, loc, scale)
         return pred, target
 
-    def forward(self, past_target, past_observed, past_covariates, future_covariates, local_time, static, capacity):
+    def forward(self, past_target, past_observed, past_covariates, future_covariates, local_time, static, capacity,
+                utc_time=None):
         z, loc, scale, pc, fc, st = self._inputs(
-            past_target, past_observed, past_covariates, future_covariates, local_time, static
+            past_target, past_observed, past_covariates, future_covariates, local_time, static, utc_time
         )
         out = self.instance.denormalize(self.core(z, past_observed, pc, fc, st), loc, scale)
         out, _ = torch.sort(out, dim=-1)
         if self.nonnegative:
             out = torch.clamp(out, min=0.0)
-        return torch.minimum(out, capacity.unsqueeze(-1))
+        out = torch.minimum(out, capacity.unsqueeze(-1))
+        if self.solar is not None:  # no PV output with the sun below the horizon
+            day = self.daylight(utc_time)[:, -out.shape[1]:].unsqueeze(-1)
+            out = torch.where(day, out, torch.zeros_like(out))
+        return out
+
+    def daylight(self, utc_time: torch.Tensor) -> torch.Tensor:
+        """True where the sun is above the horizon (solar models only), shape of ``utc_time``."""
+        return self.solar.daylight(utc_time)

@@ -180,6 +180,8 @@ class OnnxForecaster:
                 feeds[name] = covariate_block(future_covariates, name, spec["columns"], B, L + H, all_t)
             elif name == "local_time":
                 feeds[name] = local_seconds(np.concatenate([ts, fut_t], axis=1), info.tz)
+            elif name == "utc_time":
+                feeds[name] = np.ascontiguousarray(np.concatenate([ts, fut_t], axis=1), dtype=np.int64)
             elif name == "static":
                 feeds[name] = self._static(static, spec["columns"], B)
             elif name == "capacity":

@@ -31,7 +31,7 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
         ``past_target (B, L)``, ``past_observed (B, L)``, ``past_covariates (B, L, P)``,
         ``future_covariates (B, L + H, F)``, ``local_time (B, L + H)`` int64,
         ``static (B, S)``, ``future_target (B, H)``, ``future_observed (B, H)``,
-        ``weight (B,)``.
+        ``weight (B,)``, ``utc_time (B, L + H)`` int64 UTC seconds.
     """
     span = context + horizon
     y = gather(panel.target, starts, span)
@@ -39,6 +39,7 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
     past = gather(panel.past, starts, context) if panel.past.shape[1] else np.zeros((len(starts), context, 0), np.float32)
     fut = gather(panel.future, starts, span) if panel.future.shape[1] else np.zeros((len(starts), span, 0), np.float32)
     t = gather(panel.local_time, starts, span)
+    utc = gather(panel.utc, starts, span).astype("datetime64[s]").astype(np.int64)
     f = torch.from_numpy
     return (
         f(np.ascontiguousarray(y[:, :context])),
@@ -50,6 +51,7 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
         f(np.ascontiguousarray(y[:, context:])),
         f(np.ascontiguousarray(m[:, context:])),
         f(panel.weights[series]),
+        f(np.ascontiguousarray(utc)),
     )
 
 
@@ -136,7 +138,7 @@ def sample_windows(panel: Panel, index: WindowIndex, context: int, horizon: int,
     rng = np.random.default_rng([seed, 7919])
     idx = np.sort(rng.choice(len(index), size=min(n, len(index)), replace=False))
     starts, series = index.locate(idx)
-    pt, po, pc, fc, lt, st, ft, fo, _ = (t.numpy() for t in make_batch(panel, starts, series, context, horizon))
+    pt, po, pc, fc, lt, st, ft, fo, _, ut = (t.numpy() for t in make_batch(panel, starts, series, context, horizon))
     if panel.capacity is not None:
         cap = gather(panel.capacity, starts + context, horizon).astype(np.float32)
     else:
@@ -149,4 +151,5 @@ def sample_windows(panel: Panel, index: WindowIndex, context: int, horizon: int,
         "static": np.ascontiguousarray(st, dtype=np.float32),
         "capacity": np.ascontiguousarray(cap),
         "future_target": np.where(fo > 0, ft, np.nan).astype(np.float32),
+        "utc_time": np.ascontiguousarray(ut, dtype=np.int64),
     }

@@ -49,8 +49,10 @@ class ForecastModule(L.LightningModule):
         self.schedule = schedule
 
     def _loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        pt, po, pc, fc, lt, st, ft, fo, w = batch
-        pred, target = self.network.normalized(pt, po, pc, fc, lt, st, ft)
+        pt, po, pc, fc, lt, st, ft, fo, w, ut = batch
+        pred, target = self.network.normalized(pt, po, pc, fc, lt, st, ft, ut)
+        if self.network.solar is not None:  # night steps are forced to 0: keep them out of the loss
+            fo = fo * self.network.daylight(ut)[:, -fo.shape[1]:].to(fo.dtype)
         return masked_loss(pred.float(), target.float(), fo, self.network.quantiles, self.loss_kind, w)
 
     def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:

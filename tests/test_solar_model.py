@@ -1,0 +1,65 @@
+"""A PV model with solar features computed in the graph: night zeros, export, runtime parity."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+pytest.importorskip("lightning")
+pytest.importorskip("onnxscript")
+pytest.importorskip("onnxruntime")
+
+import energyai as ea
+from energyai.exceptions import ConfigError
+from energyai.forecaster import Forecaster
+from energyai.physics import solar_position
+from energyai.runtime import OnnxForecaster
+
+# PV Fleets system 50 is in Colorado; its exact site is not published, so Golden, CO stands in
+SITE = (39.74, -105.18, 1800.0)
+
+
+@pytest.fixture(scope="module")
+def pv():
+    """Two weeks of real 15-minute AC power (shipped with energyai, MIT), no weather columns."""
+    d = ea.datasets.load("pvfleets_system50_2012")
+    df = d.frame.select("timestamp", "ac_power").filter(
+        pl.col("timestamp").is_between(pl.datetime(2012, 6, 1, time_zone="Etc/GMT+7"),
+                                       pl.datetime(2012, 6, 21, time_zone="Etc/GMT+7")))
+    return df, d.schema.with_(future_covariates=())
+
+
+def test_solar_model_zero_at_night_exports_and_matches_runtime(pv, tmp_path):
+    df, schema = pv
+    f = Forecaster("nhits", context_length=96, horizon=96, hidden=32, max_steps=30, batches_per_epoch=10,
+                   batch_size=64, solar_site=SITE, calendar=False)
+    f.fit(df, schema)
+    hist = df.filter(pl.col("timestamp") < pl.datetime(2012, 6, 19, 12, time_zone="Etc/GMT+7"))
+    fc = f.predict(hist)
+    utc = fc["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
+    night = solar_position(utc, *SITE).apparent_zenith >= 90.0
+    assert night.any() and (~night).any()
+    assert (fc.filter(pl.Series(night))["q0.9"] == 0).all()  # forced to 0 with the sun down
+    assert (fc.filter(pl.Series(~night))["q0.9"] > 0).any()
+
+    report = f.export(tmp_path / "pv.onnx")
+    runtime = OnnxForecaster(tmp_path / "pv.onnx")
+    assert [i["name"] for i in runtime.info.inputs] == ["past_target", "utc_time"]
+    assert runtime.info.raw["energyai.solar"].startswith('{"latitude": 39.74')
+    assert report.parity.checks["batch64"]["max_err_over_limit"] <= 1.0
+    tail = hist.tail(96)
+    out = runtime.predict_arrays(tail["ac_power"].to_numpy(),
+                                 tail["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy())
+    # tolerance: the parity gate's (rtol 1e-4, atol 1e-5 x output scale)
+    scale = float(np.abs(fc["q0.9"].to_numpy()).max())
+    np.testing.assert_allclose(out.quantile(0.9)[0], fc["q0.9"].to_numpy(), rtol=1e-4, atol=1e-5 * scale)
+    assert (out.values[0][night] == 0).all()
+
+
+def test_solar_needs_a_model_that_reads_future_covariates(pv):
+    df, schema = pv
+    with pytest.raises(ConfigError, match="solar"):
+        Forecaster("dlinear", context_length=96, horizon=96, solar_site=SITE).fit(df, schema)
+    with pytest.raises(ConfigError, match="solar_site"):
+        Forecaster("nhits", context_length=96, horizon=96, solar_site=(95.0, 0.0)).fit(df, schema)
