@@ -1,5 +1,6 @@
 """Data contract: read, validate, regularise and split long-format polars frames."""
 
+from energyai.data.flags import mask_flagged
 from energyai.data.io import from_pandas, read_csv, read_parquet, read_table
 from energyai.data.regularize import regularize
 from energyai.data.split import rolling_origin_cutoffs, split_by_time
@@ -11,6 +12,7 @@ __all__ = [
     "check",
     "from_pandas",
     "infer_freq",
+    "mask_flagged",
     "read_csv",
     "read_parquet",
     "read_table",
