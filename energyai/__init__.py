@@ -34,6 +34,7 @@ _LAZY = {
     "backtest": "energyai.evaluation",
     "kpx_settlement": "energyai.evaluation",
     "physics": "energyai.physics",
+    "tune": "energyai.tuning",
     "check": "energyai.data",
     "datasets": "energyai.datasets",
     "models": "energyai.models",
@@ -69,6 +70,7 @@ __all__ = [
     "read_csv",
     "read_parquet",
     "regularize",
+    "tune",
     "validate",
 ]
 

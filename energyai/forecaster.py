@@ -261,7 +261,8 @@ class Forecaster(BaseForecaster):
 
     # -------------------------------------------------------------------- fit
     def fit(
-        self, df: Any, schema: Schema, *, val_start: Any = None, init_from: Any = None, freeze: str | None = None
+        self, df: Any, schema: Schema, *, val_start: Any = None, init_from: Any = None, freeze: str | None = None,
+        callbacks: list[Any] | None = None,
     ) -> Forecaster:
         """Validate ``df``, cut training and validation windows, and train.
 
@@ -280,6 +281,8 @@ class Forecaster(BaseForecaster):
         freeze : {None, "backbone"}
             With ``init_from``: train only the architecture's output head (and the instance
             scaler's affine parameters).
+        callbacks : list of lightning.Callback, optional
+            Extra callbacks for the trainer (``energyai.tune`` adds its pruning callback).
 
         Returns
         -------
@@ -360,7 +363,7 @@ class Forecaster(BaseForecaster):
         if t["compile"]:
             module.network.core = torch.compile(module.network.core)
         best = BestWeights()
-        callbacks: list[Any] = [EpochSetter(train), best]
+        callbacks: list[Any] = [EpochSetter(train), best, *(callbacks or [])]
         if val is not None:
             callbacks.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t["early_stopping_patience"],
                                                                strict=False))

@@ -96,6 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="the .onnx file")
     p.add_argument("--json", action="store_true", help="raw metadata as JSON")
 
+    p = sub.add_parser("tune", help="search a model's hyper-parameters with optuna (resumable, multi-worker)")
+    p.add_argument("-c", "--config", required=True, help="run configuration, as for energyai fit")
+    p.add_argument("--n-trials", type=int, default=8, help="completed or pruned trials the study should hold")
+    p.add_argument("--timeout", type=float, default=None, help="seconds after which this worker starts no trial")
+    p.add_argument("--storage", default=None, help="optuna RDB URL (default: sqlite:///<out>/study.db)")
+    p.add_argument("--study-name", default=None)
+    p.add_argument("--metric", default="val_loss", choices=["val_loss"])
+    p.add_argument("--preset", default="cpu", choices=["cpu", "gpu"], help="per-trial budget")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--worker", type=int, default=0, help="index of this worker (seeds differ per worker)")
+    p.add_argument("--heartbeat", type=int, default=30, help="seconds between trial heartbeats")
+    p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    p.add_argument("--out", default=None, help="folder for best.yaml, trials.csv and plots")
+
     p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
     p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
     return parser
@@ -135,6 +149,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from energyai.cli import train
 
             return {"fit": train.run_fit, "finetune": train.run_finetune, "predict": train.run_predict}[args.verb](args)
+        if args.verb == "tune":
+            from energyai.cli.train import load_config
+            from energyai.tuning import tune
+
+            res = tune(load_config(args.config, args.set), args.n_trials, timeout=args.timeout, storage=args.storage,
+                       study_name=args.study_name, metric=args.metric, seed=args.seed, preset=args.preset,
+                       out=args.out, worker=args.worker, heartbeat_interval=args.heartbeat)
+            print(f"study {res.study_name}: {res.n_complete} complete, {res.n_pruned} pruned, {res.n_failed} failed; "
+                  f"best val_loss {res.best_value:.6g} with {res.best_params}")
+            print(f"wrote {res.out / 'best.yaml'} (energyai fit -c {res.out / 'best.yaml'}), trials.csv, history.png")
+            return 0
         if args.verb == "quickstart":
             from energyai.quickstart import run_quickstart
 

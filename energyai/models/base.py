@@ -29,9 +29,33 @@ from torch import nn
 
 from energyai.exceptions import ConfigError
 
-__all__ = ["ModelSpec", "available_models", "get_model", "make_config", "register"]
+__all__ = ["ModelSpec", "Param", "available_models", "get_model", "make_config", "register"]
 
 ROLES = ("past", "future", "static")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One searchable hyper-parameter (used by :mod:`energyai.tuning` through optuna).
+
+    ``kind`` is ``"int"``, ``"float"`` or ``"categorical"``; ``low``/``high``/``log`` for
+    numbers, ``choices`` for categories.
+    """
+
+    kind: str
+    low: float = 0.0
+    high: float = 0.0
+    log: bool = False
+    choices: tuple[Any, ...] = ()
+
+    def suggest(self, trial: Any, name: str) -> Any:
+        if self.kind == "int":
+            return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
+        if self.kind == "float":
+            return trial.suggest_float(name, float(self.low), float(self.high), log=self.log)
+        if self.kind == "categorical":
+            return trial.suggest_categorical(name, list(self.choices))
+        raise ConfigError(f"unknown parameter kind {self.kind!r}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,9 @@ class ModelSpec:
     int8 : bool
         Whether dynamic int8 quantisation helps this architecture on CPU (it does for
         MLP, transformer and recurrent layers; it makes convolutional nets slower).
+    search_space : dict of str to Param
+        The architecture options worth tuning, with their ranges (next to the config,
+        so defaults and ranges live in one place).
     """
 
     name: str
@@ -60,6 +87,7 @@ class ModelSpec:
     supports: frozenset[str]
     summary: str
     int8: bool = True
+    search_space: dict[str, Param] = dataclasses.field(default_factory=dict)
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

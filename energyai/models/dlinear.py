@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from energyai.models.base import ModelSpec, positive, register
+from energyai.models.base import ModelSpec, Param, positive, register
 
 __all__ = ["DLinear", "DLinearConfig", "NLinear", "NLinearConfig"]
 
@@ -75,5 +75,6 @@ class NLinear(nn.Module):
         return out + last.unsqueeze(-1)
 
 
-register(ModelSpec("dlinear", DLinearConfig, DLinear, frozenset(), "DLinear: decomposition + linear (Zeng et al. 2023)"))
+register(ModelSpec("dlinear", DLinearConfig, DLinear, frozenset(), "DLinear: decomposition + linear (Zeng et al. 2023)",
+                   search_space={"kernel_size": Param("categorical", choices=(13, 25, 49))}))
 register(ModelSpec("nlinear", NLinearConfig, NLinear, frozenset(), "NLinear: last-value normalisation + linear (Zeng et al. 2023)"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from energyai.models.base import ModelSpec, positive, probability, register
+from energyai.models.base import ModelSpec, Param, positive, probability, register
 from energyai.models.layers import mlp
 
 __all__ = ["LSTMConfig", "LSTMForecaster"]
@@ -75,4 +75,6 @@ class LSTMForecaster(nn.Module):
 register(ModelSpec(
     "lstm", LSTMConfig, LSTMForecaster, frozenset({"past", "future", "static"}),
     "LSTM encoder + direct MLP decoder (MQ-RNN style, Wen et al. 2017)",
+    search_space={"hidden": Param("categorical", choices=(64, 128, 256)), "n_layers": Param("int", 1, 3),
+                  "dropout": Param("float", 0.0, 0.3)},
 ))

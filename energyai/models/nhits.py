@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from energyai.exceptions import ConfigError
-from energyai.models.base import ModelSpec, positive, probability, register
+from energyai.models.base import ModelSpec, Param, positive, probability, register
 from energyai.models.layers import mlp
 
 __all__ = ["NHiTS", "NHiTSConfig"]
@@ -108,4 +108,6 @@ class NHiTS(nn.Module):
 register(ModelSpec(
     "nhits", NHiTSConfig, NHiTS, frozenset({"past", "future", "static"}),
     "N-HiTS: hierarchical interpolation MLP stacks (Challu et al. 2023)",
+    search_space={"hidden": Param("categorical", choices=(128, 256, 512)), "n_blocks": Param("int", 1, 2),
+                  "dropout": Param("float", 0.0, 0.3)},
 ))

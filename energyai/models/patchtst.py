@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from energyai.exceptions import ConfigError
-from energyai.models.base import ModelSpec, positive, probability, register
+from energyai.models.base import ModelSpec, Param, positive, probability, register
 
 __all__ = ["PatchTST", "PatchTSTConfig"]
 
@@ -76,4 +76,6 @@ class PatchTST(nn.Module):
         return out.view(-1, self.horizon, self.nq)
 
 
-register(ModelSpec("patchtst", PatchTSTConfig, PatchTST, frozenset(), "PatchTST: patched Transformer encoder (Nie et al. 2023)"))
+register(ModelSpec("patchtst", PatchTSTConfig, PatchTST, frozenset(), "PatchTST: patched Transformer encoder (Nie et al. 2023)",
+                   search_space={"d_model": Param("categorical", choices=(32, 64, 128)),
+                                 "n_layers": Param("int", 1, 3), "dropout": Param("float", 0.0, 0.4)}))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from energyai.models.base import ModelSpec, positive, probability, register
+from energyai.models.base import ModelSpec, Param, positive, probability, register
 from energyai.models.layers import ResidualBlock
 
 __all__ = ["TiDE", "TiDEConfig"]
@@ -91,4 +91,7 @@ class TiDE(nn.Module):
 register(ModelSpec(
     "tide", TiDEConfig, TiDE, frozenset({"past", "future", "static"}),
     "TiDE: dense MLP encoder-decoder with covariates (Das et al. 2023)",
+    search_space={"hidden": Param("categorical", choices=(64, 128, 256, 512)), "n_encoder_layers": Param("int", 1, 3),
+                  "decoder_output_dim": Param("categorical", choices=(4, 8, 16)),
+                  "dropout": Param("float", 0.0, 0.4)},
 ))
