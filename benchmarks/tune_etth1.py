@@ -39,6 +39,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n-trials", type=int, default=8)
     ap.add_argument("--work", default="runs/tune-etth1")
+    ap.add_argument("--score-only", action="store_true", help="reuse the tuned and fitted runs in --work")
     args = ap.parse_args()
     os.environ.setdefault("ENERGYAI_DATA", str(ROOT.parent / "shared" / "datasets"))
     import energyai as ea
@@ -48,14 +49,17 @@ def main() -> None:
     work = Path(args.work)
     cfg_path = ROOT / "models" / "etth1-nhits" / "config.yaml"
     t0 = time.perf_counter()
-    rc = cli(["tune", "-c", str(cfg_path), "--n-trials", str(args.n_trials), "--out", str(work / "tune")])
+    if not args.score_only:
+        rc = cli(["tune", "-c", str(cfg_path), "--n-trials", str(args.n_trials), "--out", str(work / "tune")])
+        assert rc == 0
     tune_s = time.perf_counter() - t0
-    assert rc == 0
-    assert cli(["fit", "-c", str(cfg_path), "--out", str(work / "default"), "--set", "trainer.progress_bar=false"]) == 0
-    assert cli(["fit", "-c", str(work / "tune" / "best.yaml"), "--out", str(work / "tuned"),
-                "--set", "trainer.progress_bar=false"]) == 0
+    if not args.score_only:
+        assert cli(["fit", "-c", str(cfg_path), "--out", str(work / "default"),
+                    "--set", "trainer.progress_bar=false"]) == 0
+        assert cli(["fit", "-c", str(work / "tune" / "best.yaml"), "--out", str(work / "tuned"),
+                    "--set", "trainer.progress_bar=false"]) == 0
     d = ea.datasets.load("ett_small")
-    raw = d.frame.filter(pl.col("series") == "ETTh1").select("timestamp", "ot").sort("timestamp")
+    raw = d.frame.filter(pl.col("series") == "ETTh1").select("series", "timestamp", "ot").sort("timestamp")
     train = raw["ot"].head(TRAIN).to_numpy()
     mu, sd = float(train.mean()), float(train.std())
     rows = {}
