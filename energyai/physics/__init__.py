@@ -12,6 +12,7 @@ from energyai.physics.solar import (
     relative_airmass,
     solar_position,
 )
+from energyai.physics.wind import PowerCurve
 
-__all__ = ["ClearSky", "SolarPosition", "absolute_airmass", "altitude_pressure", "clearsky", "extraterrestrial",
+__all__ = ["ClearSky", "PowerCurve", "SolarPosition", "absolute_airmass", "altitude_pressure", "clearsky", "extraterrestrial",
            "haurwitz", "relative_airmass", "solar_position"]
