@@ -56,17 +56,6 @@ def pct(times: list[float], q: float) -> float:
     return float(np.percentile(np.array(times) * 1e3, q))
 
 
-def timed(fn, n: int, warm: int) -> list[float]:
-    for _ in range(warm):
-        fn()
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
 def venv_size() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         env = Path(tmp) / "rt"
@@ -100,6 +89,7 @@ def main() -> None:
     import torch
 
     import energyai as ea
+    from energyai._timing import timed
     from energyai.forecaster import Forecaster
     from energyai.models import available_models
     from energyai.runtime import OnnxForecaster

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,20 +24,10 @@ import polars as pl
 import torch
 
 import energyai as ea
+from energyai._timing import median_ms
 from energyai.forecaster import Forecaster
 
 HERE = Path(__file__).resolve().parent
-
-
-def median_ms(fn, n, warm):
-    for _ in range(warm):
-        fn()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def main() -> None:

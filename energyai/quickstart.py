@@ -44,19 +44,6 @@ def neural_model() -> Any:
     )
 
 
-def _median_ms(fn: Any, n: int, warm: int) -> float:
-    import statistics
-
-    for _ in range(warm):
-        fn()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
-
-
 def _export_and_compare(model: Any, history: Any, out: Path, say: Any) -> dict[str, Any] | None:
     """Export the neural model to ONNX, run it through the torch-free runtime, compare."""
     try:
@@ -67,6 +54,7 @@ def _export_and_compare(model: Any, history: Any, out: Path, say: Any) -> dict[s
         return None
     import numpy as np
 
+    from energyai._timing import median_ms
     from energyai.runtime import OnnxForecaster
 
     path = out / "model.onnx"
@@ -81,8 +69,8 @@ def _export_and_compare(model: Any, history: Any, out: Path, say: Any) -> dict[s
     t = tail[schema.timestamp].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
     by_torch = model.predict(tail)
     by_onnx = runtime.predict_arrays(y, t)
-    ms_torch = _median_ms(lambda: model.predict(tail), 20, 3)
-    ms_onnx = _median_ms(lambda: runtime.predict_arrays(y, t), 200, 20)
+    ms_torch = median_ms(lambda: model.predict(tail), 20, 3)
+    ms_onnx = median_ms(lambda: runtime.predict_arrays(y, t), 200, 20)
     diff = float(np.abs(by_torch["forecast"].to_numpy() - by_onnx.median[0]).max())
     say(f"  next day from {tail[schema.timestamp][-1]}: torch (Forecaster.predict) vs onnxruntime (energyai.runtime)")
     say(f"  {'time':26s} {'torch':>10s} {'onnx':>10s} {'onnx q0.1':>10s} {'onnx q0.9':>10s}")
