@@ -339,9 +339,9 @@ class Forecaster(BaseForecaster):
             network.load_state_dict(base.network_.state_dict())
         else:
             train_rows = self._train_rows(panel, val_first)
-            network.past_scaler.fit(torch.from_numpy(panel.past[train_rows]))
-            network.future_scaler.fit(torch.from_numpy(panel.future[train_rows]))
-            network.static_scaler.fit(torch.from_numpy(panel.static))
+            network.past_scaler.fit(panel.past, rows=train_rows)
+            network.future_scaler.fit(panel.future, rows=train_rows)
+            network.static_scaler.fit(panel.static)
         if freeze is not None:
             if freeze != "backbone":
                 raise ConfigError(f"freeze must be None or 'backbone', got {freeze!r}")
@@ -467,8 +467,10 @@ class Forecaster(BaseForecaster):
 
     @staticmethod
     def _train_rows(panel: Any, val_first: np.ndarray) -> np.ndarray:
-        pos = np.arange(panel.target.shape[0]) - np.repeat(panel.offsets[:-1], panel.lengths)
-        return pos < np.repeat(val_first, panel.lengths)
+        rows = np.zeros(panel.target.shape[0], dtype=bool)
+        for lo, n in zip(panel.offsets[:-1].tolist(), np.minimum(val_first, panel.lengths).tolist(), strict=True):
+            rows[lo:lo + max(int(n), 0)] = True
+        return rows
 
     def _manifest(self, data_sha: str, rows: int) -> dict[str, Any]:
         import platform

@@ -74,24 +74,26 @@ class Panel:
     def missing_covariates(self) -> np.ndarray:
         """Bool (N,): True where any past or future covariate is missing."""
         bad = np.zeros(self.target.shape[0], dtype=bool)
-        if self.past.shape[1]:
-            bad |= np.isnan(self.past).any(axis=1)
-        if self.future.shape[1]:
-            bad |= np.isnan(self.future).any(axis=1)
+        for block in (self.past, self.future):
+            if block.shape[1]:
+                # A row's float64 sum is NaN exactly when the row holds a NaN: values are
+                # finite float32 or NaN by validation, so the sum cannot overflow. Much
+                # faster than any(axis=1) over a few columns.
+                bad |= np.isnan(block.sum(axis=1, dtype=np.float64))
         return bad
 
     def sha256(self) -> str:
         """Hash of the arrays a model learns from (target, mask, covariates, times)."""
         h = hashlib.sha256()
         for arr in (self.target, self.observed, self.past, self.future, self.static, self.local_time, self.offsets):
-            h.update(np.ascontiguousarray(arr).tobytes())
+            h.update(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))  # the bytes, without a copy
         return h.hexdigest()
 
 
 def _local_seconds(ts: pl.Series, tz: str | None) -> np.ndarray:
     tz = tz or getattr(ts.dtype, "time_zone", None) or "UTC"
     local = ts.dt.convert_time_zone(tz).dt.replace_time_zone(None)
-    return local.dt.epoch("s").to_numpy().astype(np.int64)
+    return local.dt.epoch("s").to_numpy().astype(np.int64, copy=False)
 
 
 def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Panel:
@@ -122,9 +124,8 @@ def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Pan
         series_ids = [None]
         lengths = np.array([reg.height], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    y = reg[schema.target].cast(pl.Float32).to_numpy()
     observed = reg["__observed__"].to_numpy().astype(bool)
-    target = np.where(observed, y, 0.0).astype(np.float32)
+    target = reg[schema.target].cast(pl.Float32).fill_null(0.0).to_numpy().astype(np.float32, copy=False)
 
     def block(cols: tuple[str, ...]) -> np.ndarray:
         return block_of(reg, cols) if cols else np.zeros((reg.height, 0), np.float32)
@@ -180,7 +181,12 @@ def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Pan
 
 
 def block_of(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
-    """Columns ``cols`` of ``frame`` as a float32 (rows, len(cols)) array, NaN for null."""
-    return np.ascontiguousarray(
-        frame.select(pl.col(c).cast(pl.Float32).fill_null(float("nan")) for c in cols).to_numpy(), dtype=np.float32
-    )
+    """Columns ``cols`` of ``frame`` as a float32 (rows, len(cols)) array, NaN for null.
+
+    Filled one column at a time, so the transient memory is one column, not a second
+    copy of the whole block.
+    """
+    out = np.empty((frame.height, len(cols)), np.float32)
+    for j, c in enumerate(cols):
+        out[:, j] = frame.get_column(c).cast(pl.Float32).fill_null(float("nan")).to_numpy()
+    return out

@@ -8,6 +8,7 @@ per-column mean and standard deviation learned from the training panel as buffer
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -77,21 +78,54 @@ class FeatureScaler(nn.Module):
         self.register_buffer("std", torch.ones(n_features))
 
     @torch.no_grad()
-    def fit(self, values: torch.Tensor) -> FeatureScaler:
-        """Learn mean and standard deviation from ``values`` (N, C), ignoring NaN."""
-        if values.shape[-1] == 0:
+    def fit(self, values: torch.Tensor | np.ndarray, rows: np.ndarray | None = None,
+            chunk: int = 1 << 20) -> FeatureScaler:
+        """Learn mean and population standard deviation per column, ignoring NaN.
+
+        Parameters
+        ----------
+        values : Tensor or ndarray, shape (N, C)
+        rows : ndarray of bool, shape (N,), optional
+            Only these rows count (the training part of a panel), without copying them out.
+        chunk : int
+            Rows per chunk; one pass in float64 over chunks keeps the transient memory at a
+            few chunks whatever N is (the panel's covariates can be gigabytes).
+        """
+        x = values.numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+        if x.shape[-1] == 0:
             return self
-        finite = torch.isfinite(values)
-        n = finite.sum(0).clamp_min(1)
-        x = torch.where(finite, values, torch.zeros_like(values)).double()
-        mean = x.sum(0) / n
-        var = (torch.where(finite, x - mean, torch.zeros_like(x)) ** 2).sum(0) / n
-        std = torch.sqrt(var)
-        self.mean.copy_(mean.float())
-        self.std.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)).float())
+        n_col = x.shape[1]
+        count = np.zeros(n_col)
+        mean = np.zeros(n_col)
+        m2 = np.zeros(n_col)
+        for lo in range(0, x.shape[0], chunk):  # one pass; chunks merged as Chan et al. (1979)
+            part = _take(x, rows, lo, chunk).astype(np.float64)
+            finite = np.isfinite(part)
+            if finite.all():
+                n_b = np.full(n_col, float(part.shape[0]))
+                mean_b = part.mean(0) if part.shape[0] else np.zeros(n_col)
+                m2_b = ((part - mean_b) ** 2).sum(0)
+            else:
+                n_b = finite.sum(0).astype(np.float64)
+                mean_b = np.where(finite, part, 0.0).sum(0) / np.maximum(n_b, 1)
+                m2_b = (np.where(finite, part - mean_b, 0.0) ** 2).sum(0)
+            n_ab = count + n_b
+            delta = mean_b - mean
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(n_ab > 0, mean + delta * n_b / n_ab, 0.0)
+                m2 = np.where(n_ab > 0, m2 + m2_b + delta ** 2 * count * n_b / n_ab, 0.0)
+            count = n_ab
+        std = np.sqrt(m2 / np.maximum(count, 1))
+        self.mean.copy_(torch.from_numpy(mean.astype(np.float32)))
+        self.std.copy_(torch.from_numpy(np.where(std > 1e-8, std, 1.0).astype(np.float32)))
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] == 0:
             return x
         return (x - self.mean) / self.std
+
+
+def _take(x: np.ndarray, rows: np.ndarray | None, lo: int, chunk: int) -> np.ndarray:
+    part = x[lo:lo + chunk]
+    return part if rows is None else part[rows[lo:lo + chunk]]
