@@ -60,19 +60,57 @@ class _Block(nn.Module):
         self.horizon, self.nq = horizon, nq
         self.knots = max(horizon // down, 1)
         n_pooled = -(-context // pool)  # ceil_mode pooling
-        self.body = mlp(2 * n_pooled + n_exog, cfg.hidden, cfg.n_layers, cfg.dropout)
+        self.n_own = 2 * n_pooled
+        body = mlp(self.n_own + n_exog, cfg.hidden, cfg.n_layers, cfg.dropout)
+        # The first layer reads [pooled residual, pooled mask, covariates]. It is kept as two
+        # Linear maps, initialised from one (the same function and initial values as a
+        # single layer over the concatenation), so that autograd never forms the gradient
+        # with respect to the covariates, which are data and need none.
+        first = body[0]
+        # skip_init: filled from `first` below, drawing nothing from the random stream
+        self.own = nn.utils.skip_init(nn.Linear, self.n_own, cfg.hidden)
+        self.exog = nn.utils.skip_init(nn.Linear, n_exog, cfg.hidden, bias=False) if n_exog else None
+        with torch.no_grad():
+            self.own.weight.copy_(first.weight[:, : self.n_own])
+            self.own.bias.copy_(first.bias)
+            if self.exog is not None:
+                self.exog.weight.copy_(first.weight[:, self.n_own:])
+        self.body = nn.Sequential(*list(body)[1:])
         self.theta = nn.Linear(cfg.hidden, context + self.knots * nq)
         self.context = context
 
-    def forward(self, resid, observed, exog):
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # weights saved before the split hold one first layer, body.0
+        old = prefix + "body.0.weight"
+        if old in state_dict:
+            w = state_dict.pop(old)
+            state_dict[prefix + "own.weight"] = w[:, : self.n_own]
+            state_dict[prefix + "own.bias"] = state_dict.pop(prefix + "body.0.bias")
+            if self.exog is not None:
+                state_dict[prefix + "exog.weight"] = w[:, self.n_own:]
+            for key in [k for k in state_dict if k.startswith(prefix + "body.")]:
+                layer, rest = key[len(prefix + "body."):].split(".", 1)
+                state_dict[f"{prefix}body.{int(layer) - 1}.{rest}"] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def forward(self, resid, observed, exog, backcast_needed: bool = True):
         if self.pool_k > 1:
             pooled = F.max_pool1d(resid.unsqueeze(1), self.pool_k, self.pool_k, ceil_mode=True).squeeze(1)
             obs = F.max_pool1d(observed.unsqueeze(1), self.pool_k, self.pool_k, ceil_mode=True).squeeze(1)
         else:
             pooled, obs = resid, observed
-        theta = self.theta(self.body(torch.cat([pooled, obs, exog], dim=1)))
-        backcast = theta[:, : self.context]
-        knots = theta[:, self.context:].reshape(-1, self.nq, self.knots)
+        h = self.own(torch.cat([pooled, obs], dim=1))
+        if self.exog is not None:
+            h = h + self.exog(exog)
+        h = self.body(h)
+        if backcast_needed:
+            theta = self.theta(h)
+            backcast = theta[:, : self.context]
+            knots = theta[:, self.context:]
+        else:  # the last block's backcast is never read: compute the forecast rows only
+            backcast = None
+            knots = F.linear(h, self.theta.weight[self.context:], self.theta.bias[self.context:])
+        knots = knots.reshape(-1, self.nq, self.knots)
         if self.knots != self.horizon:
             knots = F.interpolate(knots, size=self.horizon, mode="linear", align_corners=False)
         return backcast, knots.transpose(1, 2)
@@ -98,9 +136,11 @@ class NHiTS(nn.Module):
         exog = torch.cat([past.reshape(b, -1), future.reshape(b, -1), static], dim=1)
         resid = y
         forecast = None
-        for block in self.blocks:
-            back, fc = block(resid, observed, exog)
-            resid = (resid - back) * observed
+        last = len(self.blocks) - 1
+        for i, block in enumerate(self.blocks):
+            back, fc = block(resid, observed, exog, i < last)
+            if back is not None:
+                resid = (resid - back) * observed
             forecast = fc if forecast is None else forecast + fc
         return forecast
 
