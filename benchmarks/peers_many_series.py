@@ -22,7 +22,8 @@ kernels (2, 2, 1), downsampling (4, 2, 1), no dropout, MSE loss, Adam lr 1e-3 co
 in-process loading, each library's own reversible instance norm (``--instance-norm``).
 
 Each library reads the same parquet file the way its users would: energyai with
-``polars.scan_parquet`` (training rows filtered in the scan), darts with
+``polars.scan_parquet`` (training rows filtered in the scan; ``Forecaster.fit`` takes the
+LazyFrame and reads it column by column, so its reading time is inside ``fit_s``), darts with
 ``pandas.read_parquet`` and ``TimeSeries.from_group_dataframe`` (its documented route from
 a long table), neuralforecast with ``pandas.read_parquet``. Figures per run (each library
 in its own fresh process, runs interleaved):
@@ -30,8 +31,8 @@ in its own fresh process, runs interleaved):
 - ``load_s``: file to the library's input (frame or TimeSeries list);
 - ``fit_s``: the library's fit call (validation and dataset setup included);
 - ``windows_per_s``: steps x 256 / fit_s; ``e2e_windows_per_s``: steps x 256 / (load_s + fit_s);
-- ``rss_loaded_mb``, ``rss_fit_mb``, ``peak_rss_mb``: ``ru_maxrss`` after loading, after
-  fit, and after the test forecasts (imports included);
+- ``rss_loaded_mb``, ``rss_fit_mb``, ``peak_rss_mb``: peak resident memory (VmHWM) after
+  loading, after fit, and after the test forecasts (imports included);
 - ``eval_s``, ``mse``, ``mae`` over every test window through the library's public API
   (scored by the driver from the parquet file).
 
@@ -121,7 +122,17 @@ def score(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process image so far (VmHWM), MB.
+
+    Not ``ru_maxrss``: on Linux that keeps the peak of the parent process across fork
+    and exec, so the driver's own memory (the synthetic panel it generated) would be
+    reported for every child.
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
 
 
 # ------------------------------------------------------------------ library runners
@@ -139,7 +150,8 @@ def run_energyai(path: str, steps: int, train_hours: int) -> tuple[dict, np.ndar
     cut = t_first + np.timedelta64(train_hours, "h").item()
     n = int((t_last - t_first).total_seconds() // 3600) + 1
     t0 = time.perf_counter()
-    train = lf.filter(pl.col("ts") < cut).collect()
+    # a LazyFrame: fit reads it one column at a time (the read is inside fit_s)
+    train = lf.filter(pl.col("ts") < cut)
     load_s = time.perf_counter() - t0
     rss_loaded = _rss_mb()
     schema = ea.Schema(series_id="series", timestamp="ts", target="y", past_covariates=covs, freq="1h", tz="UTC",

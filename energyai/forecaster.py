@@ -268,8 +268,10 @@ class Forecaster(BaseForecaster):
 
         Parameters
         ----------
-        df : polars.DataFrame
-            Long-format history of every series.
+        df : polars.DataFrame or polars.LazyFrame
+            Long-format history of every series. A LazyFrame (``pl.scan_parquet(path)``,
+            filters included) is read one covariate column at a time, so the whole table
+            is never held in memory next to the training arrays.
         schema : Schema
         val_start : datetime, optional
             Windows whose forecast origin is at or after this time validate; training
@@ -291,6 +293,7 @@ class Forecaster(BaseForecaster):
         """
         import lightning as L
 
+        from energyai.data.lazy import panel_from_lazy
         from energyai.data.panel import build_panel
         from energyai.data.validate import resolve
         from energyai.nn.network import ForecastNetwork
@@ -300,10 +303,17 @@ class Forecaster(BaseForecaster):
 
         r = self._resolved()
         spec, t = r["spec"], self._training
-        frame, schema = resolve(df, schema)
-        self._check_roles(spec, schema)
+        if isinstance(df, pl.LazyFrame):
+            # column by column: the whole table is never held next to the panel
+            panel, schema, n_rows = panel_from_lazy(df, schema, t["series_weights"])
+            self._check_roles(spec, schema)
+        else:
+            frame, schema = resolve(df, schema)
+            self._check_roles(spec, schema)
+            panel = build_panel(frame, schema, t["series_weights"])
+            n_rows = frame.height
+            del frame
         calendar = self._use_calendar(spec, schema)
-        panel = build_panel(frame, schema, t["series_weights"])
         L_, H = self.context_length, self.horizon
         lengths = panel.lengths
         val_first = self._val_origins(panel, schema, val_start)
@@ -399,7 +409,7 @@ class Forecaster(BaseForecaster):
             "windows_per_second": round(trainer.global_step * t["batch_size"] / max(fit_seconds, 1e-9), 1),
         }
         self.parity_windows_ = sample_windows(panel, train_index, L_, H, n=64, seed=seed)
-        self.manifest_ = self._manifest(panel.sha256(), frame.height)
+        self.manifest_ = self._manifest(panel.sha256(), n_rows)
         if init_from is not None:
             self.manifest_["finetuned_from"] = {
                 "data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze,

@@ -117,3 +117,31 @@ def test_clipping_to_zero_and_capacity(name):
     with torch.inference_mode():
         out = net(y - 80, obs, pc, fc, lt, st, cap)
     assert (out >= 0).all() and (out <= 45.0).all()
+
+
+def test_nhits_loads_weights_saved_with_one_first_layer():
+    """Weights saved before the first layer was split (one ``body.0`` over the
+    concatenated inputs) load into the split layer and give the same forecasts."""
+    from energyai.models.nhits import NHiTS, NHiTSConfig
+
+    torch.manual_seed(0)
+    net = NHiTS(NHiTSConfig(hidden=32, n_layers=3), 24, 6, 3, 2, 1, 1).eval()
+    old = {}
+    for key, value in net.state_dict().items():
+        block, rest = key.split(".", 2)[1], key.split(".", 2)[2]
+        prefix = f"blocks.{block}."
+        if rest == "own.weight":
+            old[prefix + "body.0.weight"] = torch.cat([value, net.state_dict()[prefix + "exog.weight"]], dim=1)
+        elif rest == "own.bias":
+            old[prefix + "body.0.bias"] = value
+        elif rest.startswith("body."):
+            layer, tail = rest[len("body."):].split(".", 1)
+            old[f"{prefix}body.{int(layer) + 1}.{tail}"] = value
+        elif rest != "exog.weight":
+            old[key] = value
+    torch.manual_seed(5)
+    fresh = NHiTS(NHiTSConfig(hidden=32, n_layers=3), 24, 6, 3, 2, 1, 1).eval()
+    fresh.load_state_dict(old)
+    x = (torch.randn(4, 24), torch.ones(4, 24), torch.randn(4, 24, 2), torch.randn(4, 30, 1), torch.randn(4, 1))
+    # tolerance: float32 rounding of two summed products against one (a few ulp of O(1) outputs)
+    torch.testing.assert_close(fresh(*x), net(*x), rtol=0, atol=1e-6)

@@ -21,7 +21,10 @@ from energyai.schema import Schema
 
 pl = import_optional("polars", "panel building")
 
-__all__ = ["Panel", "build_panel"]
+__all__ = ["Panel", "build_panel", "panel_from_regular"]
+
+#: Name of the observed-mask column a regular frame carries into :func:`panel_from_regular`.
+OBSERVED = "__observed__"
 
 
 @dataclass
@@ -114,7 +117,26 @@ def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Pan
     """
     from energyai.data.regularize import regularize
 
-    reg = regularize(frame, schema, observed="__observed__")
+    return panel_from_regular(regularize(frame, schema, observed=OBSERVED), schema, weights)
+
+
+def panel_from_regular(reg: pl.DataFrame, schema: Schema, weights: Any = None,
+                       blocks: dict[str, np.ndarray] | None = None) -> Panel:
+    """Build a :class:`Panel` from a frame already on its regular grid.
+
+    Parameters
+    ----------
+    reg : polars.DataFrame
+        Output of :func:`~energyai.data.regularize` with ``observed="__observed__"``.
+    schema : Schema
+    weights : dict or None
+        As :func:`build_panel`.
+    blocks : dict, optional
+        ``"past"`` and/or ``"future"`` covariate blocks, float32 ``(len(reg), n)``, already
+        aligned with ``reg``'s rows; their columns need not be in ``reg`` (the LazyFrame
+        path reads them one at a time).
+    """
+    blocks = blocks or {}
     sid = schema.series_id
     if sid:
         sizes = reg.group_by(sid, maintain_order=True).len()
@@ -124,7 +146,7 @@ def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Pan
         series_ids = [None]
         lengths = np.array([reg.height], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    observed = reg["__observed__"].to_numpy().astype(bool)
+    observed = reg[OBSERVED].to_numpy().astype(bool)
     target = reg[schema.target].cast(pl.Float32).fill_null(0.0).to_numpy().astype(np.float32, copy=False)
 
     def block(cols: tuple[str, ...]) -> np.ndarray:
@@ -168,8 +190,8 @@ def build_panel(frame: pl.DataFrame, schema: Schema, weights: Any = None) -> Pan
     return Panel(
         target=target,
         observed=observed,
-        past=block(schema.past_covariates),
-        future=block(schema.future_covariates),
+        past=blocks["past"] if "past" in blocks else block(schema.past_covariates),
+        future=blocks["future"] if "future" in blocks else block(schema.future_covariates),
         static=static,
         local_time=_local_seconds(ts, schema.tz),
         utc=ts.dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy(),
