@@ -22,8 +22,8 @@ import numpy as np
 
 from energyai._optional import import_optional
 from energyai.data.panel import OBSERVED, Panel, build_panel, panel_from_regular
-from energyai.data.validate import Problem, Report, _check_values, _strictly_sorted, resolve
-from energyai.exceptions import ColumnTypeError, MissingColumnError
+from energyai.data.validate import Problem, Report, _check_values, _numeric_column, _strictly_sorted, resolve
+from energyai.exceptions import MissingColumnError
 from energyai.schema import Schema
 
 pl = import_optional("polars", "lazy panel building")
@@ -111,15 +111,9 @@ def _regular_with_rows(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
 
 def _checked_column(frame: pl.DataFrame, schema: Schema, col: str, problems: list[Problem]) -> np.ndarray | None:
     """One covariate column, checked as :func:`~energyai.data.validate.check` does, as float32."""
-    dtype = frame.schema[col]
-    if dtype == pl.Boolean or dtype.is_integer() or dtype == pl.Null:
-        frame = frame.with_columns(pl.col(col).cast(pl.Float64))
-    elif not dtype.is_float():
-        problems.append(Problem(
-            ColumnTypeError, col,
-            f"column {col!r} has dtype {dtype}, expected numbers; convert it, for example "
-            f"pl.col({col!r}).cast(pl.Float64, strict=False) after checking the bad entries",
-        ))
+    n_before = len(problems)
+    frame = _numeric_column(frame, col, problems)
+    if len(problems) > n_before:
         return None
     found: list[Problem] = []
     _check_values(frame, schema.with_(target=col, past_covariates=(), future_covariates=(), static_covariates=(),

@@ -307,6 +307,20 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
                 ))
 
 
+def _numeric_column(df: pl.DataFrame, col: str, problems: list[Problem]) -> pl.DataFrame:
+    """Cast a boolean, integer or all-null value column to Float64; report any other non-float."""
+    dtype = df.schema[col]
+    if dtype == pl.Boolean or dtype.is_integer() or dtype == pl.Null:
+        return df.with_columns(pl.col(col).cast(pl.Float64))
+    if not dtype.is_float():
+        problems.append(Problem(
+            ColumnTypeError, col,
+            f"column {col!r} has dtype {dtype}, expected numbers; convert it, for example "
+            f"pl.col({col!r}).cast(pl.Float64, strict=False) after checking the bad entries",
+        ))
+    return df
+
+
 def check(df: Any, schema: Schema) -> Report:
     """Check a frame against the data contract and collect every problem.
 
@@ -340,17 +354,7 @@ def check(df: Any, schema: Schema) -> Report:
         return Report(None, schema, problems)
 
     for col in [schema.target, *schema.past_covariates, *schema.future_covariates]:
-        dtype = df.schema[col]
-        if dtype == pl.Boolean or dtype.is_integer():
-            df = df.with_columns(pl.col(col).cast(pl.Float64))
-        elif dtype == pl.Null:
-            df = df.with_columns(pl.col(col).cast(pl.Float64))
-        elif not dtype.is_float():
-            problems.append(Problem(
-                ColumnTypeError, col,
-                f"column {col!r} has dtype {dtype}, expected numbers; convert it, for example "
-                f"pl.col({col!r}).cast(pl.Float64, strict=False) after checking the bad entries",
-            ))
+        df = _numeric_column(df, col, problems)
     if schema.capacity_column and not df.schema[schema.capacity_column].is_numeric():
         problems.append(Problem(
             ColumnTypeError, schema.capacity_column,
