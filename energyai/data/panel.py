@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from energyai._optional import import_optional
+from energyai.data.timeaxis import TimeAxis
 from energyai.exceptions import DataError
 from energyai.schema import Schema
 
@@ -42,10 +43,11 @@ class Panel:
         Known-future covariates; NaN where missing.
     static : ndarray of float32, shape (S, C)
         One row per series.
-    local_time : ndarray of int64, shape (N,)
-        Local wall-clock time as seconds since 1970-01-01 (for calendar features).
-    utc : ndarray of datetime64[us], shape (N,)
-        Interval starts in UTC.
+    local_time : TimeAxis of int64, length N
+        Local wall-clock time as seconds since 1970-01-01 (for calendar features). Stored
+        as linear runs (:class:`~energyai.data.timeaxis.TimeAxis`); indexing gives arrays.
+    utc : TimeAxis of datetime64, length N
+        Interval starts in UTC, stored the same way.
     capacity : ndarray of float32, shape (N,), or None
     offsets : ndarray of int64, shape (S + 1,)
     series_ids : list
@@ -59,8 +61,8 @@ class Panel:
     past: np.ndarray
     future: np.ndarray
     static: np.ndarray
-    local_time: np.ndarray
-    utc: np.ndarray
+    local_time: TimeAxis
+    utc: TimeAxis
     capacity: np.ndarray | None
     offsets: np.ndarray
     series_ids: list[Any]
@@ -89,8 +91,29 @@ class Panel:
         """Hash of the arrays a model learns from (target, mask, covariates, times)."""
         h = hashlib.sha256()
         for arr in (self.target, self.observed, self.past, self.future, self.static, self.local_time, self.offsets):
-            h.update(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))  # the bytes, without a copy
+            parts = arr.chunks() if isinstance(arr, TimeAxis) else (arr,)
+            for part in parts:  # the same bytes as one array, without materialising it
+                h.update(np.ascontiguousarray(part).reshape(-1).view(np.uint8))
         return h.hexdigest()
+
+
+def _time_axes(ts: pl.Series, tz: str | None, offsets: np.ndarray) -> tuple[TimeAxis, TimeAxis]:
+    """Local wall-clock seconds and UTC instants of every row, as run-length time axes.
+
+    Built a chunk of rows at a time, so no full-length time array is ever materialised.
+    """
+    n = ts.len()
+
+    def local(lo: int, hi: int) -> np.ndarray:
+        return _local_seconds(ts.slice(lo, hi - lo), tz)
+
+    def utc(lo: int, hi: int) -> np.ndarray:
+        return ts.slice(lo, hi - lo).dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
+
+    unit = getattr(ts.dtype, "time_unit", "us") or "us"
+    breaks = offsets[:-1]
+    return (TimeAxis.from_chunks(n, local, np.int64, breaks),
+            TimeAxis.from_chunks(n, utc, np.dtype(f"datetime64[{unit}]"), breaks))
 
 
 def _local_seconds(ts: pl.Series, tz: str | None) -> np.ndarray:
@@ -139,9 +162,13 @@ def panel_from_regular(reg: pl.DataFrame, schema: Schema, weights: Any = None,
     blocks = blocks or {}
     sid = schema.series_id
     if sid:
-        sizes = reg.group_by(sid, maintain_order=True).len()
-        series_ids = sizes[sid].to_list()
-        lengths = sizes["len"].to_numpy().astype(np.int64)
+        # rows are sorted by series (validated), so each series is one run of its id: a
+        # run-length pass, instead of a hash group-by over every row
+        runs = reg[sid].rle().struct.unnest()
+        series_ids = runs["value"].to_list()
+        lengths = runs["len"].to_numpy().astype(np.int64)
+        if len(set(series_ids)) != len(series_ids):
+            raise DataError(f"rows of a series are not contiguous in column {sid!r}; validate the frame first")
     else:
         series_ids = [None]
         lengths = np.array([reg.height], dtype=np.int64)
@@ -187,14 +214,15 @@ def panel_from_regular(reg: pl.DataFrame, schema: Schema, weights: Any = None,
                 raise DataError(f"series weight for {key!r} must be finite and >= 0, got {value}")
             w[index[key]] = value
     ts = reg[schema.timestamp]
+    local_time, utc = _time_axes(ts, schema.tz, offsets)
     return Panel(
         target=target,
         observed=observed,
         past=blocks["past"] if "past" in blocks else block(schema.past_covariates),
         future=blocks["future"] if "future" in blocks else block(schema.future_covariates),
         static=static,
-        local_time=_local_seconds(ts, schema.tz),
-        utc=ts.dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy(),
+        local_time=local_time,
+        utc=utc,
         capacity=cap,
         offsets=offsets,
         series_ids=series_ids,

@@ -214,7 +214,27 @@ def _strictly_sorted(df: pl.DataFrame, schema: Schema) -> bool:
         ok = (s > s.shift(1)) | ((s == s.shift(1)) & later)
     else:
         ok = later
-    return bool(df.select(ok.slice(1).all()).item())
+    return _chunked_sum(df, (~ok).cast(pl.UInt32), lookback=1) == 0
+
+
+#: Rows per slice when an expression is evaluated over a large frame.
+CHUNK_ROWS = 1 << 20
+
+
+def _chunked_sum(df: pl.DataFrame, expr: pl.Expr, lookback: int = 0) -> int | float:
+    """``expr.sum()`` over ``df``, evaluated on slices of :data:`CHUNK_ROWS` rows.
+
+    The temporaries of a slice are a few megabytes, where the whole frame would allocate
+    (and polars' allocator keep) several full-length columns. ``lookback`` rows before
+    each slice are included so that ``shift``/``diff`` see the row above; their results
+    are dropped (the first row of the frame keeps its null, as in one evaluation).
+    """
+    total: int | float = 0
+    for lo in range(0, df.height, CHUNK_ROWS):
+        start = max(lo - lookback, 0)
+        part = df.slice(start, lo + CHUNK_ROWS - start).select(expr.alias("_v"))["_v"].slice(lo - start)
+        total += part.sum() or 0
+    return total
 
 
 def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
@@ -246,7 +266,7 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
         if not df.schema[col].is_float():
             continue
         bad = ~pl.col(col).is_finite() & pl.col(col).is_not_null()
-        n = df.select(bad.sum()).item()
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
         if n:
             problems.append(Problem(
                 NonFiniteValueError, col,
@@ -256,7 +276,7 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
             ))
     if schema.nonnegative:
         bad = pl.col(target) < 0
-        n = df.select(bad.sum()).item()
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
         if n:
             low = df[target].min()
             problems.append(Problem(
@@ -269,7 +289,7 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
         if isinstance(schema.capacity, str):
             cap = pl.col(schema.capacity)
             badcap = cap.is_null() | (cap <= 0) | ~cap.is_finite()
-            n = df.select(badcap.sum()).item()
+            n = int(_chunked_sum(df, badcap.cast(pl.UInt32)))
             if n:
                 problems.append(Problem(
                     DataError, schema.capacity,
@@ -280,7 +300,7 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
             cap = pl.lit(schema.capacity)
         limit = cap * (1.0 + schema.capacity_tolerance)
         bad = (pl.col(target) > limit).fill_null(False)
-        n = df.select(bad.sum()).item()
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
         if n:
             top = df.filter(bad)[target].max()
             problems.append(Problem(
@@ -395,7 +415,7 @@ def check(df: Any, schema: Schema) -> Report:
     if freq is not None and not dup.any():
         step = _step_expr(schema, freq.seconds)
         bad = (step % freq.seconds != 0).fill_null(False)
-        n = df.select(bad.sum()).item()
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32), lookback=1))
         if n:
             problems.append(Problem(
                 IrregularTimestampError, schema.timestamp,
@@ -407,7 +427,7 @@ def check(df: Any, schema: Schema) -> Report:
 
     stats: dict[str, Any] = {
         "rows": df.height,
-        "series": df[schema.series_id].n_unique() if schema.series_id else 1,
+        "series": _n_series(df, schema),
         "freq": schema.freq,
         "tz": schema.tz,
         "start": str(df[schema.timestamp].min()),
@@ -415,9 +435,19 @@ def check(df: Any, schema: Schema) -> Report:
         "missing_target": int(df[schema.target].null_count()),
     }
     if freq is not None and not problems:
-        steps = df.select(_step_expr(schema, freq.seconds).alias("d"))["d"].drop_nulls()
-        stats["grid_gaps"] = int(((steps // freq.seconds) - 1).clip(lower_bound=0).sum())
+        gaps = ((_step_expr(schema, freq.seconds) // freq.seconds) - 1).clip(lower_bound=0)
+        stats["grid_gaps"] = int(_chunked_sum(df, gaps, lookback=1))
     return Report(df, schema, problems, stats)
+
+
+def _n_series(df: pl.DataFrame, schema: Schema) -> int:
+    """Number of series of a frame sorted by (series, timestamp): id changes + 1."""
+    if not schema.series_id:
+        return 1
+    if df.height == 0:
+        return 0
+    s = pl.col(schema.series_id)
+    return int(_chunked_sum(df, (s != s.shift(1)).fill_null(True).cast(pl.UInt32), lookback=1))
 
 
 def validate(df: Any, schema: Schema) -> pl.DataFrame:

@@ -38,10 +38,10 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
     m = gather(panel.observed, starts, span).astype(np.float32)
     past = gather(panel.past, starts, context) if panel.past.shape[1] else np.zeros((len(starts), context, 0), np.float32)
     fut = gather(panel.future, starts, span) if panel.future.shape[1] else np.zeros((len(starts), span, 0), np.float32)
-    t = gather(panel.local_time, starts, span)
+    t = panel.local_time.gather(starts, span)
     unit, count = np.datetime_data(panel.utc.dtype)
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit] // count
-    utc = gather(panel.utc.view(np.int64), starts, span) // per_second  # int64 UTC seconds, no datetime copies
+    utc = panel.utc.gather(starts, span).view(np.int64) // per_second  # int64 UTC seconds
     f = torch.from_numpy
     return (
         f(np.ascontiguousarray(y[:, :context])),
