@@ -93,7 +93,10 @@ def panel_from_lazy(lf: pl.LazyFrame, schema: Schema, weights: Any = None) -> tu
         blocks[role] = out
     Report(None, resolved, problems).raise_if_problems()
     final = resolved.with_(past_covariates=schema.past_covariates, future_covariates=schema.future_covariates)
-    return panel_from_regular(reg.drop(_ROW), final, weights, blocks), final, frame.height
+    n_rows = frame.height
+    reg = reg.drop(_ROW)  # the row numbers are no longer needed: free them before the panel's arrays
+    del frame, core, grid_pos
+    return panel_from_regular(reg, final, weights, blocks), final, n_rows
 
 
 def _keys_sorted(core: pl.DataFrame, schema: Schema) -> bool:

@@ -174,7 +174,10 @@ def panel_from_regular(reg: pl.DataFrame, schema: Schema, weights: Any = None,
         lengths = np.array([reg.height], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     observed = reg[OBSERVED].to_numpy().astype(bool)
-    target = reg[schema.target].cast(pl.Float32).fill_null(0.0).to_numpy().astype(np.float32, copy=False)
+    target = reg[schema.target].cast(pl.Float32).to_numpy()  # NaN where missing; one float32 copy
+    if not target.flags.writeable:
+        target = target.copy()
+    np.nan_to_num(target, copy=False, nan=0.0)  # missing targets: 0, never read (observed is False)
 
     def block(cols: tuple[str, ...]) -> np.ndarray:
         return block_of(reg, cols) if cols else np.zeros((reg.height, 0), np.float32)
