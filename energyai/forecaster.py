@@ -308,6 +308,8 @@ class Forecaster(BaseForecaster):
             panel, schema, n_rows = panel_from_lazy(df, schema, t["series_weights"])
             self._check_roles(spec, schema)
         else:
+            if isinstance(df, pl.DataFrame):  # columns the schema does not name are not carried (no copy)
+                df = df.select([c for c in df.columns if c in schema.required_columns])
             frame, schema = resolve(df, schema)
             self._check_roles(spec, schema)
             panel = build_panel(frame, schema, t["series_weights"])
@@ -658,7 +660,7 @@ class Forecaster(BaseForecaster):
         local_time: np.ndarray,
         static: np.ndarray,
         capacity: np.ndarray,
-        batch_size: int = 4096,
+        batch_size: int = 1024,
         utc_time: np.ndarray | None = None,
     ) -> np.ndarray:
         """Run the network on prepared arrays (the tensor contract); returns (B, H, Q).
@@ -744,15 +746,16 @@ class Forecaster(BaseForecaster):
         override = self._origin_covariates(future, panel, frame, cut, cut_a, series_a, starts_a) \
             if future is not None else None
         preds = []
-        for i in range(0, len(starts_a), 4096):
+        step = 1024  # windows per pass: the transient memory stays a few tens of MB
+        for i in range(0, len(starts_a), step):
             pt, po, pc, fc, lt, st, _, _, _, ut = (x.numpy() for x in make_batch(
-                panel, starts_a[i:i + 4096], series_a[i:i + 4096], L_, H))
+                panel, starts_a[i:i + step], series_a[i:i + step], L_, H))
             if override is not None:
                 idx, values = override
-                fc[:, L_:, idx] = values[i:i + 4096]
+                fc[:, L_:, idx] = values[i:i + step]
             cap = np.full((len(pt), H), np.inf, np.float32)
             if panel.capacity is not None:
-                cap = gather(panel.capacity, starts_a[i:i + 4096] + L_, H)
+                cap = gather(panel.capacity, starts_a[i:i + step] + L_, H)
             preds.append(self.predict_arrays(pt, po, pc, fc, lt, st, cap, utc_time=ut))
         pred = np.concatenate(preds)
         pos = starts_a[:, None] + L_ + np.arange(H)[None, :]

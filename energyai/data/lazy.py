@@ -126,5 +126,5 @@ def _checked_column(frame: pl.DataFrame, schema: Schema, col: str, problems: lis
 
 
 def _collect_all(lf: pl.LazyFrame, schema: Schema, weights: Any) -> tuple[Panel, Schema, int]:
-    frame, resolved = resolve(lf.collect(), schema)
+    frame, resolved = resolve(lf.select(*schema.required_columns).collect(), schema)  # only the columns used
     return build_panel(frame, resolved, weights), resolved, frame.height
