@@ -65,7 +65,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 L, H, BATCH, LR, SEED = 168, 24, 256, 1e-3, 42
-OPTS = {"hidden": 512, "instance_norm": "revin"}
+OPTS = {"hidden": 512, "instance_norm": "revin", "pool_covariates": False}
 GEFCOM_START, GEFCOM_END, GEFCOM_TRAIN = "2006-11-29T00:00", "2008-06-29T23:00", 365 * 24
 KEYS = ("series", "ts", "y")
 
@@ -160,7 +160,7 @@ def run_energyai(path: str, steps: int, train_hours: int) -> tuple[dict, np.ndar
                    batch_size=BATCH, learning_rate=LR, weight_decay=0.0, schedule="constant", warmup_fraction=0.0,
                    scaler=OPTS["instance_norm"], affine=OPTS["instance_norm"] == "revin", calendar=False, val_size=0,
                    seed=SEED, gradient_clip=0.0, hidden=OPTS["hidden"], n_layers=2, pool_kernels=(2, 2, 1),
-                   downsample=(4, 2, 1), dropout=0.0)
+                   downsample=(4, 2, 1), dropout=0.0, pool_covariates=OPTS["pool_covariates"])
     t0, c0 = time.perf_counter(), _cpu()
     f.fit(train, schema)
     fit_s, cpu_s = time.perf_counter() - t0, _cpu() - c0
@@ -329,11 +329,14 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=512, help="MLP width (protocol v1: 512)")
     ap.add_argument("--instance-norm", choices=["revin", "none"], default="revin",
                     help="revin: learnable reversible instance norm in every library (GEFCom zone 10 shifts level)")
+    ap.add_argument("--pool-covariates", action="store_true",
+                    help="energyai only: N-HiTS max-pools covariates with each stack's kernel (darts pools its "
+                         "flattened input, target and covariates together; neuralforecast does not pool them)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--data", default=os.environ.get("ENERGYAI_DATA", str(HERE.parent.parent / "shared" / "datasets")))
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    OPTS.update(hidden=args.hidden, instance_norm=args.instance_norm)
+    OPTS.update(hidden=args.hidden, instance_norm=args.instance_norm, pool_covariates=args.pool_covariates)
     if args.child:
         child(args.child, args.panel, args.steps, args.threads, args.train_hours, args.pred)
         return
@@ -359,7 +362,7 @@ def main() -> None:
                 cmd = [py, __file__, "--child", lib, "--panel", panel, "--steps", str(args.steps),
                        "--threads", str(args.threads), "--hidden", str(args.hidden),
                        "--instance-norm", args.instance_norm, "--train-hours", str(info["train_hours"]),
-                       "--pred", pred_path]
+                       "--pred", pred_path, *(["--pool-covariates"] if args.pool_covariates else [])]
                 env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONWARNINGS": "ignore"}
                 proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -399,7 +402,8 @@ def main() -> None:
                 f"train {info['train_hours']} h, {truth.shape[0]} daily test windows, L={L}, H={H}, z scale",
         "recipe": f"protocol v1 N-HiTS (3x1 blocks, 2x{args.hidden}, pool 2/2/1, down 4/2/1), MSE, Adam 1e-3 "
                   f"constant, batch {BATCH}, {args.steps} steps, seed {SEED}, {args.threads} thread(s), "
-                  f"instance norm {args.instance_norm}",
+                  f"instance norm {args.instance_norm}"
+                  + (", energyai pools covariates per block" if args.pool_covariates else ""),
         "data": info, "repeats": args.repeats, "summary": summary, "runs": runs,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "loadavg_start": load_start, "loadavg_end": os.getloadavg()},
@@ -407,6 +411,7 @@ def main() -> None:
     }
     print(json.dumps(summary, indent=2))
     tag = args.case + ("_nocov" if args.no_covariates and args.case == "gefcom2012" else "")
+    tag += "_poolcov" if args.pool_covariates else ""
     if args.case == "synthetic" and args.series != 2000:
         tag += f"{args.series}"
     out = Path(args.out or HERE / "results" / f"peers_many_series_{tag}_h{args.hidden}_{args.instance_norm}.json")

@@ -145,14 +145,15 @@ def test_batched_backtest_equals_one_predict_per_cutoff():
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", available_models())
+@pytest.mark.parametrize("name", [*available_models(), "nhits+pool_covariates"])
 def test_every_model_on_real_building_data(name, shared_data, tmp_path):
     """Fit, predict, backtest, save and load on two real Gwangju buildings."""
     d = ea.datasets.load("kr_cnu_gwangju_buildings", data_dir=shared_data, mask_anomalies=True)
     df = d.frame.filter(pl.col("building").is_in(["A06_agri_bldg3_HV02", "C14_engineering_bldg7_HV02"]))
     df = df.filter(pl.col("timestamp") >= pl.datetime(2022, 1, 1, time_zone="Asia/Seoul"))
-    schema = d.schema if name in COVARIATE_MODELS else d.schema.with_(future_covariates=())
-    f = Forecaster(name, context_length=72, horizon=24, **FAST, **SMALL.get(name, {}))
+    model, *flags = name.split("+")  # "model+option": the model with a boolean option switched on
+    schema = d.schema if model in COVARIATE_MODELS else d.schema.with_(future_covariates=())
+    f = Forecaster(model, context_length=72, horizon=24, **FAST, **SMALL.get(model, {}), **dict.fromkeys(flags, True))
     res = ea.backtest(f, df, schema, n_folds=2, step=24, oracle=True)
     assert res.forecasts["forecast"].is_finite().all() and (res.forecasts["q0.1"] >= 0).all()
     assert res.forecasts.height == 2 * 2 * 24

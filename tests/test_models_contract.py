@@ -145,3 +145,22 @@ def test_nhits_loads_weights_saved_with_one_first_layer():
     x = (torch.randn(4, 24), torch.ones(4, 24), torch.randn(4, 24, 2), torch.randn(4, 30, 1), torch.randn(4, 1))
     # tolerance: float32 rounding of two summed products against one (a few ulp of O(1) outputs)
     torch.testing.assert_close(fresh(*x), net(*x), rtol=0, atol=1e-6)
+
+
+def test_nhits_with_pooled_covariates_meets_the_contract():
+    """The ``pool_covariates`` variant: shapes, finite sorted output with masked inputs,
+    gradients to every parameter, determinism, and fewer weights than unpooled."""
+    net = _network("nhits", pool_covariates=True).train()
+    y, obs, pc, fc, lt, st, cap = _inputs("nhits")
+    pred, tgt = net.normalized(y, obs, pc, fc, lt, st, 50 + 10 * torch.randn(B, H))
+    ((pred - tgt.unsqueeze(-1)) ** 2).mean().backward()
+    for pname, p in net.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, pname
+    net.eval()
+    with torch.inference_mode():
+        out = net(y, obs, pc, fc, lt, st, cap)
+        assert out.shape == (B, H, len(LEVELS)) and torch.isfinite(out).all()
+        assert (out[..., 1:] >= out[..., :-1]).all()
+        assert torch.equal(out, net(y, obs, pc, fc, lt, st, cap))
+    n_pooled = sum(p.numel() for p in net.parameters())
+    assert n_pooled < sum(p.numel() for p in _network("nhits").parameters())
