@@ -81,7 +81,9 @@ def panel_from_lazy(lf: pl.LazyFrame, schema: Schema, weights: Any = None) -> tu
         for j, col in enumerate(cols):
             part = lf.select(*keys, col).collect()
             if not part.select(keys).equals(core.select(keys)):
-                return _collect_all(lf, schema, weights)  # unstable row order: one collection instead
+                del out, part  # unstable row order: drop what was built, collect everything once instead
+                blocks.clear()
+                return _collect_all(lf, schema, weights)
             values = _checked_column(frame.select(keys).with_columns(part[col]), resolved, col, problems)
             if values is None:
                 continue
