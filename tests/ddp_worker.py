@@ -25,6 +25,11 @@ def main(out: str) -> None:
     with open(os.path.join(out, f"rank{rank}.json"), "w") as fh:
         json.dump({"rank": rank, "world_size": f.history_["world_size"], "steps": f.history_["steps"],
                    "weights": flat[:50].tolist(), "sum": float(flat.double().sum())}, fh)
+    # Tear the gloo process group down before exit: left to interpreter shutdown, its
+    # threads can abort the process ("terminate called without an active exception").
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
