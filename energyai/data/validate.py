@@ -221,20 +221,27 @@ def _strictly_sorted(df: pl.DataFrame, schema: Schema) -> bool:
 CHUNK_ROWS = 1 << 20
 
 
-def _chunked_sum(df: pl.DataFrame, expr: pl.Expr, lookback: int = 0) -> int | float:
-    """``expr.sum()`` over ``df``, evaluated on slices of :data:`CHUNK_ROWS` rows.
+def _chunked_sums(df: pl.DataFrame, exprs: list[pl.Expr], lookback: int = 0) -> list[int | float]:
+    """``expr.sum()`` of every expression over ``df``, evaluated on slices of :data:`CHUNK_ROWS` rows.
 
     The temporaries of a slice are a few megabytes, where the whole frame would allocate
     (and polars' allocator keep) several full-length columns. ``lookback`` rows before
     each slice are included so that ``shift``/``diff`` see the row above; their results
     are dropped (the first row of the frame keeps its null, as in one evaluation).
     """
-    total: int | float = 0
+    totals: list[int | float] = [0] * len(exprs)
     for lo in range(0, df.height, CHUNK_ROWS):
         start = max(lo - lookback, 0)
-        part = df.slice(start, lo + CHUNK_ROWS - start).select(expr.alias("_v"))["_v"].slice(lo - start)
-        total += part.sum() or 0
-    return total
+        part = df.slice(start, lo + CHUNK_ROWS - start).select(
+            e.alias(f"_v{i}") for i, e in enumerate(exprs)).slice(lo - start)
+        for i in range(len(exprs)):
+            totals[i] += part[f"_v{i}"].sum() or 0
+    return totals
+
+
+def _chunked_sum(df: pl.DataFrame, expr: pl.Expr, lookback: int = 0) -> int | float:
+    """:func:`_chunked_sums` of one expression."""
+    return _chunked_sums(df, [expr], lookback)[0]
 
 
 def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
@@ -245,6 +252,11 @@ def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
     """
     if not _strictly_sorted(df, schema):
         df = df.sort(([schema.series_id] if schema.series_id else []) + [schema.timestamp])
+    return _common_step(df, schema)
+
+
+def _common_step(df: pl.DataFrame, schema: Schema) -> Frequency | None:
+    """:func:`infer_freq` on a frame already sorted by (series, timestamp)."""
     steps = df.select(_step_expr(schema).alias("d")).filter(pl.col("d") > 0)["d"]
     if steps.len() == 0:
         return None
@@ -409,13 +421,15 @@ def check(df: Any, schema: Schema) -> Report:
 
     freq = schema.frequency
     if freq is None:
-        freq = infer_freq(df, schema)
+        freq = _common_step(df, schema)  # df is sorted by now
         if freq is not None:
             schema = replace(schema, freq=freq.name)
+    grid_gaps = None
     if freq is not None and not dup.any():
         step = _step_expr(schema, freq.seconds)
         bad = (step % freq.seconds != 0).fill_null(False)
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32), lookback=1))
+        gaps = ((step // freq.seconds) - 1).clip(lower_bound=0)
+        n, grid_gaps = _chunked_sums(df, [bad.cast(pl.UInt32), gaps], lookback=1)  # one pass for both
         if n:
             problems.append(Problem(
                 IrregularTimestampError, schema.timestamp,
@@ -434,9 +448,8 @@ def check(df: Any, schema: Schema) -> Report:
         "end": str(df[schema.timestamp].max()),
         "missing_target": int(df[schema.target].null_count()),
     }
-    if freq is not None and not problems:
-        gaps = ((_step_expr(schema, freq.seconds) // freq.seconds) - 1).clip(lower_bound=0)
-        stats["grid_gaps"] = int(_chunked_sum(df, gaps, lookback=1))
+    if grid_gaps is not None and not problems:
+        stats["grid_gaps"] = int(grid_gaps)
     return Report(df, schema, problems, stats)
 
 

@@ -17,6 +17,7 @@ from energyai.runtime.inputs import (
     covariate_block,
     frame_columns,
     numeric_array,
+    require_columns,
     row_vector,
 )
 from energyai.runtime.metadata import ModelInfo, parse_metadata
@@ -234,9 +235,7 @@ class OnnxForecaster:
         if static is None:
             raise MissingColumnError(f"this model reads static covariates {columns}; pass static=")
         if isinstance(static, dict):
-            missing = [c for c in columns if c not in static]
-            if missing:
-                raise MissingColumnError(f"static covariates {missing} are missing; the model reads {columns}")
+            require_columns(static, "static covariates", columns)
             arr = np.stack([row_vector(static[c], f"static {c!r}", batch, 1)[:, 0] for c in columns], axis=1)
         else:
             arr = row_vector(static, "static", batch, len(columns))

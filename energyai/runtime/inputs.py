@@ -47,6 +47,13 @@ def as_float_matrix(values: Any, name: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 
+def require_columns(values: dict[str, Any], name: str, columns: list[str]) -> None:
+    """Raise :class:`MissingColumnError` naming the ``columns`` a dict input lacks."""
+    missing = [c for c in columns if c not in values]
+    if missing:
+        raise MissingColumnError(f"{name} {missing} are missing; the model reads {columns}")
+
+
 def covariate_block(values: Any, name: str, columns: list[str], batch: int, steps: int,
                     times: np.ndarray | None = None) -> np.ndarray:
     """Covariates as float32 ``(B, steps, len(columns))``; no NaN allowed.
@@ -57,9 +64,7 @@ def covariate_block(values: Any, name: str, columns: list[str], batch: int, step
     if values is None:
         raise MissingColumnError(f"this model reads {name} {columns}; pass them (their order is {columns})")
     if isinstance(values, dict):
-        missing = [c for c in columns if c not in values]
-        if missing:
-            raise MissingColumnError(f"{name} {missing} are missing; the model reads {columns}")
+        require_columns(values, name, columns)
         extra = sorted(set(values) - set(columns))
         if extra:
             raise MissingColumnError(f"{name} got unknown columns {extra}; the model reads {columns}")
