@@ -272,49 +272,63 @@ class BaseForecaster:
         return out
 
     def _future_times(self, ts: pl.Series) -> pl.Series:
-        freq = self.schema_.freq
-        offsets = pl.Series([f"{k * int(freq[:-1])}{freq[-1]}" for k in range(1, self.horizon + 1)])
-        # one vectorised offset (calendar-aware for "d" in the series' time zone)
-        return pl.select(pl.lit(ts.tail(1)).dt.offset_by(offsets)).to_series().alias(ts.name)
+        return future_times(ts, self.schema_.freq, self.horizon)
 
     def _check_future(self, future: Any, reg: pl.DataFrame) -> pl.DataFrame:
-        from energyai.data.validate import validate
+        return check_future(future, reg, self.schema_, self.horizon)
 
-        schema = self.schema_
-        if not isinstance(future, pl.DataFrame):
-            from energyai.data.io import from_pandas
 
-            future = from_pandas(future, schema)
-        fut_schema = Schema(
-            timestamp=schema.timestamp, target="__none__", series_id=schema.series_id,
-            future_covariates=[c for c in schema.future_covariates], freq=schema.freq, tz=schema.tz,
-            nonnegative=False,
-        )
-        future = future.with_columns(pl.lit(0.0).alias("__none__"))
-        future = validate(future, fut_schema).drop("__none__")
-        sid = schema.series_id
-        # the expected horizon timestamps per series
-        expected = []
-        groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}
-        for key, g in groups.items():
-            ft = self._future_times(g[schema.timestamp])
-            cols = {schema.timestamp: ft}
-            if sid:
-                cols = {sid: pl.Series([key[0]] * ft.len()).cast(reg.schema[sid]), **cols}
-            expected.append(pl.DataFrame(cols))
-        exp = pl.concat(expected)
-        keys = ([sid] if sid else []) + [schema.timestamp]
-        joined = exp.join(future, on=keys, how="left", maintain_order="left")
-        if schema.future_covariates:
-            missing = joined.filter(pl.any_horizontal(pl.col(list(schema.future_covariates)).is_null()))
-            if missing.height:
-                first = missing.head(5).select(keys).rows()
-                raise DataError(
-                    f"future covariates {list(schema.future_covariates)} are missing for {missing.height} "
-                    f"of the {exp.height} horizon steps, first at {first}; provide a value for "
-                    f"every one of the {self.horizon} steps after each series' last timestamp"
-                )
-        return joined
+def future_times(ts: pl.Series, freq: str | None, horizon: int) -> pl.Series:
+    """The ``horizon`` timestamps after the last of ``ts`` (calendar-aware for daily steps)."""
+    f = str(freq)
+    offsets = pl.Series([f"{k * int(f[:-1])}{f[-1]}" for k in range(1, horizon + 1)])
+    # one vectorised offset (calendar-aware for "d" in the series' time zone)
+    return pl.select(pl.lit(ts.tail(1)).dt.offset_by(offsets)).to_series().alias(ts.name)
+
+
+def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int) -> pl.DataFrame:
+    """Validate ``future`` and return one row per expected horizon step of every series in ``reg``.
+
+    Raises
+    ------
+    DataError
+        A future covariate is missing at some horizon step (the first ones are named).
+    """
+    from energyai.data.validate import validate
+
+    if not isinstance(future, pl.DataFrame):
+        from energyai.data.io import from_pandas
+
+        future = from_pandas(future, schema)
+    fut_schema = Schema(
+        timestamp=schema.timestamp, target="__none__", series_id=schema.series_id,
+        future_covariates=tuple(schema.future_covariates), freq=schema.freq, tz=schema.tz,
+        nonnegative=False,
+    )
+    future = future.with_columns(pl.lit(0.0).alias("__none__"))
+    future = validate(future, fut_schema).drop("__none__")
+    sid = schema.series_id
+    expected = []  # the expected horizon timestamps per series
+    groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}
+    for key, g in groups.items():
+        ft = future_times(g[schema.timestamp], schema.freq, horizon)
+        cols = {schema.timestamp: ft}
+        if sid:
+            cols = {sid: pl.Series([key[0]] * ft.len()).cast(reg.schema[sid]), **cols}
+        expected.append(pl.DataFrame(cols))
+    exp = pl.concat(expected)
+    keys = ([sid] if sid else []) + [schema.timestamp]
+    joined = exp.join(future, on=keys, how="left", maintain_order="left")
+    if schema.future_covariates:
+        missing = joined.filter(pl.any_horizontal(pl.col(list(schema.future_covariates)).is_null()))
+        if missing.height:
+            first = missing.head(5).select(keys).rows()
+            raise DataError(
+                f"future covariates {list(schema.future_covariates)} are missing for {missing.height} "
+                f"of the {exp.height} horizon steps, first at {first}; provide a value for "
+                f"every one of the {horizon} steps after each series' last timestamp"
+            )
+    return joined
 
 
 def require_history(y: np.ndarray, needed: int, model: str) -> None:

@@ -82,7 +82,7 @@ def test_every_recipe_in_models_builds():
     """Each models/*/config.yaml names a real model with valid options (no data needed)."""
     from pathlib import Path
 
-    from energyai.cli.train import build_forecaster, load_config
+    from energyai.recipe import build_forecaster, load_config
 
     recipes = sorted((Path(__file__).resolve().parent.parent / "models").glob("*/config.yaml"))
     assert recipes, "no recipes found in models/"

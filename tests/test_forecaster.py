@@ -183,36 +183,26 @@ def test_every_model_on_real_building_data(name, shared_data, tmp_path):
 
 
 @pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin"])
-def test_fast_single_window_path_equals_general_path(tz):
-    """The numpy-only fast path gives exactly what validation + regularisation give."""
-    from energyai.data.fast_window import fast_window
-
+def test_predict_and_forecast_origins_agree_bit_for_bit(tz):
+    """Two routes to the one assembler (a frame's last rows; a panel window) give identical forecasts."""
     # Europe/Berlin: the context and horizon straddle the 2021-03-28 spring-forward hour
     df = synthetic_hourly(30, 1).drop("temp").with_columns(pl.col("ts").dt.convert_time_zone(tz))
     schema = ea.Schema(series_id="site", timestamp="ts", target="load", freq="1h", tz=tz)
     f = Forecaster("nhits", context_length=48, horizon=12, calendar=True, **FAST, **SMALL["nhits"]).fit(df, schema)
     hist = df.filter(pl.col("ts").dt.convert_time_zone("UTC") < pl.datetime(2021, 3, 28, 0, time_zone="UTC"))
-    assert fast_window(hist, f.schema_, 48, 12) is not None
-    fast = f.predict(hist)
-    general = f._predict_general(hist, None)
-    assert fast.equals(general)  # identical inputs, so bit-identical outputs
-    assert fast.schema == general.schema
+    one = f.predict(hist)
+    many = f.forecast_origins(df, [hist["ts"][-1]])
+    for col in ("forecast", "q0.1", "q0.9"):
+        np.testing.assert_array_equal(one[col].to_numpy(), many[col].to_numpy())  # identical inputs: rtol 0
+    assert one["ts"].equals(many["ts"])
 
 
-def test_fast_path_declines_what_needs_validation():
-    from energyai.data.fast_window import fast_window
-
+def test_predict_validates_and_masks_gaps():
     df = synthetic_hourly(5, 1).drop("temp")
     schema = ea.Schema(series_id="site", timestamp="ts", target="load", freq="1h", tz="UTC")
-    assert fast_window(df, schema, 24, 6) is not None
     gap = df.filter(pl.col("ts") != df["ts"][-5])
-    missing = df.with_columns(pl.when(pl.int_range(pl.len()) == 100).then(None).otherwise(pl.col("load")).alias("load"))
     negative = df.with_columns(pl.when(pl.int_range(pl.len()) == 110).then(-1.0).otherwise(pl.col("load")).alias("load"))
-    unsorted = df.reverse()
-    two = synthetic_hourly(5, 2).drop("temp")
-    for frame in (gap, missing, negative, unsorted, two, df.head(10)):
-        assert fast_window(frame, schema, 24, 6) is None
     f = Forecaster("nlinear", context_length=24, horizon=6, **FAST).fit(df, schema)
     with pytest.raises(ea.exceptions.NegativeValueError):
-        f.predict(negative)  # declined by the fast path, reported by validation
-    assert f.predict(gap).height == 6  # the general path masks the gap
+        f.predict(negative)
+    assert f.predict(gap).height == 6  # the gap is masked, not interpolated

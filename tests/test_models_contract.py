@@ -79,7 +79,7 @@ def test_gradients_reach_every_parameter(name):
     net = _network(name).train()
     y, obs, pc, fc, lt, st, _ = _inputs(name)
     target = 50 + 10 * torch.randn(B, H)
-    pred, tgt = net.normalized(y, obs, pc, fc, lt, st, target)
+    pred, tgt = net.normalized(y, obs, pc, fc, lt, st, future_target=target)
     ((pred - tgt.unsqueeze(-1)) ** 2).mean().backward()
     for pname, p in net.named_parameters():
         assert p.grad is not None, f"{name}: no gradient for {pname}"
@@ -152,7 +152,7 @@ def test_nhits_with_pooled_covariates_meets_the_contract():
     gradients to every parameter, determinism, and fewer weights than unpooled."""
     net = _network("nhits", pool_covariates=True).train()
     y, obs, pc, fc, lt, st, cap = _inputs("nhits")
-    pred, tgt = net.normalized(y, obs, pc, fc, lt, st, 50 + 10 * torch.randn(B, H))
+    pred, tgt = net.normalized(y, obs, pc, fc, lt, st, future_target=50 + 10 * torch.randn(B, H))
     ((pred - tgt.unsqueeze(-1)) ** 2).mean().backward()
     for pname, p in net.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, pname

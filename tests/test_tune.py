@@ -17,8 +17,8 @@ pytest.importorskip("optuna")
 
 import optuna
 
-from energyai.cli.train import build_forecaster, load_config
 from energyai.exceptions import ConfigError
+from energyai.recipe import build_forecaster, load_config
 from energyai.tuning import search_space, tune
 from tests.conftest import synthetic_hourly
 

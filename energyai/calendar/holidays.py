@@ -53,9 +53,9 @@ def holiday_features(times: Any, tz: str = "Asia/Seoul", country: str = "KR",
         Chuseok (Korea; 0 elsewhere); ``off_run`` the length in days of the run of
         consecutive days off containing the date (0 on working days), divided by 7.
     """
-    from energyai.runtime.timeutil import local_seconds, to_utc_seconds
+    from energyai.timeutil import local_seconds, to_utc_seconds
 
-    secs = to_utc_seconds(np.asarray(times), tz)
+    secs = to_utc_seconds(np.asarray(times), tz, naive="utc")
     flat = secs.reshape(1, -1)
     local_days = (local_seconds(flat, tz)[0] // 86400).astype(np.int64)  # days since 1970-01-01, local
     lo, hi = int(local_days.min()) - 10, int(local_days.max()) + 10

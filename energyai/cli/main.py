@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return {"fit": train.run_fit, "finetune": train.run_finetune, "predict": train.run_predict}[args.verb](args)
         if args.verb == "tune":
-            from energyai.cli.train import load_config
+            from energyai.recipe import load_config
             from energyai.tuning import tune
 
             res = tune(load_config(args.config, args.set), args.n_trials, timeout=args.timeout, storage=args.storage,
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {res.out / 'best.yaml'} (energyai fit -c {res.out / 'best.yaml'}), trials.csv, history.png")
             return 0
         if args.verb == "quickstart":
-            from energyai.quickstart import run_quickstart
+            from energyai.cli.quickstart import run_quickstart
 
             run_quickstart(args.out)
             return 0

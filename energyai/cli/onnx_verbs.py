@@ -17,7 +17,7 @@ __all__ = ["run_export", "run_inspect", "run_predict_onnx"]
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from energyai.cli.train import load_saved
+    from energyai.recipe import load_saved
 
     model = load_saved(args.model)
     report = model.export(args.out, quantize=args.quantize, opset=args.opset, target_ort=args.target_ort)

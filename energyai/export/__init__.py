@@ -7,9 +7,9 @@ The file is read on devices by :mod:`energyai.runtime`, which needs numpy and
 onnxruntime only.
 """
 
-from energyai.export.graph import ExportGraph, InputSpec, input_specs
+from energyai.export.graph import ExportGraph, input_specs
 from energyai.export.onnx_export import ARTIFACT_FORMAT, ExportReport, export_onnx
 from energyai.export.parity import ParityResult
 
-__all__ = ["ARTIFACT_FORMAT", "ExportGraph", "ExportReport", "InputSpec", "ParityResult", "export_onnx",
+__all__ = ["ARTIFACT_FORMAT", "ExportGraph", "ExportReport", "ParityResult", "export_onnx",
            "input_specs"]

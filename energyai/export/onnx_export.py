@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import datetime
 import hashlib
 import io
-import json
+import logging
 import os
 import tempfile
 import time
@@ -26,16 +27,17 @@ from typing import Any
 import numpy as np
 
 from energyai._optional import import_optional
+from energyai.artifact import FORMAT, ModelInfo
 from energyai.exceptions import ConfigError, ExportError, NotFittedError
 from energyai.export.graph import ExportGraph, input_specs
 from energyai.export.parity import ParityResult, run_gate
 
 torch = import_optional("torch", "ONNX export")
 
-__all__ = ["ARTIFACT_FORMAT", "ExportReport", "export_onnx"]
+__all__ = ["ARTIFACT_FORMAT", "ExportReport", "export_onnx", "model_info"]
 
-#: Version of the metadata layout written into every file.
-ARTIFACT_FORMAT = "energyai.onnx/1"
+#: Version of the metadata layout written into every file (kept here for old imports).
+ARTIFACT_FORMAT = FORMAT
 #: Largest opset and IR version that old onnxruntime releases load (BENCHMARKS.md §3 fact 4).
 _OLD_ORT = (18, 9)
 
@@ -90,31 +92,20 @@ def _windows(forecaster: Any, data: Any) -> dict[str, np.ndarray]:
     return sample_windows(panel, index, forecaster.context_length, forecaster.horizon, n=64)
 
 
-def metadata(forecaster: Any, specs: list[Any], quantization: str, opset: int) -> dict[str, str]:
-    """The ``metadata_props`` of an exported file (all values are strings; JSON where structured)."""
+def model_info(forecaster: Any, specs: list[dict[str, Any]], quantization: str, opset: int) -> ModelInfo:
+    """What the exported file will say about itself (see :mod:`energyai.artifact`)."""
     from energyai import __version__
 
     schema = forecaster.schema_
-    levels = list(forecaster.levels_)
+    levels = tuple(forecaster.levels_)
     cap = schema.capacity
-    return {
-        "energyai.format": ARTIFACT_FORMAT,
-        "energyai.version": __version__,
-        "energyai.model": forecaster.model,
-        "energyai.config": json.dumps(_plain(forecaster.get_params())),
-        "energyai.context_length": str(forecaster.context_length),
-        "energyai.horizon": str(forecaster.horizon),
-        "energyai.freq": str(schema.freq),
-        "energyai.freq_seconds": str(schema.frequency.seconds),
-        "energyai.tz": schema.tz or "UTC",
-        "energyai.schema": json.dumps(schema.to_dict()),
-        "energyai.inputs": json.dumps([s.to_dict() for s in specs]),
-        "energyai.outputs": json.dumps([{"name": "quantiles", "shape": ["batch", forecaster.horizon, len(levels)],
-                                         "dtype": "float32", "units": schema.units or "target units",
-                                         "levels": levels}]),
-        "energyai.quantiles": json.dumps(levels),
-        "energyai.median_index": str(levels.index(0.5)),
-        "energyai.capacity": json.dumps({
+    solar = forecaster.network_.solar
+    return ModelInfo(
+        format=FORMAT, version=__version__, model=forecaster.model,
+        context_length=int(forecaster.context_length), horizon=int(forecaster.horizon),
+        freq=str(schema.freq), freq_seconds=int(schema.frequency.seconds), tz=schema.tz or "UTC",
+        inputs=specs, quantiles=levels, median_index=levels.index(0.5),
+        capacity={
             "input": cap is not None,
             "default": float(cap) if isinstance(cap, (int, float)) else None,
             "column": cap if isinstance(cap, str) else None,
@@ -122,17 +113,15 @@ def metadata(forecaster: Any, specs: list[Any], quantization: str, opset: int) -
             "clipping": "quantiles clipped to [0, capacity]" if (cap is not None and schema.nonnegative)
             else ("quantiles clipped at 0" if schema.nonnegative else "no lower clip")
             + ("" if cap is None else "; at most capacity"),
-        }),
-        "energyai.calendar": json.dumps(bool(forecaster.calendar_)),
-        "energyai.solar": json.dumps(None if forecaster.network_.solar is None else dict(zip(
-            ("latitude", "longitude", "altitude", "linke_turbidity"),
-            [float(v) for v in forecaster.network_.solar.site.tolist()], strict=True))),
-        "energyai.data_sha256": str(forecaster.manifest_.get("data_sha256", "")),
-        "energyai.created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "energyai.quantization": quantization,
-        "energyai.opset": str(opset),
-        "energyai.torch_version": torch.__version__,
-    }
+        },
+        calendar=bool(forecaster.calendar_), schema=schema.to_dict(), config=_plain(forecaster.get_params()),
+        data_sha256=str(forecaster.manifest_.get("data_sha256", "")),
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        quantization=quantization, opset=opset,
+        solar=None if solar is None else dict(zip(("latitude", "longitude", "altitude", "linke_turbidity"),
+                                                  [float(v) for v in solar.site.tolist()], strict=True)),
+        torch_version=torch.__version__,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -146,16 +135,15 @@ def _plain(value: Any) -> Any:
 
 
 def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: list[str], opset: int | None) -> Any:
-    example = {k: torch.from_numpy(np.ascontiguousarray(windows[k][:2])) for k in names}
+    example = tuple(torch.from_numpy(np.ascontiguousarray(windows[k][:2])) for k in names)
     batch = torch.export.Dim("batch", min=1, max=1 << 20)
-    shapes = {k: {0: batch} for k in names}
-    kwargs = {k: v for k, v in example.items() if k != "past_target"}
+    shapes = (tuple({0: batch} for _ in names),)
     sink = io.StringIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         try:
             program = torch.onnx.export(
-                graph, (example["past_target"],), kwargs=kwargs, dynamo=True, dynamic_shapes=shapes,
+                graph, example, dynamo=True, dynamic_shapes=shapes,
                 input_names=names, output_names=["quantiles"], opset_version=opset, verbose=False,
             )
         except Exception as exc:  # torch raises many types here; report them as one
@@ -203,9 +191,18 @@ def _quantize(proto: Any) -> Any:
         so.optimized_model_filepath = str(folded)
         so.log_severity_level = 3
         ort.InferenceSession(str(src), so, providers=["CPUExecutionProvider"])
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            quantize_dynamic(str(folded), str(dst), weight_type=QuantType.QInt8)
+        # unsigned 8-bit weights: with signed weights, onnxruntime's u8 x s8 integer matmul
+        # saturates its 16-bit intermediate sums on x86 CPUs without VNNI (onnxruntime 1.32
+        # turned a +0.3% MAE change of the shipped DLinear into +22.6%); u8 x u8 does not
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # the quantiser logs a pre-processing hint on every call
+        try:
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                warnings.simplefilter("ignore")
+                quantize_dynamic(str(folded), str(dst), weight_type=QuantType.QUInt8)
+        finally:
+            root.setLevel(level)
         return onnx.load_model(str(dst))
 
 
@@ -266,11 +263,10 @@ def export_onnx(
     t0 = time.perf_counter()
     windows = _windows(forecaster, data)
     schema = forecaster.schema_
-    solar = forecaster.network_.solar is not None
-    specs = input_specs(schema, forecaster.context_length, forecaster.horizon, forecaster.calendar_, solar)
-    names = [s.name for s in specs]
     network = copy.deepcopy(forecaster.network_).cpu().eval()
-    graph = ExportGraph(network, forecaster.context_length, forecaster.horizon, tuple(forecaster.n_inputs_)).eval()
+    specs = input_specs(network, schema, forecaster.context_length, forecaster.horizon)
+    names = [s["name"] for s in specs]
+    graph = ExportGraph(network, names).eval()
 
     proto = _torch_export(graph, windows, names, opset)
     got = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
@@ -287,16 +283,14 @@ def export_onnx(
 
     def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
         with torch.inference_mode():
-            pt = torch.from_numpy(feeds["past_target"])
-            kw = {k: torch.from_numpy(v) for k, v in feeds.items() if k != "past_target"}
-            return graph(pt, **kw).numpy()
+            return graph(*(torch.from_numpy(feeds[k]) for k in names)).numpy()
 
-    meta = metadata(forecaster, specs, quantization, int(got or 0))
+    info = model_info(forecaster, specs, quantization, int(got or 0))
     session = _session(proto.SerializeToString())
     parity = run_gate(torch_fn, session, windows, names, bool(schema.nonnegative),
                       list(forecaster.levels_).index(0.5), quantized=quantize is not None,
                       max_metric_change=max_metric_change)
-    meta["energyai.parity"] = json.dumps(parity.to_dict())
+    meta = dataclasses.replace(info, parity=parity.to_dict()).to_metadata()
     _strip(proto)
     del proto.metadata_props[:]
     for key, value in meta.items():

@@ -27,35 +27,12 @@ from typing import Any
 
 from torch import nn
 
+from energyai.config import Param
 from energyai.exceptions import ConfigError
 
 __all__ = ["ModelSpec", "Param", "available_models", "get_model", "make_config", "register"]
 
 ROLES = ("past", "future", "static")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One searchable hyper-parameter (used by :mod:`energyai.tuning` through optuna).
-
-    ``kind`` is ``"int"``, ``"float"`` or ``"categorical"``; ``low``/``high``/``log`` for
-    numbers, ``choices`` for categories.
-    """
-
-    kind: str
-    low: float = 0.0
-    high: float = 0.0
-    log: bool = False
-    choices: tuple[Any, ...] = ()
-
-    def suggest(self, trial: Any, name: str) -> Any:
-        if self.kind == "int":
-            return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
-        if self.kind == "float":
-            return trial.suggest_float(name, float(self.low), float(self.high), log=self.log)
-        if self.kind == "categorical":
-            return trial.suggest_categorical(name, list(self.choices))
-        raise ConfigError(f"unknown parameter kind {self.kind!r}")
 
 
 @dataclass(frozen=True)

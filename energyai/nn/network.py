@@ -9,9 +9,13 @@ same modules, so Python and an exported graph agree by construction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import torch
 from torch import nn
 
+from energyai.contract import NAMES
 from energyai.nn.calendar import CalendarFeatures
 from energyai.nn.scaling import FeatureScaler, InstanceScaler
 
@@ -43,16 +47,13 @@ class ForecastNetwork(nn.Module):
         graph from ``utc_time``, to the known-future covariates, and forces the forecast
         to 0 while the sun is below the horizon.
 
-    Inputs (all float32 except ``local_time``)
-    ------------------------------------------
-    past_target : (B, L) raw units, any value where not observed
-    past_observed : (B, L) 1/0
-    past_covariates : (B, L, P)
-    future_covariates : (B, L + H, F)
-    local_time : (B, L + H) int64, local wall-clock seconds since 1970
-    static : (B, S)
-    capacity : (B, H) upper bound in target units (``inf`` for none)
-    utc_time : (B, L + H) int64 UTC seconds since 1970 (read only with ``solar``)
+    Inputs
+    ------
+    The inputs of :data:`energyai.contract.INPUTS`, positionally in that order or as one
+    mapping by name: ``past_target (B, L)``, ``past_observed (B, L)``, ``past_covariates
+    (B, L, P)``, ``future_covariates (B, L + H, F)``, ``local_time (B, L + H)`` int64,
+    ``static (B, S)``, ``capacity (B, H)`` and ``utc_time (B, L + H)`` int64. Inputs the
+    network does not read (:meth:`reads`) may be None or left out.
 
     Output: (B, H, Q) in target units.
     """
@@ -70,14 +71,17 @@ class ForecastNetwork(nn.Module):
         affine: bool = False,
         nonnegative: bool = False,
         solar: tuple[float, float, float, float] | None = None,
+        horizon: int | None = None,
     ) -> None:
         super().__init__()
+        self.horizon = horizon
         self.core = core
         self.register_buffer("quantiles", torch.tensor(quantiles, dtype=torch.float32))
         self.instance = InstanceScaler(scaler, affine=affine)
         self.past_scaler = FeatureScaler(n_past)
         self.future_scaler = FeatureScaler(n_future)
         self.static_scaler = FeatureScaler(n_static)
+        self.n_inputs = (n_past, n_future, n_static)
         self.calendar = CalendarFeatures() if calendar else None
         self.nonnegative = nonnegative
         self.solar = None
@@ -86,21 +90,67 @@ class ForecastNetwork(nn.Module):
 
             self.solar = SolarFeatures(*solar)
 
-    def _inputs(self, past_target, past_observed, past_covariates, future_covariates, local_time, static,
-                utc_time=None):
+    @property
+    def features(self) -> list[nn.Module]:
+        """The in-graph known-future feature modules, in the order their columns are appended."""
+        return [m for m in (self.calendar, self.solar) if m is not None]
+
+    def reads(self, capacity: bool = False) -> list[str]:
+        """Names of the contract inputs this network reads, in contract order.
+
+        ``capacity``: whether the caller clips at a capacity (the schema has one).
+        """
+        n_past, n_future, n_static = self.n_inputs
+        used = {"past_target", "past_observed"} | {f.reads for f in self.features}
+        used |= {name for name, n in (("past_covariates", n_past), ("future_covariates", n_future),
+                                      ("static", n_static)) if n}
+        if capacity:
+            used.add("capacity")
+        return [n for n in NAMES if n in used]
+
+    @staticmethod
+    def bind(inputs: tuple[Any, ...]) -> dict[str, Any]:
+        """Inputs by name from positional arguments in contract order, or from one mapping."""
+        if len(inputs) == 1 and isinstance(inputs[0], Mapping):
+            return dict(inputs[0])
+        if len(inputs) > len(NAMES):
+            raise TypeError(f"ForecastNetwork takes at most {len(NAMES)} inputs {NAMES}, got {len(inputs)}")
+        return dict(zip(NAMES, inputs, strict=False))
+
+    def _fill(self, x: dict[str, Any]) -> None:
+        """Zero-width covariate blocks for the roles a model has no columns of (left out by callers)."""
+        y = x["past_target"]
+        b, n = y.shape
+        for name, count in zip(("past_covariates", "future_covariates", "static"), self.n_inputs, strict=True):
+            if x.get(name) is not None:
+                continue
+            if count:
+                raise ValueError(f"this network reads {name} ({count} columns); pass them")
+            if name == "static":
+                x[name] = y.new_zeros((b, 0))
+            elif name == "past_covariates":
+                x[name] = y.new_zeros((b, n, 0))
+            else:
+                span = next((x[f.reads].shape[1] for f in self.features), None)
+                if span is None:
+                    if self.horizon is None:
+                        raise ValueError("future_covariates are needed to know the horizon; pass them")
+                    span = n + self.horizon
+                x[name] = y.new_zeros((b, span, 0))
+
+    def _inputs(self, x: dict[str, Any]) -> tuple[torch.Tensor, ...]:
+        self._fill(x)
+        past_target, past_observed = x["past_target"], x["past_observed"]
         observed = past_observed > 0
         y = torch.where(observed, past_target, torch.zeros_like(past_target))
         loc, scale = self.instance.stats(y, past_observed)
         z = torch.where(observed, self.instance.normalize(y, loc, scale), torch.zeros_like(y))
-        fut = self.future_scaler(future_covariates)
-        if self.calendar is not None:
-            fut = torch.cat([fut, self.calendar(local_time)], dim=-1)
-        if self.solar is not None:
-            fut = torch.cat([fut, self.solar(utc_time)], dim=-1)
-        return z, loc, scale, self.past_scaler(past_covariates), fut, self.static_scaler(static)
+        fut = self.future_scaler(x["future_covariates"])
+        for feature in self.features:
+            fut = torch.cat([fut, feature(x[feature.reads])], dim=-1)
+        return z, loc, scale, self.past_scaler(x["past_covariates"]), fut, self.static_scaler(x["static"])
 
-    def normalized(self, past_target, past_observed, past_covariates, future_covariates, local_time, static, future_target,
-                   utc_time=None):
+    def normalized(self, *inputs: Any, future_target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Forecast and target on the instance-normalised scale, for the loss.
 
         Returns
@@ -108,28 +158,29 @@ class ForecastNetwork(nn.Module):
         pred : (B, H, Q)
         target : (B, H)
         """
-        z, loc, scale, pc, fc, st = self._inputs(
-            past_target, past_observed, past_covariates, future_covariates, local_time, static, utc_time
-        )
-        pred = self.core(z, past_observed, pc, fc, st)
+        x = self.bind(inputs)
+        z, loc, scale, pc, fc, st = self._inputs(x)
+        pred = self.core(z, x["past_observed"], pc, fc, st)
         target = self.instance.normalize(future_target, loc, scale)
         return pred, target
 
-    def forward(self, past_target, past_observed, past_covariates, future_covariates, local_time, static, capacity,
-                utc_time=None):
-        z, loc, scale, pc, fc, st = self._inputs(
-            past_target, past_observed, past_covariates, future_covariates, local_time, static, utc_time
-        )
-        out = self.instance.denormalize(self.core(z, past_observed, pc, fc, st), loc, scale)
+    def forward(self, *inputs: Any) -> torch.Tensor:
+        x = self.bind(inputs)
+        z, loc, scale, pc, fc, st = self._inputs(x)
+        out = self.instance.denormalize(self.core(z, x["past_observed"], pc, fc, st), loc, scale)
         out, _ = torch.sort(out, dim=-1)
         if self.nonnegative:
             out = torch.clamp(out, min=0.0)
-        out = torch.minimum(out, capacity.unsqueeze(-1))
+        capacity = x.get("capacity")
+        if capacity is not None:
+            out = torch.minimum(out, capacity.unsqueeze(-1))
         if self.solar is not None:  # no PV output with the sun below the horizon
-            day = self.daylight(utc_time)[:, -out.shape[1]:].unsqueeze(-1)
+            day = self.daylight(x["utc_time"])[:, -out.shape[1]:].unsqueeze(-1)
             out = torch.where(day, out, torch.zeros_like(out))
         return out
 
     def daylight(self, utc_time: torch.Tensor) -> torch.Tensor:
         """True where the sun is above the horizon (solar models only), shape of ``utc_time``."""
+        if self.solar is None:
+            raise ValueError("daylight() needs a network with solar features")
         return self.solar.daylight(utc_time)

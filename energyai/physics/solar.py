@@ -63,7 +63,7 @@ class ClearSky:
 
 
 def _seconds(times: Any) -> np.ndarray:
-    from energyai.runtime.timeutil import to_utc_seconds
+    from energyai.timeutil import to_utc_seconds
 
     return to_utc_seconds(times if isinstance(times, np.ndarray) else np.asarray(times), "UTC")
 

@@ -9,9 +9,9 @@ it in a subprocess, and CI runs these tests in a virtual environment without the
 >>> fc.median, fc.timestamps, fc.fallback                        # doctest: +SKIP
 """
 
+from energyai.artifact import ModelInfo, parse_metadata
 from energyai.runtime.fallback import fallback_forecast
 from energyai.runtime.forecaster import OnnxForecaster
-from energyai.runtime.metadata import ModelInfo, parse_metadata
 from energyai.runtime.result import RuntimeForecast
 from energyai.runtime.stream import StreamingForecaster
 

@@ -9,6 +9,9 @@ from typing import Any
 import numpy as np
 
 from energyai._optional import import_optional
+from energyai.artifact import ModelInfo
+from energyai.assemble import assemble, horizon_utc, last_context
+from energyai.contract import Window
 from energyai.exceptions import ArtifactError, ChecksumError, ConfigError, InsufficientDataError, MissingColumnError
 from energyai.runtime.fallback import METHODS, fallback_forecast
 from energyai.runtime.inputs import (
@@ -20,9 +23,8 @@ from energyai.runtime.inputs import (
     require_columns,
     row_vector,
 )
-from energyai.runtime.metadata import ModelInfo, parse_metadata
 from energyai.runtime.result import RuntimeForecast
-from energyai.runtime.timeutil import check_grid, future_seconds, local_seconds, to_utc_seconds
+from energyai.timeutil import future_seconds, to_utc_seconds
 
 __all__ = ["OnnxForecaster"]
 
@@ -79,10 +81,11 @@ class OnnxForecaster:
             self.session = ort.InferenceSession(payload, so, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ArtifactError(f"onnxruntime cannot load {src}: {exc}") from exc
-        self.info: ModelInfo = parse_metadata(self.session.get_modelmeta().custom_metadata_map)
+        self.info: ModelInfo = ModelInfo.from_metadata(self.session.get_modelmeta().custom_metadata_map)
         graph_inputs = [i.name for i in self.session.get_inputs()]
         if graph_inputs != [i["name"] for i in self.info.inputs]:
             raise ArtifactError(f"graph inputs {graph_inputs} do not match the metadata {self.info.inputs}")
+        self._names = tuple(graph_inputs)
         self.path, self.threads = src, int(threads)
         self.fallback, self.min_observed, self.batch_size = fallback, float(min_observed), int(batch_size)
         self._period = max(86400 // self.info.freq_seconds, 1) if self.info.freq_seconds <= 86400 else 1
@@ -120,7 +123,9 @@ class OnnxForecaster:
             Recent target values in training units, NaN where missing; the last
             ``context_length`` steps are used (``T`` must be at least that).
         timestamps : array-like, shape (T,) or (B, T)
-            Their times: ``datetime64`` (UTC), ISO strings or epoch seconds; one step apart.
+            Their times, one step apart: epoch seconds (UTC), strings or ``datetime`` with an
+            offset, or naive ``datetime64``/strings read as local time in the model's zone
+            (``docs/data-contract.md``).
         past_covariates, future_covariates : array or dict, optional
             Arrays ``(B, T, K)`` in the model's column order, or dicts column -> ``(B, T)``.
             Future covariates cover the history and the horizon: ``T + horizon`` steps.
@@ -162,41 +167,32 @@ class OnnxForecaster:
             ts = np.broadcast_to(ts[None, :], (B, ts.shape[0]))
         if ts.shape != (B, T):
             raise ConfigError(f"timestamps have shape {ts.shape}, target {y.shape}; give one timestamp per value")
-        if T < L:
-            raise InsufficientDataError(
-                f"target has {T} steps; this model reads the last {L} (context_length). Pass at least {L} steps, "
-                "with NaN where values are missing"
-            )
-        y, ts = y[:, T - L:], np.ascontiguousarray(ts[:, T - L:])
-        check_grid(ts, info.freq_seconds, info.tz)
+        y, ts = last_context(y, ts, L, info.freq_seconds, info.tz)
         check_target(y, ts, bool(info.capacity.get("nonnegative")), info.target)
-        fut_t = future_seconds(ts[:, -1], info.freq_seconds, H, info.tz)
-        feeds: dict[str, np.ndarray] = {"past_target": np.ascontiguousarray(y)}
-        for spec in info.inputs[1:]:
-            name = spec["name"]
-            if name == "past_covariates":
-                feeds[name] = covariate_block(past_covariates, name, spec["columns"], B, L, ts)
-            elif name == "future_covariates":
-                all_t = np.concatenate([ts, fut_t], axis=1)
-                feeds[name] = covariate_block(future_covariates, name, spec["columns"], B, L + H, all_t)
-            elif name == "local_time":
-                feeds[name] = local_seconds(np.concatenate([ts, fut_t], axis=1), info.tz)
-            elif name == "utc_time":
-                feeds[name] = np.ascontiguousarray(np.concatenate([ts, fut_t], axis=1), dtype=np.int64)
-            elif name == "static":
-                feeds[name] = self._static(static, spec["columns"], B)
-            elif name == "capacity":
-                value = capacity if capacity is not None else info.capacity.get("default")
-                if value is None:
-                    raise MissingColumnError("this model clips at a capacity that changes by site; pass capacity=")
-                feeds[name] = row_vector(value, "capacity", B, H)
-        if capacity is not None and "capacity" not in feeds:
+        utc = horizon_utc(ts, info.freq_seconds, H, info.tz)
+        names = self._names
+        window = Window(
+            target=y, utc=utc, tz=info.tz,
+            past=covariate_block(past_covariates, "past_covariates", info.columns("past_covariates"), B, L, ts)
+            if "past_covariates" in names else None,
+            future=covariate_block(future_covariates, "future_covariates", info.columns("future_covariates"), B,
+                                   L + H, utc) if "future_covariates" in names else None,
+            static=self._static(static, info.columns("static"), B) if "static" in names else None,
+            capacity=self._capacity(capacity, B) if "capacity" in names else None,
+        )
+        if capacity is not None and "capacity" not in names:
             raise ConfigError("this model was trained without a capacity; it takes no capacity=")
-        if past_covariates is not None and info.input("past_covariates") is None:
+        if past_covariates is not None and "past_covariates" not in names:
             raise ConfigError("this model reads no past covariates; drop past_covariates=")
-        if future_covariates is not None and info.input("future_covariates") is None:
+        if future_covariates is not None and "future_covariates" not in names:
             raise ConfigError("this model reads no future covariates; drop future_covariates=")
-        return feeds, fut_t
+        return assemble(window, names), utc[:, L:]
+
+    def _capacity(self, capacity: Any, batch: int) -> np.ndarray:
+        value = capacity if capacity is not None else self.info.capacity.get("default")
+        if value is None:
+            raise MissingColumnError("this model clips at a capacity that changes by site; pass capacity=")
+        return row_vector(value, "capacity", batch, self.info.horizon)
 
     def _forecast(self, feeds: dict[str, np.ndarray], fut_t: np.ndarray, series: list[Any] | None) -> RuntimeForecast:
         info = self.info

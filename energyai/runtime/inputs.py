@@ -17,6 +17,7 @@ from energyai.exceptions import (
     MissingColumnError,
     NegativeValueError,
     NonFiniteValueError,
+    TimestampError,
 )
 
 __all__ = ["as_float_matrix", "check_target", "covariate_block", "frame_columns", "numeric_array", "row_vector"]
@@ -128,8 +129,10 @@ def check_target(y: np.ndarray, times: np.ndarray, nonnegative: bool, name: str)
 def frame_columns(data: Any) -> dict[str, np.ndarray]:
     """Columns of a dict of arrays, a polars DataFrame or a pandas DataFrame, as numpy.
 
-    Time-zone-aware timestamp columns become UTC ``datetime64``. Neither polars nor pandas
-    is imported: the frame's own methods are used.
+    Time-zone-aware timestamp columns become int64 UTC epoch seconds (exact instants);
+    naive ones stay ``datetime64`` and are read later as local time in the model's zone,
+    the same rule as :func:`energyai.data.validate` (``docs/data-contract.md``). Neither
+    polars nor pandas is imported: the frame's own methods are used.
     """
     if isinstance(data, dict):
         return {str(k): np.asarray(v) for k, v in data.items()}
@@ -139,15 +142,25 @@ def frame_columns(data: Any) -> dict[str, np.ndarray]:
         for name in data.columns:
             s = data[name]
             if str(s.dtype).startswith("Datetime") and getattr(s.dtype, "time_zone", None):
-                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            out[name] = s.to_numpy()
+                _no_missing_time(int(s.null_count()), name)
+                out[name] = s.dt.epoch("s").to_numpy().astype(np.int64)
+            else:
+                out[name] = s.to_numpy()
         return out
     if module == "pandas":
         out = {}
         for name in data.columns:
             s = data[name]
             if getattr(getattr(s, "dt", None), "tz", None) is not None:
+                _no_missing_time(int(s.isna().sum()), str(name))
                 s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-            out[str(name)] = s.to_numpy()
+                out[str(name)] = s.to_numpy().astype("datetime64[s]").astype(np.int64)
+            else:
+                out[str(name)] = s.to_numpy()
         return out
     raise ConfigError(f"data must be a dict of arrays or a polars/pandas DataFrame, got {type(data).__name__}")
+
+
+def _no_missing_time(missing: int, name: str) -> None:
+    if missing:
+        raise TimestampError(f"column {name!r} has {missing} missing timestamps; every row needs one")

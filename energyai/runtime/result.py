@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from energyai.runtime.timeutil import zone
+from energyai.timeutil import zone
 
 __all__ = ["RuntimeForecast", "quantile_name"]
 

@@ -9,7 +9,7 @@ import numpy as np
 from energyai.exceptions import ConfigError, InsufficientDataError, TimestampError
 from energyai.runtime.forecaster import OnnxForecaster
 from energyai.runtime.result import RuntimeForecast
-from energyai.runtime.timeutil import to_utc_seconds
+from energyai.timeutil import to_utc_seconds
 
 __all__ = ["StreamingForecaster"]
 

@@ -16,45 +16,42 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from energyai.assemble import assemble
+from energyai.contract import NAMES, Batch, Window
 from energyai.data.panel import Panel
 from energyai.windows import WindowIndex, gather
 
 __all__ = ["WindowBatches", "make_batch", "sample_windows"]
 
 
-def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: int, horizon: int) -> tuple[torch.Tensor, ...]:
-    """Tensors of the windows starting at ``starts`` (global panel positions).
+def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: int, horizon: int,
+               as_tensors: bool = True) -> Batch:
+    """The :class:`~energyai.contract.Batch` of the windows starting at ``starts`` (global panel positions).
 
-    Returns
-    -------
-    tuple
-        ``past_target (B, L)``, ``past_observed (B, L)``, ``past_covariates (B, L, P)``,
-        ``future_covariates (B, L + H, F)``, ``local_time (B, L + H)`` int64,
-        ``static (B, S)``, ``future_target (B, H)``, ``future_observed (B, H)``,
-        ``weight (B,)``, ``utc_time (B, L + H)`` int64 UTC seconds.
+    The target is NaN where not observed (the contract's convention); ``past_observed``
+    is its mask. Capacity is the panel's capacity over the horizon, ``inf`` without one.
+    Tensors by default, numpy arrays with ``as_tensors=False``.
     """
     span = context + horizon
     y = gather(panel.target, starts, span)
     m = gather(panel.observed, starts, span).astype(np.float32)
-    past = gather(panel.past, starts, context) if panel.past.shape[1] else np.zeros((len(starts), context, 0), np.float32)
-    fut = gather(panel.future, starts, span) if panel.future.shape[1] else np.zeros((len(starts), span, 0), np.float32)
-    t = panel.local_time.gather(starts, span)
+    B = len(starts)
+    past = gather(panel.past, starts, context) if panel.past.shape[1] else np.zeros((B, context, 0), np.float32)
+    fut = gather(panel.future, starts, span) if panel.future.shape[1] else np.zeros((B, span, 0), np.float32)
     unit, count = np.datetime_data(panel.utc.dtype)
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit] // count
     utc = panel.utc.gather(starts, span).view(np.int64) // per_second  # int64 UTC seconds
-    f = torch.from_numpy
-    return (
-        f(np.ascontiguousarray(y[:, :context])),
-        f(np.ascontiguousarray(m[:, :context])),
-        f(past),
-        f(fut),
-        f(t),
-        f(panel.static[series]),
-        f(np.ascontiguousarray(y[:, context:])),
-        f(np.ascontiguousarray(m[:, context:])),
-        f(panel.weights[series]),
-        f(np.ascontiguousarray(utc)),
-    )
+    cap = gather(panel.capacity, starts + context, horizon).astype(np.float32) if panel.capacity is not None \
+        else np.full((B, horizon), np.inf, np.float32)
+    window = Window(target=np.ascontiguousarray(y[:, :context]), utc=np.ascontiguousarray(utc), past=past, future=fut,
+                    static=panel.static[series], capacity=cap, local=panel.local_time.gather(starts, span))
+    inputs = assemble(window, NAMES)
+    inputs["past_observed"] = np.ascontiguousarray(m[:, :context])  # the panel's mask, not NaN tests
+    batch = Batch(**inputs, future_target=np.ascontiguousarray(y[:, context:]),
+                  future_observed=np.ascontiguousarray(m[:, context:]), weight=panel.weights[series])
+    if not as_tensors:
+        return batch
+    return Batch(*(torch.from_numpy(a) for a in batch))
 
 
 class WindowBatches(Dataset):
@@ -105,7 +102,7 @@ class WindowBatches(Dataset):
     def __len__(self) -> int:
         return self.n_batches
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, ...]:
+    def __getitem__(self, i: int) -> Batch:
         if self.shuffle:
             rng = np.random.default_rng([self.seed, self.rank, self.epoch, i])
             idx = rng.integers(0, len(self.index), self.batch_size)
@@ -140,18 +137,8 @@ def sample_windows(panel: Panel, index: WindowIndex, context: int, horizon: int,
     rng = np.random.default_rng([seed, 7919])
     idx = np.sort(rng.choice(len(index), size=min(n, len(index)), replace=False))
     starts, series = index.locate(idx)
-    pt, po, pc, fc, lt, st, ft, fo, _, ut = (t.numpy() for t in make_batch(panel, starts, series, context, horizon))
-    if panel.capacity is not None:
-        cap = gather(panel.capacity, starts + context, horizon).astype(np.float32)
-    else:
-        cap = np.full((len(starts), horizon), np.inf, np.float32)
-    return {
-        "past_target": np.where(po > 0, pt, np.nan).astype(np.float32),
-        "past_covariates": np.ascontiguousarray(pc, dtype=np.float32),
-        "future_covariates": np.ascontiguousarray(fc, dtype=np.float32),
-        "local_time": np.ascontiguousarray(lt, dtype=np.int64),
-        "static": np.ascontiguousarray(st, dtype=np.float32),
-        "capacity": np.ascontiguousarray(cap),
-        "future_target": np.where(fo > 0, ft, np.nan).astype(np.float32),
-        "utc_time": np.ascontiguousarray(ut, dtype=np.int64),
-    }
+    batch = make_batch(panel, starts, series, context, horizon, as_tensors=False)
+    out = {name: np.ascontiguousarray(batch.inputs()[name]) for name in NAMES if name != "past_observed"}
+    out["past_target"] = np.where(batch.past_observed > 0, batch.past_target, np.nan).astype(np.float32)
+    out["future_target"] = np.where(batch.future_observed > 0, batch.future_target, np.nan).astype(np.float32)
+    return out

@@ -9,6 +9,7 @@ from typing import Any
 import lightning as L
 import torch
 
+from energyai.contract import Batch
 from energyai.nn.losses import masked_loss
 from energyai.nn.network import ForecastNetwork
 from energyai.training.data import WindowBatches
@@ -48,14 +49,15 @@ class ForecastModule(L.LightningModule):
         self.warmup_fraction = warmup_fraction
         self.schedule = schedule
 
-    def _loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        pt, po, pc, fc, lt, st, ft, fo, w, ut = batch
-        pred, target = self.network.normalized(pt, po, pc, fc, lt, st, ft, ut)
+    def _loss(self, batch: Batch) -> torch.Tensor:
+        batch = Batch(*batch)  # the DataLoader may hand over a plain tuple
+        pred, target = self.network.normalized(batch.inputs(), future_target=batch.future_target)
+        fo = batch.future_observed
         if self.network.solar is not None:  # night steps are forced to 0: keep them out of the loss
-            fo = fo * self.network.daylight(ut)[:, -fo.shape[1]:].to(fo.dtype)
-        return masked_loss(pred.float(), target.float(), fo, self.network.quantiles, self.loss_kind, w)
+            fo = fo * self.network.daylight(batch.utc_time)[:, -fo.shape[1]:].to(fo.dtype)
+        return masked_loss(pred.float(), target.float(), fo, self.network.quantiles, self.loss_kind, batch.weight)
 
-    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self._loss(batch)
         # Lightning's self.log costs about 2 ms per call on CPU; sum here and log once per epoch
         self._loss_sum = self._loss_sum + loss.detach() if batch_idx else loss.detach().clone()
@@ -67,7 +69,7 @@ class ForecastModule(L.LightningModule):
             self.log("train_loss", self._loss_sum / self._loss_n, prog_bar=True, sync_dist=True)
             self._loss_n = 0
 
-    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
         loss = self._loss(batch)
         self.log("val_loss", loss, prog_bar=True, sync_dist=True, batch_size=batch[0].shape[0])
 

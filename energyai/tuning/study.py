@@ -18,17 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from energyai._optional import import_optional
+from energyai.config import Param, TrainConfig
 from energyai.exceptions import ConfigError
-from energyai.models.base import Param
 
 __all__ = ["PRESETS", "TRAINER_SPACE", "TuneResult", "search_space", "tune"]
 
-#: Trainer options searched for every model.
-TRAINER_SPACE: dict[str, Param] = {
-    "learning_rate": Param("float", 1e-4, 1e-2, log=True),
-    "weight_decay": Param("categorical", choices=(0.0, 1e-4, 1e-3, 1e-2)),
-    "batch_size": Param("categorical", choices=(64, 128, 256)),
-}
+#: Trainer options searched for every model (declared on :class:`energyai.config.TrainConfig`).
+TRAINER_SPACE: dict[str, Param] = TrainConfig.search_space()
 
 #: Per-trial budgets. "cpu": a useful 8-trial search in about 10 minutes on 2 cores for
 #: hourly data of a few series; "gpu": longer trials for a GPU worker.
@@ -202,7 +198,7 @@ def _tune(config: Any, n_trials: int, timeout: float | None, storage: str | None
           metric: str, seed: int, preset: str, out: Any, worker: int, heartbeat_interval: int,
           grace_period: int | None, data: Any) -> TuneResult:
     optuna = import_optional("optuna", "tuning")
-    from energyai.cli.train import build_forecaster, load_config, load_data
+    from energyai.recipe import build_forecaster, load_config, load_data
 
     if metric not in METRICS:
         raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")

@@ -20,7 +20,7 @@ pytest.importorskip("onnxruntime")
 
 from energyai import exceptions as ex
 from energyai.runtime import OnnxForecaster, StreamingForecaster, fallback_forecast, read_metadata
-from energyai.runtime.timeutil import future_seconds, local_seconds, to_utc_seconds
+from energyai.timeutil import future_seconds, local_seconds, to_utc_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "gb-demand-dlinear" / "model.onnx"

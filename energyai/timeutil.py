@@ -1,13 +1,16 @@
-"""Timestamps on devices: UTC epoch seconds, local wall-clock seconds, the forecast grid.
+"""Time on the forecast grid: UTC epoch seconds, local wall-clock seconds, the horizon's steps.
 
 numpy and the standard library only (``zoneinfo``; on systems without a time-zone
-database, ``pip install tzdata``). Conventions:
+database, ``pip install tzdata``), so the device runtime and the data tier share it.
+One convention everywhere in energyai (``docs/data-contract.md``):
 
-- ``numpy.datetime64`` values without a zone are UTC (numpy's own convention);
-- strings with a UTC offset (``2024-05-01T09:00+09:00``, ``...Z``) are exact;
-- strings without an offset are local wall-clock times in the model's time zone, the way
-  plant loggers write them; a local time that does not exist or occurs twice (daylight
-  saving) is an error, not a guess.
+- a timestamp with a zone or a UTC offset (a tz-aware polars/pandas column, a string
+  such as ``2024-05-01T09:00+09:00`` or ``...Z``, an aware ``datetime``) is that instant;
+- a **naive** timestamp (a polars/pandas column without a zone, ``numpy.datetime64``, a
+  string or ``datetime`` without an offset) is **local wall-clock time in the model's
+  zone**, the way plant loggers and the training frames write it. A local time that does
+  not exist or occurs twice (daylight saving) is an error, not a guess;
+- integers are epoch seconds, which are UTC by definition.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ import numpy as np
 
 from energyai.exceptions import IrregularTimestampError, TimestampError
 
-__all__ = ["check_grid", "future_seconds", "local_seconds", "to_utc_seconds", "zone"]
+__all__ = ["check_grid", "future_seconds", "local_seconds", "local_to_utc", "to_utc_seconds", "zone"]
 
 _UTC_NAMES = {"UTC", "Etc/UTC", "GMT", "Z"}
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
+#: Rows shorter than this share one UTC offset when their two ends do (no zone changes its
+#: offset twice within 28 days; Casablanca's Ramadan break lasts about 30).
+_SAME_OFFSET_SPAN = 28 * 86400
 
 
 def zone(name: str) -> _dt.tzinfo:
@@ -63,26 +70,36 @@ def _parse_one(text: str, tz: _dt.tzinfo) -> int:
     return int((t - _EPOCH).total_seconds())
 
 
-def to_utc_seconds(values: Any, tz: str = "UTC") -> np.ndarray:
+def to_utc_seconds(values: Any, tz: str = "UTC", *, naive: str = "local") -> np.ndarray:
     """Timestamps as int64 UTC seconds since 1970-01-01.
 
     Parameters
     ----------
     values : array-like
-        ``datetime64`` (naive = UTC), ISO strings, ``datetime`` objects, or integer epoch
-        seconds. Any shape.
+        ``datetime64``, ISO strings, ``datetime`` objects, or integer epoch seconds (UTC).
+        Any shape.
     tz : str
-        Zone of naive strings and naive ``datetime`` objects (the model's zone).
+        The model's zone: naive values are local wall-clock times there.
+    naive : {"local", "utc"}
+        How naive ``datetime64`` values are read. ``"local"`` is the library's convention;
+        ``"utc"`` is for internal arrays documented as UTC instants.
 
     Returns
     -------
     ndarray of int64, same shape
+
+    Raises
+    ------
+    TimestampError
+        Missing values, unreadable strings, or local times that do not exist or are
+        ambiguous in ``tz``.
     """
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
         if np.isnat(arr).any():
             raise TimestampError("timestamps contain NaT (missing); every row needs a timestamp")
-        return arr.astype("datetime64[s]").astype(np.int64)
+        secs = arr.astype("datetime64[s]").astype(np.int64)
+        return secs if naive == "utc" else local_to_utc(secs, tz)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
     if arr.dtype.kind in "OUS":
@@ -94,13 +111,74 @@ def to_utc_seconds(values: Any, tz: str = "UTC") -> np.ndarray:
                 t = v if v.tzinfo is not None else v.replace(tzinfo=z)
                 out[i] = int((t - _EPOCH).total_seconds())
             elif isinstance(v, np.datetime64):
-                out[i] = int(v.astype("datetime64[s]").astype(np.int64))
+                s = int(v.astype("datetime64[s]").astype(np.int64))
+                out[i] = s if naive == "utc" else int(local_to_utc(np.array([s]), tz)[0])
             elif v is None:
                 raise TimestampError("timestamps contain an empty value; every row needs a timestamp")
             else:
                 out[i] = _parse_one(v.decode() if isinstance(v, bytes) else str(v), z)
         return out.reshape(arr.shape)
     raise TimestampError(f"timestamps of dtype {arr.dtype} are not understood; pass datetime64 or ISO strings")
+
+
+def local_to_utc(local: np.ndarray, tz: str) -> np.ndarray:
+    """UTC seconds of local wall-clock seconds in ``tz``; refuses DST gaps and repeats.
+
+    A row (the last axis) whose two ends are unambiguous, share one UTC offset and lie
+    less than 28 days apart holds no offset change, so that offset serves every
+    element. Other rows are converted per distinct quarter hour (zone offsets and their
+    changes fall on quarter hours), checking both ends of each.
+
+    Parameters
+    ----------
+    local : ndarray of int64, any shape
+        Wall-clock seconds since 1970-01-01 in ``tz``.
+    tz : str
+
+    Raises
+    ------
+    TimestampError
+        A local time that does not exist (spring forward) or occurs twice (fall back).
+    """
+    z = zone(tz)
+    local = np.asarray(local, np.int64)
+    if z is _dt.timezone.utc or local.size == 0:
+        return local.copy()
+    rows = local.reshape(-1, local.shape[-1]) if local.ndim else local.reshape(1, 1)
+    out = np.empty_like(rows)
+    first = [_local_offset(int(s), z, tz) for s in rows[:, 0].tolist()]
+    last = [_local_offset(int(s), z, tz) for s in rows[:, -1].tolist()]
+    for r in range(rows.shape[0]):
+        if first[r] == last[r] and 0 <= rows[r, -1] - rows[r, 0] < _SAME_OFFSET_SPAN:
+            out[r] = rows[r] - first[r]
+        else:
+            out[r] = _blockwise(rows[r], z, tz)
+    return out.reshape(local.shape)
+
+
+def _local_offset(s: int, z: _dt.tzinfo, tz: str) -> int:
+    """The UTC offset (seconds) of local wall-clock second ``s``; raises in DST gaps and repeats."""
+    wall = _EPOCH_NAIVE + _dt.timedelta(seconds=s)
+    early = wall.replace(tzinfo=z, fold=0).utcoffset()
+    late = wall.replace(tzinfo=z, fold=1).utcoffset()
+    if early is None or early != late:
+        raise TimestampError(
+            f"local time {np.datetime64(s, 's')} is ambiguous or does not exist in {tz} (daylight saving); "
+            "give timestamps with a zone or UTC offset"
+        )
+    return int(early.total_seconds())
+
+
+def _blockwise(local: np.ndarray, z: _dt.tzinfo, tz: str) -> np.ndarray:
+    blocks, inverse = np.unique(local // 900, return_inverse=True)
+    offsets = np.empty(blocks.shape[0], np.int64)
+    for i, b in enumerate(blocks.tolist()):
+        lo, hi = _local_offset(b * 900, z, tz), _local_offset(b * 900 + 899, z, tz)
+        if lo != hi:
+            raise TimestampError(f"local time {np.datetime64(b * 900, 's')} straddles a change of UTC offset "
+                                 f"in {tz}; give timestamps with a zone or UTC offset")
+        offsets[i] = lo
+    return local - offsets[inverse.reshape(local.shape)]
 
 
 def _offsets(utc: np.ndarray, z: _dt.tzinfo) -> np.ndarray:
@@ -116,7 +194,7 @@ def local_seconds(utc: np.ndarray, tz: str) -> np.ndarray:
     """Local wall-clock seconds since 1970-01-01 (the exported graph's ``local_time``).
 
     Offsets are looked up at the two ends of every row; rows whose ends share an offset
-    and span less than 60 days (so no daylight-saving change can fall in between) use it
+    and span less than 28 days (so no daylight-saving change can fall in between) use it
     for every element, others are converted element by element.
 
     Parameters
@@ -129,7 +207,7 @@ def local_seconds(utc: np.ndarray, tz: str) -> np.ndarray:
         return utc.astype(np.int64)
     utc = np.asarray(utc, np.int64)
     ends = _offsets(utc[:, [0, -1]], z)
-    same = (ends[:, 0] == ends[:, 1]) & (utc[:, -1] - utc[:, 0] < 60 * 86400)
+    same = (ends[:, 0] == ends[:, 1]) & (utc[:, -1] - utc[:, 0] < _SAME_OFFSET_SPAN)
     out = utc + ends[:, :1]
     if not same.all():
         rows = np.flatnonzero(~same)

@@ -1,0 +1,207 @@
+"""The artifact format: what an exported ONNX file says about itself, written and read here.
+
+numpy and the standard library only. The exporter builds a :class:`ModelInfo` and writes
+:meth:`ModelInfo.to_metadata` into the file's ``metadata_props``; the runtime reads them
+back with :meth:`ModelInfo.from_metadata`, which also gates the format version. The keys
+are spelled once, in this module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from energyai.exceptions import ArtifactError
+
+__all__ = ["FORMAT", "SUPPORTED_FORMATS", "ModelInfo", "check_format", "parse_metadata"]
+
+#: The metadata layout written into every new file.
+FORMAT = "energyai.onnx/1"
+#: Artifact formats this energyai reads.
+SUPPORTED_FORMATS = (FORMAT,)
+_P = "energyai."
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What an exported file says about itself.
+
+    Attributes
+    ----------
+    inputs : list of dict
+        Graph inputs in order: ``name``, ``shape`` ("batch" is dynamic), ``dtype``,
+        ``units``, ``columns`` (covariate order) and ``nan_allowed``.
+    quantiles : tuple of float
+        Levels along the output's last axis; ``median_index`` points at 0.5.
+    capacity : dict
+        ``input`` (whether the graph takes ``capacity``), ``default``, ``column``,
+        ``nonnegative`` and a description of the clipping.
+    """
+
+    format: str
+    version: str
+    model: str
+    context_length: int
+    horizon: int
+    freq: str
+    freq_seconds: int
+    tz: str
+    inputs: list[dict[str, Any]]
+    quantiles: tuple[float, ...]
+    median_index: int
+    capacity: dict[str, Any]
+    calendar: bool
+    schema: dict[str, Any]
+    config: dict[str, Any]
+    data_sha256: str
+    created: str
+    quantization: str
+    opset: int
+    parity: dict[str, Any] = field(default_factory=dict)
+    solar: dict[str, float] | None = None
+    torch_version: str = ""
+    raw: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def input(self, name: str) -> dict[str, Any] | None:
+        """The spec of one graph input, or None when the model does not read it."""
+        return next((i for i in self.inputs if i["name"] == name), None)
+
+    def columns(self, name: str) -> list[str]:
+        spec = self.input(name)
+        return list(spec["columns"]) if spec else []
+
+    @property
+    def target(self) -> str:
+        return str(self.schema["target"])
+
+    @property
+    def timestamp(self) -> str:
+        return str(self.schema["timestamp"])
+
+    @property
+    def series_id(self) -> str | None:
+        return self.schema.get("series_id")
+
+    def summary(self) -> str:
+        """A human-readable description (``energyai inspect``)."""
+        lines = [
+            f"energyai model file ({self.format}, energyai {self.version}, opset {self.opset})",
+            f"  model        {self.model}   quantization: {self.quantization}",
+            f"  context      {self.context_length} steps of {self.freq}   horizon {self.horizon} steps",
+            f"  time zone    {self.tz}   calendar features in graph: {self.calendar}",
+            f"  target       {self.target!r}   timestamp {self.timestamp!r}   series id {self.series_id!r}",
+            f"  quantiles    {list(self.quantiles)} (median at index {self.median_index})",
+            f"  capacity     {self.capacity.get('clipping')}; input: {self.capacity.get('input')}, "
+            f"default {self.capacity.get('default')}",
+            "  inputs:",
+        ]
+        for i in self.inputs:
+            cols = f" columns {i['columns']}" if i.get("columns") else ""
+            nan = " (NaN = missing)" if i.get("nan_allowed") else ""
+            lines.append(f"    {i['name']:18s} {i['dtype']:8s} {i['shape']}  [{i['units']}]{cols}{nan}")
+        lines += [
+            "  output:",
+            f"    quantiles          float32  ['batch', {self.horizon}, {len(self.quantiles)}]",
+            f"  training data sha256  {self.data_sha256}",
+            f"  created               {self.created}",
+        ]
+        checks = self.parity.get("checks", {})
+        if checks:
+            worst = max(v.get("max_err_over_limit", 0.0) for v in checks.values())
+            lines.append(f"  parity gate           passed on {sorted(checks)}; worst error / limit = {worst:.3g}")
+        if self.parity.get("int8"):
+            q = self.parity["int8"]
+            lines.append(f"  int8 vs fp32          max dev {q['max_abs_dev']:.4g}, mean dev {q['mean_abs_dev']:.4g}, "
+                         f"MAE change {100 * q['relative_mae_change']:+.3f}%")
+        return "\n".join(lines)
+
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        """The one graph output: quantiles ``(batch, H, Q)`` in target units."""
+        return [{"name": "quantiles", "shape": ["batch", self.horizon, len(self.quantiles)], "dtype": "float32",
+                 "units": self.schema.get("units") or "target units", "levels": list(self.quantiles)}]
+
+    def to_metadata(self) -> dict[str, str]:
+        """The ``metadata_props`` of the file: every value a string, JSON where structured."""
+        j = json.dumps
+        return {
+            _P + "format": self.format,
+            _P + "version": self.version,
+            _P + "model": self.model,
+            _P + "config": j(self.config),
+            _P + "context_length": str(self.context_length),
+            _P + "horizon": str(self.horizon),
+            _P + "freq": self.freq,
+            _P + "freq_seconds": str(self.freq_seconds),
+            _P + "tz": self.tz,
+            _P + "schema": j(self.schema),
+            _P + "inputs": j(self.inputs),
+            _P + "outputs": j(self.outputs),
+            _P + "quantiles": j(list(self.quantiles)),
+            _P + "median_index": str(self.median_index),
+            _P + "capacity": j(self.capacity),
+            _P + "calendar": j(bool(self.calendar)),
+            _P + "solar": j(self.solar),
+            _P + "data_sha256": self.data_sha256,
+            _P + "created": self.created,
+            _P + "quantization": self.quantization,
+            _P + "opset": str(self.opset),
+            _P + "torch_version": self.torch_version,
+            _P + "parity": j(self.parity),
+        }
+
+    @classmethod
+    def from_metadata(cls, props: dict[str, str]) -> ModelInfo:
+        """Read ``session.get_modelmeta().custom_metadata_map``; the format is checked first.
+
+        Raises
+        ------
+        ArtifactError
+            No energyai metadata, an unsupported format, or missing or malformed keys.
+        """
+        fmt = check_format(props.get(_P + "format"))
+        try:
+            return cls(
+                format=fmt,
+                version=props[_P + "version"],
+                model=props[_P + "model"],
+                context_length=int(props[_P + "context_length"]),
+                horizon=int(props[_P + "horizon"]),
+                freq=props[_P + "freq"],
+                freq_seconds=int(props[_P + "freq_seconds"]),
+                tz=props[_P + "tz"],
+                inputs=json.loads(props[_P + "inputs"]),
+                quantiles=tuple(json.loads(props[_P + "quantiles"])),
+                median_index=int(props[_P + "median_index"]),
+                capacity=json.loads(props[_P + "capacity"]),
+                calendar=bool(json.loads(props[_P + "calendar"])),
+                schema=json.loads(props[_P + "schema"]),
+                config=json.loads(props[_P + "config"]),
+                data_sha256=props.get(_P + "data_sha256", ""),
+                created=props.get(_P + "created", ""),
+                quantization=props.get(_P + "quantization", "none"),
+                opset=int(props.get(_P + "opset", "0")),
+                parity=json.loads(props.get(_P + "parity", "{}")),
+                solar=json.loads(props.get(_P + "solar", "null")),
+                torch_version=props.get(_P + "torch_version", ""),
+                raw=dict(props),
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ArtifactError(f"energyai metadata is incomplete or malformed: {exc}") from exc
+
+
+def check_format(fmt: str | None) -> str:
+    """The format gate: return ``fmt`` when this energyai reads it, else raise :class:`ArtifactError`."""
+    if fmt is None:
+        raise ArtifactError("this ONNX file has no energyai metadata; export it with energyai export")
+    if fmt not in SUPPORTED_FORMATS:
+        raise ArtifactError(f"artifact format {fmt!r} is not supported by this energyai (reads {SUPPORTED_FORMATS}); "
+                            "upgrade energyai or re-export the model")
+    return fmt
+
+
+def parse_metadata(props: dict[str, str]) -> ModelInfo:
+    """Build :class:`ModelInfo` from a file's metadata (same as :meth:`ModelInfo.from_metadata`)."""
+    return ModelInfo.from_metadata(props)

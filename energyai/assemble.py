@@ -1,0 +1,73 @@
+"""The one window assembler: a context becomes the network's feeds.
+
+numpy only (the device runtime imports it). Every forecast path ends here:
+:class:`energyai.runtime.OnnxForecaster`, ``Forecaster.predict``,
+``Forecaster.predict_arrays`` and ``Forecaster.forecast_origins`` each reduce their input
+to a :class:`~energyai.contract.Window` (target with NaN where missing, UTC instants of
+context and horizon, covariates, statics, capacity) and call :func:`assemble`, which makes
+every requested input with its maker from :data:`energyai.contract.INPUTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from energyai import contract
+from energyai.contract import Window
+from energyai.exceptions import InsufficientDataError
+from energyai.timeutil import check_grid, future_seconds
+
+__all__ = ["assemble", "horizon_utc", "last_context"]
+
+
+def assemble(window: Window, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The feeds ``names`` (contract order is kept) made from ``window``.
+
+    Parameters
+    ----------
+    window : Window
+    names : sequence of str
+        Input names from :data:`energyai.contract.NAMES`, such as an exported file's
+        graph inputs or every network input.
+
+    Returns
+    -------
+    dict of str to ndarray
+        One C-contiguous array per name, in the contract's dtype and shape.
+    """
+    out = {}
+    for name in names:
+        arr = contract.get(name).make(window)
+        out[name] = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+    return out
+
+
+def last_context(target: np.ndarray, utc: np.ndarray, context: int, freq_seconds: int,
+                 tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``context`` steps of ``(B, T)`` target and UTC arrays, checked to lie on the grid.
+
+    Raises
+    ------
+    InsufficientDataError
+        Fewer than ``context`` steps.
+    IrregularTimestampError
+        Steps that are not exactly ``freq_seconds`` apart (local days for daily data).
+    """
+    T = target.shape[1]
+    if T < context:
+        raise InsufficientDataError(
+            f"target has {T} steps; this model reads the last {context} (context_length). Pass at least "
+            f"{context} steps, with NaN where values are missing"
+        )
+    y = target[:, T - context:]
+    t = utc[:, T - context:]
+    check_grid(t, freq_seconds, tz)
+    return y, t
+
+
+def horizon_utc(context_utc: np.ndarray, freq_seconds: int, horizon: int, tz: str) -> np.ndarray:
+    """UTC seconds of context and horizon, ``(B, L + H)``: the context's, then ``horizon`` more steps."""
+    ahead = future_seconds(context_utc[:, -1], freq_seconds, horizon, tz)
+    return np.concatenate([context_utc, ahead], axis=1)

@@ -1,0 +1,230 @@
+"""Training options, declared once: :class:`TrainConfig` and searchable :class:`Param` ranges.
+
+Standard library only. Each option is a field with its default, its allowed values and,
+where worth tuning, its search range. ``Forecaster``, the CLI's ``trainer:`` YAML section
+and ``energyai tune`` all read these fields; nothing else repeats a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from energyai.exceptions import ConfigError
+
+__all__ = ["DEFAULT_MAX_STEPS", "Param", "TrainConfig"]
+
+#: Optimiser steps when neither ``max_steps`` nor ``max_epochs`` is given.
+DEFAULT_MAX_STEPS = 3000
+
+
+@dataclass(frozen=True)
+class Param:
+    """One searchable hyper-parameter (used by :mod:`energyai.tuning` through optuna).
+
+    ``kind`` is ``"int"``, ``"float"`` or ``"categorical"``; ``low``/``high``/``log`` for
+    numbers, ``choices`` for categories.
+    """
+
+    kind: str
+    low: float = 0.0
+    high: float = 0.0
+    log: bool = False
+    choices: tuple[Any, ...] = ()
+
+    def suggest(self, trial: Any, name: str) -> Any:
+        if self.kind == "int":
+            return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
+        if self.kind == "float":
+            return trial.suggest_float(name, float(self.low), float(self.high), log=self.log)
+        if self.kind == "categorical":
+            return trial.suggest_categorical(name, list(self.choices))
+        raise ConfigError(f"unknown parameter kind {self.kind!r}")
+
+
+def _opt(default: Any, *, kind: str = "any", low: float | None = None, high: float | None = None,
+         open_low: bool = False, open_high: bool = False, choices: tuple[Any, ...] | None = None,
+         none: bool = False, search: Param | None = None, rank: int = 0) -> Any:
+    """A ``dataclasses.field`` with its rule: ``kind`` in {"int", "float", "bool", "any"},
+    bounds, choices, and the search range (``rank`` orders the searched options)."""
+    rule = {"kind": kind, "low": low, "high": high, "open_low": open_low, "open_high": open_high,
+            "choices": choices, "none": none, "search": search, "rank": rank}
+    return field(default=default, metadata={"rule": rule})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training and recipe options of a neural :class:`~energyai.Forecaster`.
+
+    Attributes
+    ----------
+    max_steps, max_epochs : int or None
+        Optimiser steps, or epochs of ``batches_per_epoch`` batches
+        (default :data:`DEFAULT_MAX_STEPS` steps when both are None).
+    loss : {"pinball", "mse", "mae"}
+    batch_size : int
+        Windows per step.
+    learning_rate, weight_decay : float
+        AdamW settings.
+    schedule : {"cosine", "constant"}
+        Linear warm-up then cosine decay to 5% of the peak, or constant.
+    warmup_fraction : float
+        Share of the steps spent warming up, in [0, 1].
+    scaler : {"revin", "mean", "none"}
+        Instance scaling of the target inside the network.
+    affine : bool
+        Learnable affine parameters of the instance scaler.
+    calendar : bool or "auto"
+        Time-of-day, day-of-week and time-of-year features computed from timestamps in
+        the network. "auto": on for sub-daily data when the model reads known-future
+        covariates.
+    val_size : float or int
+        The last part of every series whose windows validate (a fraction in [0, 1) of
+        its length, or steps). 0 disables validation and early stopping.
+    early_stopping_patience : int
+        Validations without improvement before stopping; the best weights are restored.
+    batches_per_epoch : int
+        Training batches between validations.
+    max_val_windows : int
+        Evenly spaced validation windows scored at each validation.
+    gradient_clip : float
+        Gradient norm clipping (0 disables).
+    accelerator, devices, strategy, num_nodes, precision :
+        Passed to ``lightning.Trainer``; ``precision="auto"`` is bf16 mixed precision on
+        CUDA and float32 elsewhere.
+    compile : bool
+        ``torch.compile`` the network before training.
+    seed : int
+    deterministic : bool
+        Deterministic algorithms (``Trainer(deterministic=True)``).
+    num_workers : int
+        DataLoader worker processes (0: batches are gathered in the training process).
+    progress_bar : bool
+    series_weights : dict, optional
+        Loss weight per series id.
+    solar_site : tuple of float, optional
+        ``(latitude, longitude[, altitude])`` of a PV plant (degrees, metres): clear-sky
+        GHI and cos(zenith) in the network, night steps out of the loss, night forecasts 0.
+    linke_turbidity : float
+        Linke turbidity of the clear-sky model (with ``solar_site``).
+    """
+
+    max_steps: int | None = _opt(None, kind="int", low=1, none=True)
+    max_epochs: int | None = _opt(None, kind="int", low=1, none=True)
+    loss: str = _opt("pinball", choices=("pinball", "mse", "mae"))
+    batch_size: int = _opt(256, kind="int", low=1, search=Param("categorical", choices=(64, 128, 256)),
+                           rank=3)
+    learning_rate: float = _opt(1e-3, kind="float", low=0, open_low=True, search=Param("float", 1e-4, 1e-2, log=True),
+                                  rank=1)
+    weight_decay: float = _opt(0.0, kind="float", low=0, search=Param("categorical", choices=(0.0, 1e-4, 1e-3, 1e-2)),
+                                 rank=2)
+    schedule: str = _opt("cosine", choices=("cosine", "constant"))
+    warmup_fraction: float = _opt(0.05, kind="float", low=0, high=1)
+    scaler: str = _opt("revin", choices=("revin", "mean", "none"))
+    affine: bool = _opt(False, kind="bool")
+    calendar: Any = _opt("auto", choices=(True, False, "auto"))
+    val_size: Any = _opt(0.1)
+    early_stopping_patience: int = _opt(10, kind="int", low=1)
+    batches_per_epoch: int = _opt(100, kind="int", low=1)
+    max_val_windows: int = _opt(4096, kind="int", low=1)
+    gradient_clip: float = _opt(1.0, kind="float", low=0)
+    accelerator: str = _opt("auto")
+    devices: Any = _opt("auto")
+    strategy: Any = _opt("auto")
+    num_nodes: int = _opt(1, kind="int", low=1)
+    precision: Any = _opt("auto")
+    compile: bool = _opt(False, kind="bool")
+    seed: int = _opt(0, kind="int")
+    deterministic: bool = _opt(False, kind="bool")
+    num_workers: int = _opt(0, kind="int", low=0)
+    progress_bar: bool = _opt(False, kind="bool")
+    series_weights: dict[Any, float] | None = _opt(None, none=True)
+    solar_site: tuple[float, ...] | None = _opt(None, none=True)
+    linke_turbidity: float = _opt(3.0, kind="float", low=0, open_low=True)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Every option name, in declaration order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every option with its default."""
+        return {f.name: f.default for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def search_space(cls) -> dict[str, Param]:
+        """The options worth tuning for every model, with their ranges."""
+        searched = [f for f in dataclasses.fields(cls) if f.metadata["rule"]["search"] is not None]
+        return {f.name: f.metadata["rule"]["search"] for f in sorted(searched, key=lambda f: f.metadata["rule"]["rank"])}
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> TrainConfig:
+        """Build from a mapping; unknown names raise :class:`ConfigError` listing the options."""
+        unknown = sorted(set(options) - set(cls.names()))
+        if unknown:
+            raise ConfigError(f"unknown training option(s) {unknown}; options are {sorted(cls.names())}")
+        return cls(**options)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.names()}
+
+    def check(self) -> TrainConfig:
+        """Check every option against its declared rule; return ``self``.
+
+        Raises
+        ------
+        ConfigError
+            Naming the option, its value and what is allowed.
+        """
+        for f in dataclasses.fields(self):
+            _check_rule(f.name, getattr(self, f.name), f.metadata["rule"])
+        vs = self.val_size
+        if isinstance(vs, bool) or not isinstance(vs, (int, float)) or vs < 0 or (isinstance(vs, float) and vs >= 1):
+            raise ConfigError(f"val_size must be a fraction in [0, 1) or a number of steps, got {vs!r}")
+        site = self.solar_site
+        if site is not None:
+            ok = isinstance(site, (tuple, list)) and len(site) in (2, 3) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in site)
+            if not ok or abs(site[0]) > 90 or abs(site[1]) > 180:
+                raise ConfigError(f"solar_site must be (latitude, longitude[, altitude]) in degrees and metres, "
+                                  f"got {site!r}")
+        return self
+
+    def solar(self) -> tuple[float, float, float, float] | None:
+        """``(latitude, longitude, altitude, linke_turbidity)`` of the PV site, or None."""
+        site = self.solar_site
+        if site is None:
+            return None
+        return (float(site[0]), float(site[1]), float(site[2]) if len(site) > 2 else 0.0, float(self.linke_turbidity))
+
+
+def _check_rule(name: str, value: Any, rule: dict[str, Any]) -> None:
+    if value is None and rule["none"]:
+        return
+    kind = rule["kind"]
+    if rule["choices"] is not None:
+        if not any(value is c or (type(value) is type(c) and value == c) for c in rule["choices"]):
+            raise ConfigError(f"{name} must be one of {list(rule['choices'])}, got {value!r}")
+        return
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "bool" and not isinstance(value, bool):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    if kind == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
+        allowed = "a positive int" if rule["low"] == 1 else "an int"
+        raise ConfigError(f"{name} must be {allowed}{' or None' if rule['none'] else ''}, got {value!r}")
+    if kind == "float" and not numeric:
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    if kind in ("int", "float"):
+        low, high = rule["low"], rule["high"]
+        below = low is not None and (value <= low if rule["open_low"] else value < low)
+        above = high is not None and (value >= high if rule["open_high"] else value > high)
+        if below or above:
+            lo = "-inf" if low is None else ("(" if rule["open_low"] else "[") + f"{low:g}"
+            hi = "inf" if high is None else f"{high:g}" + (")" if rule["open_high"] else "]")
+            lo = lo if low is not None else "(-inf"
+            hi = hi if high is not None else "inf)"
+            if rule["low"] == 1 and kind == "int" and high is None:
+                raise ConfigError(f"{name} must be a positive int{' or None' if rule['none'] else ''}, got {value!r}")
+            raise ConfigError(f"{name} must lie in {lo}, {hi}, got {value!r}")

@@ -1,0 +1,47 @@
+"""The forecasting network is built here, and only here (fit, load and fine-tuning)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from energyai.nn.calendar import CalendarFeatures
+from energyai.nn.network import ForecastNetwork
+
+__all__ = ["build_network", "feature_width"]
+
+
+def feature_width(calendar: bool, solar: bool) -> int:
+    """Columns the in-graph features append to the known-future covariates (each module declares its own)."""
+    from energyai.nn.solar import SolarFeatures
+
+    return (CalendarFeatures.n_features if calendar else 0) + (SolarFeatures.n_features if solar else 0)
+
+
+def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple[float, ...],
+                  n_inputs: tuple[int, int, int], *, calendar: bool, solar: tuple[float, ...] | None,
+                  scaler: str, affine: bool, nonnegative: bool) -> ForecastNetwork:
+    """The architecture ``spec`` inside a :class:`ForecastNetwork`.
+
+    Parameters
+    ----------
+    spec : energyai.models.ModelSpec
+    cfg : dataclass
+        The architecture's config.
+    context, horizon : int
+        L and H, in steps.
+    levels : tuple of float
+        Quantile levels, sorted, with 0.5.
+    n_inputs : tuple of int
+        Raw past, future and static covariate counts (P, F, S).
+    calendar : bool
+    solar : tuple of float or None
+        ``(latitude, longitude, altitude, linke_turbidity)``.
+    scaler, affine, nonnegative :
+        As :class:`ForecastNetwork`.
+    """
+    P, F, S = n_inputs
+    width = F + feature_width(calendar, solar is not None)
+    core = spec.build(cfg, context, horizon, len(levels), P, width, S)
+    return ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=scaler, affine=affine,
+                           nonnegative=nonnegative, horizon=horizon,
+                           solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]

@@ -1,0 +1,300 @@
+"""Fitting a :class:`~energyai.Forecaster`: panel, windows, network, Lightning trainer.
+
+``Forecaster.fit`` checks its options and calls :func:`fit_forecaster`, which sets the
+learned state (``network_``, ``schema_``, ``levels_``, ``calendar_``, ``series_ids_``,
+``n_inputs_``, ``history_``, ``parity_windows_``, ``manifest_``) on the forecaster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import platform
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from energyai.config import DEFAULT_MAX_STEPS, TrainConfig
+from energyai.exceptions import ConfigError, InsufficientDataError
+from energyai.schema import Schema
+
+__all__ = ["fit_forecaster", "precision_for", "quiet_lightning"]
+
+
+@dataclass
+class _Data:
+    panel: Any
+    schema: Schema
+    n_rows: int
+    train_index: Any
+    val_index: Any
+    val_first: np.ndarray
+
+
+def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any], *, val_start: Any = None,
+                   init_from: Any = None, freeze: str | None = None, callbacks: list[Any] | None = None) -> None:
+    """Validate ``df``, cut windows, build the network and train it; state goes onto ``model``.
+
+    Parameters
+    ----------
+    model : energyai.Forecaster
+    df : polars.DataFrame or polars.LazyFrame
+    schema : Schema
+    resolved : dict
+        ``Forecaster._resolved()``: the model spec, its config, levels and the train config.
+    val_start, init_from, freeze, callbacks :
+        As :meth:`energyai.Forecaster.fit`.
+    """
+    import lightning as L
+
+    from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
+    from energyai.training.data import sample_windows
+
+    spec, t = resolved["spec"], resolved["train"]
+    data = _prepare(model, df, schema, spec, t, val_start)
+    panel = data.panel
+    calendar = use_calendar(t, spec, data.schema)
+    L.seed_everything(int(t.seed), workers=True, verbose=False)
+    n_inputs = (panel.past.shape[1], panel.future.shape[1], panel.static.shape[1])
+    network, base = _network(model, resolved, data, calendar, n_inputs, init_from, freeze)
+    per_epoch = t.batches_per_epoch if t.max_steps is None else min(t.batches_per_epoch, t.max_steps)
+    L_, H = model.context_length, model.horizon
+    train = WindowBatches(panel, data.train_index, L_, H, t.batch_size, n_batches=per_epoch, shuffle=True,
+                          seed=int(t.seed))
+    val = None
+    if data.val_index is not None:
+        val = WindowBatches(panel, data.val_index, L_, H, max(t.batch_size, 512), shuffle=False,
+                            max_windows=t.max_val_windows)
+    module = ForecastModule(network, t.loss, float(t.learning_rate), float(t.weight_decay),
+                            float(t.warmup_fraction), t.schedule)
+    if t.compile:
+        module.network.core = _torch().compile(module.network.core)
+    best = BestWeights()
+    extra: list[Any] = [EpochSetter(train), best, *(callbacks or [])]
+    if val is not None:
+        extra.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t.early_stopping_patience, strict=False))
+    with quiet_lightning(not t.progress_bar):
+        trainer = _trainer(L, t, extra, val is not None)
+    t0 = time.perf_counter()
+    with quiet_lightning(not t.progress_bar):
+        trainer.fit(module, datamodule=WindowDataModule(train, val, t.num_workers))
+    seconds = time.perf_counter() - t0
+    if t.compile:
+        module.network.core = getattr(module.network.core, "_orig_mod", module.network.core)
+    model.network_ = module.network.cpu().eval()
+    model.schema_ = data.schema
+    model.levels_ = resolved["levels"]
+    model.calendar_ = calendar
+    model.series_ids_ = panel.series_ids
+    model.n_inputs_ = n_inputs
+    model.history_ = _history(data, trainer, best, seconds, t.batch_size)
+    model.parity_windows_ = sample_windows(panel, data.train_index, L_, H, n=64, seed=int(t.seed))
+    model.manifest_ = manifest(model, panel.sha256(), data.n_rows)
+    if base is not None:
+        model.manifest_["finetuned_from"] = {"data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze}
+
+
+def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val_start: Any) -> _Data:
+    """Validate, build the panel and the training and validation window indexes."""
+    import polars as pl
+
+    from energyai.data.lazy import panel_from_lazy
+    from energyai.data.panel import build_panel
+    from energyai.data.split import val_origins
+    from energyai.data.validate import resolve
+    from energyai.windows import build_window_index
+
+    if isinstance(df, pl.LazyFrame):  # column by column: the whole table is never held next to the panel
+        panel, schema, n_rows = panel_from_lazy(df, schema, t.series_weights)
+    else:
+        if isinstance(df, pl.DataFrame):  # columns the schema does not name are not carried (no copy)
+            df = df.select([c for c in df.columns if c in schema.required_columns])
+        frame, schema = resolve(df, schema)
+        panel = build_panel(frame, schema, t.series_weights)
+        n_rows = frame.height
+        del frame
+    check_roles(spec, schema)
+    L_, H = model.context_length, model.horizon
+    lengths = panel.lengths
+    val_first = val_origins(panel, schema, t.val_size, H, val_start)
+    bad = panel.missing_covariates()
+    train_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, last_origin=val_first - H)
+    if len(train_index) == 0:
+        raise InsufficientDataError(
+            f"no training window of context_length + horizon = {L_ + H} steps with observed targets and complete "
+            f"covariates (series lengths {lengths.min()}..{lengths.max()} steps, validation takes the last "
+            f"{int((lengths - val_first).max())}); shorten context_length, reduce val_size or add history"
+        )
+    val_index = None
+    if np.any(val_first < lengths):
+        val_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, first_origin=val_first)
+        if len(val_index) == 0:
+            val_index = None
+    return _Data(panel, schema, n_rows, train_index, val_index, val_first)
+
+
+def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, n_inputs: tuple[int, int, int],
+             init_from: Any, freeze: str | None) -> tuple[Any, Any]:
+    """The network, initialised from ``init_from`` or with covariate scalers fitted on training rows."""
+    from energyai.data.split import train_rows
+    from energyai.nn.build import build_network
+
+    t: TrainConfig = resolved["train"]
+    network = build_network(resolved["spec"], resolved["cfg"], model.context_length, model.horizon,
+                            resolved["levels"], n_inputs, calendar=calendar, solar=t.solar(), scaler=t.scaler,
+                            affine=bool(t.affine), nonnegative=data.schema.nonnegative)
+    base = None
+    if init_from is not None:
+        base = init_from if not isinstance(init_from, (str, bytes)) and hasattr(init_from, "network_") \
+            else type(model).load(init_from)
+        check_compatible(model, base, resolved["levels"], calendar, n_inputs)
+        network.load_state_dict(base.network_.state_dict())
+    else:
+        rows = train_rows(data.panel, data.val_first)
+        network.past_scaler.fit(data.panel.past, rows=rows)
+        network.future_scaler.fit(data.panel.future, rows=rows)
+        network.static_scaler.fit(data.panel.static)
+    if freeze is not None:
+        if freeze != "backbone":
+            raise ConfigError(f"freeze must be None or 'backbone', got {freeze!r}")
+        if init_from is None:
+            raise ConfigError("freeze='backbone' needs init_from= (a trained model to fine-tune)")
+        head = {id(p) for m in network.core.head_modules() for p in m.parameters()}
+        for p in network.core.parameters():
+            p.requires_grad_(id(p) in head)
+    return network, base
+
+
+def _trainer(L: Any, t: TrainConfig, callbacks: list[Any], validate: bool) -> Any:
+    max_steps, max_epochs = t.max_steps, t.max_epochs
+    if max_steps is None and max_epochs is None:
+        max_steps = DEFAULT_MAX_STEPS
+    return L.Trainer(
+        accelerator=t.accelerator, devices=t.devices, strategy=t.strategy, num_nodes=t.num_nodes,
+        precision=precision_for(t.precision, t.accelerator),
+        max_steps=max_steps if max_steps is not None else -1,
+        max_epochs=max_epochs if max_epochs is not None else -1,
+        gradient_clip_val=t.gradient_clip or None,
+        deterministic=bool(t.deterministic),
+        callbacks=callbacks,
+        enable_checkpointing=False, logger=False,
+        enable_progress_bar=bool(t.progress_bar), enable_model_summary=False,
+        num_sanity_val_steps=0, limit_val_batches=1.0 if validate else 0,
+    )
+
+
+def _history(data: _Data, trainer: Any, best: Any, seconds: float, batch_size: int) -> dict[str, Any]:
+    return {
+        "train_windows": len(data.train_index),
+        "val_windows": 0 if data.val_index is None else len(data.val_index),
+        "steps": int(trainer.global_step),
+        "world_size": int(trainer.world_size),
+        "epochs": int(trainer.current_epoch),
+        "best_val_loss": None if best.state is None else best.best,
+        "best_step": best.best_step,
+        "val_curve": best.history,
+        "fit_seconds": round(seconds, 3),
+        "windows_per_second": round(trainer.global_step * batch_size / max(seconds, 1e-9), 1),
+    }
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def precision_for(precision: Any, accelerator: str) -> Any:
+    """``"auto"``: bf16 mixed precision on CUDA (fp16 where bf16 is missing), float32 elsewhere."""
+    if precision != "auto":
+        return precision
+    torch = _torch()
+    if accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available():
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    return "32-true"
+
+
+def check_roles(spec: Any, schema: Schema) -> None:
+    """Refuse covariates the architecture would ignore (rather than dropping them silently)."""
+    for role, cols in (("past", schema.past_covariates), ("future", schema.future_covariates),
+                       ("static", schema.static_covariates)):
+        if cols and role not in spec.supports:
+            raise ConfigError(
+                f"model {spec.name!r} does not read {role} covariates, but the schema declares {list(cols)}; "
+                "drop them from the schema or use a model that reads them (nhits, tide or lstm)"
+            )
+
+
+def use_calendar(t: TrainConfig, spec: Any, schema: Schema) -> bool:
+    """Whether the network computes calendar features (``calendar="auto"`` resolved)."""
+    if t.calendar == "auto":
+        return "future" in spec.supports and schema.frequency.seconds < 86400  # type: ignore[union-attr]
+    if t.calendar and "future" not in spec.supports:
+        raise ConfigError(f"calendar features are known-future covariates, which {spec.name!r} does not read")
+    return bool(t.calendar)
+
+
+def check_compatible(model: Any, base: Any, levels: tuple[float, ...], calendar: bool,
+                     n_inputs: tuple[int, int, int]) -> None:
+    """Fine-tuning keeps the shape: refuse a base model that differs, naming every difference."""
+    base._check_fitted()
+    mine = {"model": str(model.model).lower(), "context_length": model.context_length, "horizon": model.horizon,
+            "quantile levels": tuple(levels), "calendar": calendar, "covariates (past, future, static)": n_inputs,
+            **dict(model.model_config.items())}
+    theirs = {"model": str(base.model).lower(), "context_length": base.context_length, "horizon": base.horizon,
+              "quantile levels": tuple(base.levels_), "calendar": base.calendar_,
+              "covariates (past, future, static)": tuple(base.n_inputs_),
+              **{k: base.model_config.get(k) for k in model.model_config}}
+    diff = {k: (theirs[k], mine[k]) for k in mine if theirs.get(k) != mine[k]}
+    if diff:
+        raise ConfigError(
+            "cannot fine-tune from a model with a different shape; (base, new): "
+            + ", ".join(f"{k}: {a!r} vs {b!r}" for k, (a, b) in diff.items())
+        )
+
+
+def manifest(model: Any, data_sha: str, rows: int) -> dict[str, Any]:
+    """What produced the weights: data hash and size, options, versions, training history."""
+    import lightning
+    import polars as pl
+
+    import energyai
+    from energyai.persist import jsonable
+
+    torch = _torch()
+    return {
+        "format": "energyai.forecaster/1",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "data_sha256": data_sha,
+        "data_rows": rows,
+        "seed": model.seed,
+        "params": jsonable(model.get_params()),
+        "versions": {
+            "energyai": energyai.__version__, "torch": torch.__version__, "lightning": lightning.__version__,
+            "numpy": np.__version__, "polars": pl.__version__, "python": platform.python_version(),
+        },
+        "history": jsonable(model.history_),
+    }
+
+
+@contextlib.contextmanager
+def quiet_lightning(quiet: bool) -> Iterator[None]:
+    """Silence Lightning's informational logging (device banners, tips) when ``quiet``."""
+    if not quiet:
+        yield
+        return
+    loggers = [logging.getLogger(n) for n in ("lightning", "lightning.pytorch", "lightning.fabric")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*(does not have many workers|litlogger|LitLogger|treespec).*")
+            yield
+    finally:
+        for lg, lvl in zip(loggers, levels, strict=True):
+            lg.setLevel(lvl)
