@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,7 +17,10 @@ from energyai._optional import import_optional
 from energyai.exceptions import ConfigError, DataError, InsufficientDataError, NotFittedError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "forecasting models")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "forecasting models")
 
 __all__ = ["BaseForecaster", "SeriesData", "quantile_column"]
 
@@ -283,7 +286,7 @@ def future_times(ts: pl.Series, freq: str | None, horizon: int) -> pl.Series:
     f = str(freq)
     offsets = pl.Series([f"{k * int(f[:-1])}{f[-1]}" for k in range(1, horizon + 1)])
     # one vectorised offset (calendar-aware for "d" in the series' time zone)
-    return pl.select(pl.lit(ts.tail(1)).dt.offset_by(offsets)).to_series().alias(ts.name)
+    return pl.select(pl.lit(ts.tail(1)).dt.offset_by(offsets)).to_series().alias(ts.name)  # type: ignore[arg-type]
 
 
 def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int) -> pl.DataFrame:

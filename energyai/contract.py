@@ -72,7 +72,8 @@ def _past_target(w: Window) -> np.ndarray:
 
 
 def _past_observed(w: Window) -> np.ndarray:
-    return np.isfinite(w.target).astype(np.float32)
+    observed: np.ndarray = np.isfinite(w.target).astype(np.float32)
+    return observed
 
 
 def _past_covariates(w: Window) -> np.ndarray:

@@ -11,7 +11,7 @@ forecasting in :mod:`energyai.inference` (through the one window assembler), fil
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,8 +21,14 @@ from energyai.config import TrainConfig
 from energyai.exceptions import ConfigError, NotFittedError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "neural forecasting")
-torch = import_optional("torch", "neural forecasting")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "neural forecasting")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = import_optional("torch", "neural forecasting")
 
 __all__ = ["Forecaster"]
 

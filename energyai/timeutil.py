@@ -143,7 +143,7 @@ def local_to_utc(local: np.ndarray, tz: str) -> np.ndarray:
     z = zone(tz)
     local = np.asarray(local, np.int64)
     if z is _dt.timezone.utc or local.size == 0:
-        return local.copy()
+        return np.array(local, np.int64)
     rows = local.reshape(-1, local.shape[-1]) if local.ndim else local.reshape(1, 1)
     out = np.empty_like(rows)
     first = [_local_offset(int(s), z, tz) for s in rows[:, 0].tolist()]
@@ -208,7 +208,7 @@ def local_seconds(utc: np.ndarray, tz: str) -> np.ndarray:
     utc = np.asarray(utc, np.int64)
     ends = _offsets(utc[:, [0, -1]], z)
     same = (ends[:, 0] == ends[:, 1]) & (utc[:, -1] - utc[:, 0] < _SAME_OFFSET_SPAN)
-    out = utc + ends[:, :1]
+    out: np.ndarray = utc + ends[:, :1]
     if not same.all():
         rows = np.flatnonzero(~same)
         out[rows] = utc[rows] + _offsets(utc[rows], z)

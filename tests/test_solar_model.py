@@ -49,8 +49,8 @@ def test_solar_model_zero_at_night_exports_and_matches_runtime(pv, tmp_path):
     assert runtime.info.raw["energyai.solar"].startswith('{"latitude": 39.74')
     assert report.parity.checks["batch64"]["max_err_over_limit"] <= 1.0
     tail = hist.tail(96)
-    out = runtime.predict_arrays(tail["ac_power"].to_numpy(),
-                                 tail["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy())
+    # epoch seconds are UTC instants; a naive datetime64 would be local time (docs/data-contract.md)
+    out = runtime.predict_arrays(tail["ac_power"].to_numpy(), tail["timestamp"].dt.epoch("s").to_numpy())
     # tolerance: the parity gate's (rtol 1e-4, atol 1e-5 x output scale)
     scale = float(np.abs(fc["q0.9"].to_numpy()).max())
     np.testing.assert_allclose(out.quantile(0.9)[0], fc["q0.9"].to_numpy(), rtol=1e-4, atol=1e-5 * scale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from energyai import __version__
 from energyai.exceptions import EnergyAIError
@@ -40,6 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     pi = dsub.add_parser("info", help="print one dataset's card")
     pi.add_argument("name")
 
+    _backtest_parser(sub)
+    _train_parsers(sub)
+    _deploy_parsers(sub)
+    _tune_parser(sub)
+
+    p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
+    p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
+    return parser
+
+
+def _backtest_parser(sub: Any) -> None:
     p = sub.add_parser("backtest", help="rolling-origin backtest of a baseline")
     _data_args(p, required=False)
     p.add_argument("--dataset", default=None, help="registry dataset instead of --data")
@@ -59,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated future covariates known in advance (calendar, holidays)")
     p.add_argument("--out", default=None, help="write forecasts (CSV) and metrics (JSON) to this folder")
 
+
+def _train_parsers(sub: Any) -> None:
     p = sub.add_parser("fit", help="train a neural model from a YAML run configuration")
     p.add_argument("-c", "--config", required=True, help="YAML with data, model, trainer and out sections")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -72,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     p.add_argument("--out", default=None)
 
+
+def _deploy_parsers(sub: Any) -> None:
     p = sub.add_parser("predict", help="forecast with a saved model folder or an exported .onnx file")
     p.add_argument("model_path", nargs="?", default=None,
                    help="exported .onnx file (runtime extra only) or saved model folder")
@@ -96,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="the .onnx file")
     p.add_argument("--json", action="store_true", help="raw metadata as JSON")
 
+
+def _tune_parser(sub: Any) -> None:
     p = sub.add_parser("tune", help="search a model's hyper-parameters with optuna (resumable, multi-worker)")
     p.add_argument("-c", "--config", required=True, help="run configuration, as for energyai fit")
     p.add_argument("--n-trials", type=int, default=8, help="completed or pruned trials the study should hold")
@@ -109,10 +127,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heartbeat", type=int, default=30, help="seconds between trial heartbeats")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     p.add_argument("--out", default=None, help="folder for best.yaml, trials.csv and plots")
-
-    p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
-    p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

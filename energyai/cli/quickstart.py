@@ -128,6 +128,65 @@ def _plot(result: BacktestResult, reference: BacktestResult, path: Path, units: 
     plt.close(fig)
 
 
+def _neural(df: Any, schema: Any, test_cutoffs: list[Any], val_cutoffs: list[Any], rows: dict[str, Any],
+            out: Path, say: Any) -> tuple[Any, dict[str, Any] | None]:
+    """Train, backtest and export the neural model (when the training extra is installed); adds its row."""
+    try:
+        import lightning  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        say('\nneural model skipped: install the training extra with pip install "energyai[train]"')
+        return None, None
+    say(f"\nneural model: DLinear, context {7 * HORIZON} steps (one week), trained on data before the test "
+        f"window, early-stopped on the {DAYS_VALIDATION} validation days")
+    neural = neural_model()
+    train = df.filter(df[schema.timestamp] <= test_cutoffs[0])
+    neural.fit(train, schema, val_start=val_cutoffs[0] + dt.timedelta(minutes=30))
+    h = neural.history_
+    say(f"  {h['steps']} steps in {h['fit_seconds']} s, best validation loss {h['best_val_loss']:.4f}")
+    baselines = dict(rows)
+    rows.clear()  # the neural model's row first, then the baselines'
+    rows[NEURAL] = backtest(neural, df, schema, cutoffs=test_cutoffs, fit=False)
+    rows.update(baselines)
+    onnx_result = _export_and_compare(neural, df.filter(df[schema.timestamp] <= test_cutoffs[-1]), out, say)
+    return neural, onnx_result
+
+
+def _write_report(out: Path, ds: Any, val_cutoffs: list[Any], test_cutoffs: list[Any], val_scores: dict[str, float],
+                  metrics: dict[str, dict[str, float]], result: dict[str, Any]) -> None:
+    """``report.md``: data, task, validation and test tables, the figure."""
+    winner, best = result["best_on_test"], result["selected_model"]
+    skill, skill_baseline = result["skill_mae_vs_reference"], result["skill_mae_selected_baseline_vs_reference"]
+    lines = [
+        "# energyai quickstart report",
+        "",
+        f"Data: **{ds.info.name}**, {ds.info.description} Source: {ds.info.citation} Licence: {ds.info.licence}.",
+        "",
+        f"Task: day-ahead ({HORIZON} half-hours) forecasts from the last half-hour of each day.",
+        f"Model selection on {DAYS_VALIDATION} validation days ({val_cutoffs[0]} .. {val_cutoffs[-1]}), "
+        f"test on the final {DAYS_TEST} days; every model is fitted only on data before its window.",
+        "",
+        "## Validation MAE",
+        "",
+        "| model | MAE [MW] |", "|---|---|",
+        *[f"| {k} | {v:.1f} |" for k, v in sorted(val_scores.items(), key=lambda kv: kv[1])],
+        "",
+        "## Test",
+        "",
+        "| model | MAE | RMSE | MAPE % | CV(RMSE) % | pinball | 10-90 % coverage |", "|---|---|---|---|---|---|---|",
+        *[f"| {k} | {m['mae']:.1f} | {m['rmse']:.1f} | {m['mape']:.2f} | {m['cv_rmse']:.2f} | {m['pinball']:.1f} | {m['coverage']:.2f} |"
+          for k, m in metrics.items()],
+        "",
+        f"Best on test: **{winner}**, skill against {REFERENCE} on MAE **{skill:+.3f}** "
+        f"(the selected baseline {best}: {skill_baseline:+.3f}).",
+        "",
+        "![forecast](forecast.png)",
+        "",
+        f"energyai {__version__}; wall time {result['wall_seconds']} s.",
+    ]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
 def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True) -> dict[str, Any]:
     """Run the quickstart and return what it wrote to ``metrics.json``."""
     from energyai import datasets
@@ -165,23 +224,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
     test_ref = test_best if best == REFERENCE else backtest(models[REFERENCE], df, schema, cutoffs=test_cutoffs)
     keys = ["mae", "rmse", "mape", "cv_rmse", "pinball", "coverage"]
     rows = {best: test_best, REFERENCE: test_ref}
-    neural = None
-    onnx_result: dict[str, Any] | None = None
-    try:
-        import lightning  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        say('\nneural model skipped: install the training extra with pip install "energyai[train]"')
-    else:
-        say(f"\nneural model: DLinear, context {7 * HORIZON} steps (one week), trained on data before the test "
-            f"window, early-stopped on the {DAYS_VALIDATION} validation days")
-        neural = neural_model()
-        train = df.filter(df[schema.timestamp] <= test_cutoffs[0])
-        neural.fit(train, schema, val_start=val_cutoffs[0] + dt.timedelta(minutes=30))
-        h = neural.history_
-        say(f"  {h['steps']} steps in {h['fit_seconds']} s, best validation loss {h['best_val_loss']:.4f}")
-        rows = {NEURAL: backtest(neural, df, schema, cutoffs=test_cutoffs, fit=False), **rows}
-        onnx_result = _export_and_compare(neural, df.filter(df[schema.timestamp] <= test_cutoffs[-1]), out, say)
+    neural, onnx_result = _neural(df, schema, test_cutoffs, val_cutoffs, rows, out, say)
     winner = min(rows, key=lambda k: rows[k].metrics["mae"][0])
     test_best = rows[winner]
     metrics = {name: {k: float(r.metrics[k][0]) for k in keys} for name, r in rows.items()}
@@ -220,34 +263,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
         "wall_seconds": round(time.perf_counter() - t_start, 2),
     }
     (out / "metrics.json").write_text(json.dumps(result, indent=2))
-    lines = [
-        "# energyai quickstart report",
-        "",
-        f"Data: **{ds.info.name}**, {ds.info.description} Source: {ds.info.citation} Licence: {ds.info.licence}.",
-        "",
-        f"Task: day-ahead ({HORIZON} half-hours) forecasts from the last half-hour of each day.",
-        f"Model selection on {DAYS_VALIDATION} validation days ({val_cutoffs[0]} .. {val_cutoffs[-1]}), "
-        f"test on the final {DAYS_TEST} days; every model is fitted only on data before its window.",
-        "",
-        "## Validation MAE",
-        "",
-        "| model | MAE [MW] |", "|---|---|",
-        *[f"| {k} | {v:.1f} |" for k, v in sorted(val_scores.items(), key=lambda kv: kv[1])],
-        "",
-        "## Test",
-        "",
-        "| model | MAE | RMSE | MAPE % | CV(RMSE) % | pinball | 10-90 % coverage |", "|---|---|---|---|---|---|---|",
-        *[f"| {k} | {m['mae']:.1f} | {m['rmse']:.1f} | {m['mape']:.2f} | {m['cv_rmse']:.2f} | {m['pinball']:.1f} | {m['coverage']:.2f} |"
-          for k, m in metrics.items()],
-        "",
-        f"Best on test: **{winner}**, skill against {REFERENCE} on MAE **{skill:+.3f}** "
-        f"(the selected baseline {best}: {skill_baseline:+.3f}).",
-        "",
-        "![forecast](forecast.png)",
-        "",
-        f"energyai {__version__}; wall time {result['wall_seconds']} s.",
-    ]
-    (out / "report.md").write_text("\n".join(lines) + "\n")
+    _write_report(out, ds, val_cutoffs, test_cutoffs, val_scores, metrics, result)
     onnx_note = f", {out / 'model.onnx'}" if onnx_result else ""
     say(f"\nwrote {out / 'metrics.json'}, {out / 'forecast.png'}, {out / 'report.md'}{onnx_note}")
     return result

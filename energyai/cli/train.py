@@ -73,7 +73,7 @@ def run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def backtest_saved(args: argparse.Namespace, df: Any, schema: Schema) -> Any:
+def backtest_saved(args: argparse.Namespace, df: Any, schema: Schema | None) -> Any:
     """Score a saved model over rolling origins without refitting it."""
     from energyai.evaluation import backtest
 

@@ -24,8 +24,8 @@ def _schema(args: argparse.Namespace) -> Schema:
             pass
     return Schema(
         timestamp=args.timestamp, target=args.target, series_id=args.series_id, freq=args.freq,
-        tz=args.tz, past_covariates=_split(args.past_covariates),
-        future_covariates=_split(args.future_covariates), capacity=capacity,
+        tz=args.tz, past_covariates=tuple(_split(args.past_covariates)),
+        future_covariates=tuple(_split(args.future_covariates)), capacity=capacity,
         nonnegative=not args.allow_negative,
     )
 

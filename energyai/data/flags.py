@@ -9,12 +9,15 @@ columns stay in the frame, and the returned counts say what was masked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.exceptions import ColumnTypeError, MissingColumnError
 
-pl = import_optional("polars", "flag masking")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "flag masking")
 
 __all__ = ["mask_flagged"]
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.exceptions import ColumnTypeError, DatasetError, MissingColumnError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "the data layer")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "the data layer")
 
 __all__ = ["from_pandas", "parse_timestamp_column", "read_csv", "read_parquet", "read_table"]
 

@@ -16,7 +16,7 @@ sorts them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,10 @@ from energyai.data.validate import Problem, Report, _check_values, _numeric_colu
 from energyai.exceptions import MissingColumnError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "lazy panel building")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "lazy panel building")
 
 __all__ = ["panel_from_lazy"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,10 @@ from energyai.data.timeaxis import TimeAxis
 from energyai.exceptions import DataError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "panel building")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "panel building")
 
 __all__ = ["Panel", "build_panel", "panel_from_regular"]
 
@@ -93,7 +96,7 @@ class Panel:
         for arr in (self.target, self.observed, self.past, self.future, self.static, self.local_time, self.offsets):
             parts = arr.chunks() if isinstance(arr, TimeAxis) else (arr,)
             for part in parts:  # the same bytes as one array, without materialising it
-                h.update(np.ascontiguousarray(part).reshape(-1).view(np.uint8))
+                h.update(np.ascontiguousarray(part).reshape(-1).view(np.uint8).data)
         return h.hexdigest()
 
 
@@ -182,40 +185,9 @@ def panel_from_regular(reg: pl.DataFrame, schema: Schema, weights: Any = None,
     def block(cols: tuple[str, ...]) -> np.ndarray:
         return block_of(reg, cols) if cols else np.zeros((reg.height, 0), np.float32)
 
-    static = np.zeros((len(series_ids), 0), np.float32)
-    if schema.static_covariates:
-        first = reg[offsets[:-1].tolist()] if len(series_ids) else reg.head(0)
-        try:
-            static = block_of(first, schema.static_covariates)
-        except pl.exceptions.InvalidOperationError as exc:
-            raise DataError(
-                f"static covariates {list(schema.static_covariates)} must be numeric (encode categories as "
-                "integer codes first)"
-            ) from exc
-        if np.isnan(static).any():
-            bad = [series_ids[i] for i in np.flatnonzero(np.isnan(static).any(axis=1))[:5]]
-            raise DataError(f"static covariates {list(schema.static_covariates)} are missing for series {bad}")
-    cap = None
-    if schema.capacity is not None:
-        if isinstance(schema.capacity, str):
-            c = reg.select(
-                pl.col(schema.capacity).cast(pl.Float32).fill_null(strategy="forward").over(sid)
-                if sid else pl.col(schema.capacity).cast(pl.Float32).fill_null(strategy="forward")
-            ).to_series()
-            cap = c.to_numpy().astype(np.float32)
-        else:
-            cap = np.full(reg.height, float(schema.capacity), np.float32)
-    w = np.ones(len(series_ids), np.float32)
-    if weights is not None:
-        if not isinstance(weights, dict):
-            raise DataError(f"series weights must be a dict of series id -> weight, got {type(weights).__name__}")
-        index = {s: i for i, s in enumerate(series_ids)}
-        for key, value in weights.items():
-            if key not in index:
-                raise DataError(f"series weight given for unknown series {key!r}; known: {series_ids[:10]}")
-            if not np.isfinite(value) or value < 0:
-                raise DataError(f"series weight for {key!r} must be finite and >= 0, got {value}")
-            w[index[key]] = value
+    static = _statics(reg, schema, offsets, series_ids)
+    cap = _capacity(reg, schema)
+    w = _weights(weights, series_ids)
     ts = reg[schema.timestamp]
     local_time, utc = _time_axes(ts, schema.tz, offsets)
     return Panel(
@@ -231,6 +203,52 @@ def panel_from_regular(reg: pl.DataFrame, schema: Schema, weights: Any = None,
         series_ids=series_ids,
         weights=w,
     )
+
+
+def _statics(reg: pl.DataFrame, schema: Schema, offsets: np.ndarray, series_ids: list[Any]) -> np.ndarray:
+    """Static covariates of every series (its first row), ``(n_series, S)``; missing ones are an error."""
+    if not schema.static_covariates:
+        return np.zeros((len(series_ids), 0), np.float32)
+    first = reg[offsets[:-1].tolist()] if len(series_ids) else reg.head(0)
+    try:
+        static = block_of(first, schema.static_covariates)
+    except pl.exceptions.InvalidOperationError as exc:
+        raise DataError(
+            f"static covariates {list(schema.static_covariates)} must be numeric (encode categories as "
+            "integer codes first)"
+        ) from exc
+    if np.isnan(static).any():
+        bad = [series_ids[i] for i in np.flatnonzero(np.isnan(static).any(axis=1))[:5]]
+        raise DataError(f"static covariates {list(schema.static_covariates)} are missing for series {bad}")
+    return static
+
+
+def _capacity(reg: pl.DataFrame, schema: Schema) -> np.ndarray | None:
+    """Capacity per row (a column forward-filled within each series, or the constant), or None."""
+    if schema.capacity is None:
+        return None
+    if not isinstance(schema.capacity, str):
+        return np.full(reg.height, float(schema.capacity), np.float32)
+    sid = schema.series_id
+    col = pl.col(schema.capacity).cast(pl.Float32).fill_null(strategy="forward")
+    return reg.select(col.over(sid) if sid else col).to_series().to_numpy().astype(np.float32)
+
+
+def _weights(weights: Any, series_ids: list[Any]) -> np.ndarray:
+    """Loss weight per series (1 unless given); unknown ids and bad values are errors."""
+    w = np.ones(len(series_ids), np.float32)
+    if weights is None:
+        return w
+    if not isinstance(weights, dict):
+        raise DataError(f"series weights must be a dict of series id -> weight, got {type(weights).__name__}")
+    index = {s: i for i, s in enumerate(series_ids)}
+    for key, value in weights.items():
+        if key not in index:
+            raise DataError(f"series weight given for unknown series {key!r}; known: {series_ids[:10]}")
+        if not np.isfinite(value) or value < 0:
+            raise DataError(f"series weight for {key!r} must be finite and >= 0, got {value}")
+        w[index[key]] = value
+    return w
 
 
 def block_of(frame: pl.DataFrame, cols: tuple[str, ...]) -> np.ndarray:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from energyai._optional import import_optional
 from energyai.exceptions import ConfigError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "regularisation")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "regularisation")
 
 __all__ = ["OBSERVED", "regularize"]
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.exceptions import ConfigError, InsufficientDataError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "time splits")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "time splits")
 
 __all__ = ["rolling_origin_cutoffs", "split_by_time", "train_rows", "val_origins"]
 

@@ -7,16 +7,16 @@ values: rows are only sorted by (series, timestamp) and timestamps given a time 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
+from energyai.data.report import Problem, Report
 from energyai.exceptions import (
     CapacityExceededError,
     ColumnTypeError,
     DataError,
     DuplicateTimestampError,
-    EnergyAIError,
     IrregularTimestampError,
     MissingColumnError,
     NaiveTimestampError,
@@ -28,72 +28,15 @@ from energyai.exceptions import (
 from energyai.frequency import Frequency, parse_freq
 from energyai.schema import Schema
 
-pl = import_optional("polars", "data validation")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "data validation")
 
 __all__ = ["Problem", "Report", "check", "infer_freq", "validate"]
 
 #: How many offending rows a message quotes.
 MAX_EXAMPLES = 5
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One violation of the data contract.
-
-    Attributes
-    ----------
-    error : type
-        The exception class :func:`validate` raises for it.
-    column : str or None
-        The column at fault.
-    message : str
-        What is wrong, where, and how to fix it.
-    """
-
-    error: type[EnergyAIError]
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"[{self.error.__name__}] {self.message}"
-
-
-@dataclass
-class Report:
-    """Result of :func:`check`.
-
-    Attributes
-    ----------
-    frame : polars.DataFrame or None
-        The frame sorted by (series, timestamp) with time-zone-aware timestamps, or None
-        when a structural problem stopped the checks.
-    schema : Schema
-        The schema with ``freq`` and ``tz`` resolved.
-    problems : list of Problem
-    stats : dict
-        Rows, series, frequency, missing targets and grid gaps.
-    """
-
-    frame: Any
-    schema: Schema
-    problems: list[Problem] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True when no problem was found."""
-        return not self.problems
-
-    def raise_if_problems(self) -> None:
-        """Raise the first problem's exception; its message lists all of them."""
-        if not self.problems:
-            return
-        first = self.problems[0]
-        message = first.message
-        if len(self.problems) > 1:
-            others = "\n".join(f"  - {p}" for p in self.problems[1:])
-            message += f"\n{len(self.problems) - 1} more problem(s):\n{others}"
-        raise first.error(message)
 
 
 def _fmt_times(values: Any, n: int = MAX_EXAMPLES) -> str:
@@ -235,7 +178,7 @@ def _chunked_sums(df: pl.DataFrame, exprs: list[pl.Expr], lookback: int = 0) -> 
         part = df.slice(start, lo + CHUNK_ROWS - start).select(
             e.alias(f"_v{i}") for i, e in enumerate(exprs)).slice(lo - start)
         for i in range(len(exprs)):
-            totals[i] += part[f"_v{i}"].sum() or 0
+            totals[i] += float(part[f"_v{i}"].sum() or 0)
     return totals
 
 
@@ -293,7 +236,7 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
             low = df[target].min()
             problems.append(Problem(
                 NegativeValueError, target,
-                f"target {target!r} has {n} negative values (minimum {low}), at "
+                f"target {target!r} has {n} negative values (minimum {low!s}), at "
                 f"{_where(df, bad, schema)}. If negatives are real (net load, inverter tare) "
                 "pass Schema(..., nonnegative=False); if they are errors, set them to null",
             ))
@@ -317,7 +260,7 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
             top = df.filter(bad)[target].max()
             problems.append(Problem(
                 CapacityExceededError, target,
-                f"target {target!r} exceeds capacity in {n} rows (largest {top}), at "
+                f"target {target!r} exceeds capacity in {n} rows (largest {top!s}), at "
                 f"{_where(df, bad, schema)}. Check the capacity and units, or raise "
                 "Schema.capacity_tolerance if the meter over-reads slightly",
             ))
@@ -405,38 +348,8 @@ def check(df: Any, schema: Schema) -> Report:
             f"series id column {schema.series_id!r} has {df[schema.series_id].null_count()} nulls",
         ))
         return Report(None, schema, problems)
-    if _strictly_sorted(df, schema):
-        dup = pl.Series("dup", [False])  # strictly increasing times: no duplicate possible
-    else:
-        df = df.sort(keys)
-        dup = df.select(pl.struct(keys).is_duplicated()).to_series()
-    if dup.any():
-        where = _where(df, dup, schema)
-        problems.append(Problem(
-            DuplicateTimestampError, schema.timestamp,
-            f"{int(dup.sum())} rows share a timestamp with another row of the same series, at "
-            f"{where}. Keep one row per timestamp (aggregate or drop duplicates); if the data "
-            "are in local time, the repeated hour may be the daylight-saving fall-back hour",
-        ))
-
-    freq = schema.frequency
-    if freq is None:
-        freq = _common_step(df, schema)  # df is sorted by now
-        if freq is not None:
-            schema = replace(schema, freq=freq.name)
-    grid_gaps = None
-    if freq is not None and not dup.any():
-        step = _step_expr(schema, freq.seconds)
-        bad = (step % freq.seconds != 0).fill_null(False)
-        gaps = ((step // freq.seconds) - 1).clip(lower_bound=0)
-        n, grid_gaps = _chunked_sums(df, [bad.cast(pl.UInt32), gaps], lookback=1)  # one pass for both
-        if n:
-            problems.append(Problem(
-                IrregularTimestampError, schema.timestamp,
-                f"{n} timestamps are off the {freq.name} grid (the step before them is not a "
-                f"whole number of {freq.name}), at {_where(df, bad, schema)}. Resample or "
-                "aggregate to one frequency first, or declare the right freq",
-            ))
+    df, dup = _duplicates(df, schema, keys, problems)
+    schema, grid_gaps = _grid(df, schema, bool(dup.any()), problems)
     _check_values(df, schema, problems)
 
     stats: dict[str, Any] = {
@@ -451,6 +364,48 @@ def check(df: Any, schema: Schema) -> Report:
     if grid_gaps is not None and not problems:
         stats["grid_gaps"] = int(grid_gaps)
     return Report(df, schema, problems, stats)
+
+
+def _duplicates(df: pl.DataFrame, schema: Schema, keys: list[str],
+                problems: list[Problem]) -> tuple[pl.DataFrame, pl.Series]:
+    """Sort by (series, timestamp) unless already strictly ordered; flag repeated timestamps."""
+    if _strictly_sorted(df, schema):
+        dup = pl.Series("dup", [False])  # strictly increasing times: no duplicate possible
+    else:
+        df = df.sort(keys)
+        dup = df.select(pl.struct(keys).is_duplicated()).to_series()
+    if dup.any():
+        where = _where(df, dup, schema)
+        problems.append(Problem(
+            DuplicateTimestampError, schema.timestamp,
+            f"{int(dup.sum())} rows share a timestamp with another row of the same series, at "
+            f"{where}. Keep one row per timestamp (aggregate or drop duplicates); if the data "
+            "are in local time, the repeated hour may be the daylight-saving fall-back hour",
+        ))
+    return df, dup
+
+
+def _grid(df: pl.DataFrame, schema: Schema, duplicated: bool, problems: list[Problem]) -> tuple[Schema, Any]:
+    """Infer the frequency when not declared; count off-grid steps and grid gaps in one pass."""
+    freq = schema.frequency
+    if freq is None:
+        freq = _common_step(df, schema)  # df is sorted by now
+        if freq is not None:
+            schema = replace(schema, freq=freq.name)
+    grid_gaps = None
+    if freq is not None and not duplicated:
+        step = _step_expr(schema, freq.seconds)
+        bad = (step % freq.seconds != 0).fill_null(False)
+        gaps = ((step // freq.seconds) - 1).clip(lower_bound=0)
+        n, grid_gaps = _chunked_sums(df, [bad.cast(pl.UInt32), gaps], lookback=1)  # one pass for both
+        if n:
+            problems.append(Problem(
+                IrregularTimestampError, schema.timestamp,
+                f"{n} timestamps are off the {freq.name} grid (the step before them is not a "
+                f"whole number of {freq.name}), at {_where(df, bad, schema)}. Resample or "
+                "aggregate to one frequency first, or declare the right freq",
+            ))
+    return schema, grid_gaps
 
 
 def _n_series(df: pl.DataFrame, schema: Schema) -> int:

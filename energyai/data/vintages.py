@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.exceptions import ConfigError, LeakageError, MissingColumnError
 
-pl = import_optional("polars", "weather-forecast vintages")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "weather-forecast vintages")
 
 __all__ = ["Vintages", "check_vintage_leakage"]
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.exceptions import ConfigError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "the dataset loaders")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "the dataset loaders")
 
 Loader = Callable[..., "tuple[pl.DataFrame, Schema]"]
 LOADERS: dict[str, Loader] = {}
@@ -71,7 +74,7 @@ def _pvfleets(power: Path, weather: Path, freq: str) -> tuple[pl.DataFrame, Sche
         df = p.join(w, on="timestamp", how="left").sort("timestamp")
     else:
         raise ConfigError(f"freq must be '15m' or '1h' for this dataset, got {freq!r}")
-    schema = Schema(timestamp="timestamp", target="ac_power", future_covariates=covs, freq=freq, tz=tz, units="W")
+    schema = Schema(timestamp="timestamp", target="ac_power", future_covariates=tuple(covs), freq=freq, tz=tz, units="W")
     return df, schema
 
 
@@ -97,7 +100,7 @@ def load_bigdeal(root: Path, name: str, table: str = "qualifying") -> tuple[pl.D
             pl.col("Load").cast(pl.Float64).alias("load"),
             *[pl.col(t).cast(pl.Float64).alias(t.lower()) for t in temps],
         )
-        return df, Schema(timestamp="timestamp", target="load", future_covariates=[t.lower() for t in temps], freq="1h", tz="UTC")
+        return df, Schema(timestamp="timestamp", target="load", future_covariates=tuple([t.lower() for t in temps]), freq="1h", tz="UTC")
     if table == "final":
         raw = _csv(root / "final_match.csv")
         date = pl.col("DATE").str.to_date("%d-%b-%y")
@@ -106,8 +109,8 @@ def load_bigdeal(root: Path, name: str, table: str = "qualifying") -> tuple[pl.D
         df = base.unpivot(index=["timestamp", *covs], on=["LDC1", "LDC2", "LDC3"], variable_name="series", value_name="load")
         df = df.rename({c: c.lower() for c in covs})
         return df, Schema(series_id="series", timestamp="timestamp", target="load",
-                          past_covariates=[f"t{i}" for i in range(1, 7)],
-                          future_covariates=[f"t{i}_forecast" for i in range(1, 7)], freq="1h", tz="UTC")
+                          past_covariates=tuple([f"t{i}" for i in range(1, 7)]),
+                          future_covariates=tuple([f"t{i}_forecast" for i in range(1, 7)]), freq="1h", tz="UTC")
     raise ConfigError(f"table must be 'qualifying' or 'final', got {table!r}")
 
 
@@ -124,7 +127,7 @@ def load_ett(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
             *[pl.col(c).alias(c.lower()) for c in cols],
         ))
     return pl.concat(parts), Schema(series_id="series", timestamp="timestamp", target="ot",
-                                    past_covariates=[c.lower() for c in cols], freq="1h",
+                                    past_covariates=tuple([c.lower() for c in cols]), freq="1h",
                                     tz="Asia/Shanghai", nonnegative=False, units="°C")
 
 
@@ -148,7 +151,7 @@ def load_gefcom2012_load(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     tcols = [f"t{i}" for i in range(1, 12)]
     df = load.join(temp, on="timestamp", how="left").with_columns(pl.col("zone_id").cast(pl.Int64))
     return df, Schema(series_id="zone_id", timestamp="timestamp", target="load",
-                      future_covariates=tcols, freq="1h", tz="UTC", units="kW")
+                      future_covariates=tuple(tcols), freq="1h", tz="UTC", units="kW")
 
 
 def load_gefcom2012_solution(root: Path, which: str = "solution") -> pl.DataFrame:
@@ -235,7 +238,7 @@ def load_gefcom2014_load(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
         pl.col("TIMESTAMP").str.to_datetime("%Y-%m-%d %H:%M:%S").dt.replace_time_zone("UTC").alias("timestamp"),
         pl.col("LOAD").alias("load"), *[pl.col(w).cast(pl.Float64) for w in ws],
     )
-    return df, Schema(timestamp="timestamp", target="load", future_covariates=ws, freq="1h", tz="UTC", units="-")
+    return df, Schema(timestamp="timestamp", target="load", future_covariates=tuple(ws), freq="1h", tz="UTC", units="-")
 
 
 @_register("kelmarsh_t2_2019_hourly")
@@ -275,7 +278,7 @@ def load_cnu(root: Path, name: str, mask_anomalies: bool = False) -> tuple[pl.Da
             pl.when(pl.col("masked")).then(None).otherwise(pl.col("energy_kwh")).alias("energy_kwh")
         )
     return df, Schema(series_id="building", timestamp="timestamp", target="energy_kwh",
-                      future_covariates=["temp_air", "relative_humidity", "pressure"],
+                      future_covariates=tuple(["temp_air", "relative_humidity", "pressure"]),
                       freq="1h", tz="Asia/Seoul", units="kWh")
 
 
@@ -291,7 +294,7 @@ def load_kr_national(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
         pl.col("holiday").cast(pl.Float64).alias("holiday"),
     )
     return df, Schema(timestamp="timestamp", target="load_mw",
-                      future_covariates=[*mapping.values(), "holiday"], freq="1h", tz="Asia/Seoul", units="MW")
+                      future_covariates=tuple([*mapping.values(), "holiday"]), freq="1h", tz="Asia/Seoul", units="MW")
 
 
 def load_kr_holidays(root: Path) -> pl.DataFrame:
@@ -327,8 +330,8 @@ def load_psm3(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
         pl.col("DHI").cast(pl.Float64).alias("dhi"), pl.col("Temperature").cast(pl.Float64).alias("temp_air"),
         pl.col("Wind Speed").cast(pl.Float64).alias("wind_speed"), pl.col("Pressure").cast(pl.Float64).alias("pressure"),
     )
-    return df, Schema(timestamp="timestamp", target="ghi", future_covariates=["temp_air", "wind_speed", "pressure"],
-                      past_covariates=["dni", "dhi"], freq="30m", tz=tz, units="W/m2")
+    return df, Schema(timestamp="timestamp", target="ghi", future_covariates=tuple(["temp_air", "wind_speed", "pressure"]),
+                      past_covariates=tuple(["dni", "dhi"]), freq="30m", tz=tz, units="W/m2")
 
 
 @_register("turkey_wind_scada_t1_2018")
@@ -342,7 +345,7 @@ def load_turkey(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
         pl.col("Wind Direction (deg)").alias("wind_direction"),
     )
     return df, Schema(timestamp="timestamp", target="power_kw",
-                      past_covariates=["wind_speed", "power_curve_kw", "wind_direction"], freq="10m",
+                      past_covariates=tuple(["wind_speed", "power_curve_kw", "wind_direction"]), freq="10m",
                       tz="Europe/Istanbul", capacity=3600.0, capacity_tolerance=0.01, nonnegative=False, units="kW")
 
 
@@ -355,7 +358,7 @@ def load_windpowerlib_weather(root: Path, name: str) -> tuple[pl.DataFrame, Sche
         pl.exclude("timestamp").cast(pl.Float64),
     )
     return df, Schema(timestamp="timestamp", target="wind_speed_80m",
-                      past_covariates=["pressure", "temp_air_2m", "wind_speed_10m", "roughness_length", "temp_air_10m"],
+                      past_covariates=tuple(["pressure", "temp_air_2m", "wind_speed_10m", "roughness_length", "temp_air_10m"]),
                       freq="1h", tz="Etc/GMT-1", units="m/s")
 
 

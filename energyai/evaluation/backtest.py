@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from energyai._optional import import_optional
 from energyai.base import quantile_column
@@ -15,9 +15,31 @@ from energyai.evaluation.scoring import score_frame
 from energyai.exceptions import ConfigError, DataError, LeakageError
 from energyai.schema import Schema
 
-pl = import_optional("polars", "backtesting")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "backtesting")
 
-__all__ = ["BacktestResult", "backtest"]
+__all__ = ["BacktestResult", "SupportsForecast", "backtest"]
+
+
+@runtime_checkable
+class SupportsForecast(Protocol):
+    """What :func:`backtest` needs of a model; no base class has to be inherited.
+
+    ``fit(df, schema)`` returns the fitted model, ``predict(history, future)`` returns a
+    frame with the timestamp (and series id), ``forecast`` and one ``q<level>`` column per
+    level of ``quantiles``, for the ``horizon`` steps after each series' history. A
+    model may also offer ``forecast_origins(df, cutoffs, future=...)`` to forecast many
+    origins in one pass when it is not refitted.
+    """
+
+    horizon: int
+    quantiles: Any
+
+    def fit(self, df: Any, schema: Schema) -> Any: ...
+
+    def predict(self, df: Any, future: Any = None) -> Any: ...
 
 
 @dataclass
@@ -73,24 +95,10 @@ class BacktestResult:
         }
 
 
-def backtest(
-    model: Any,
-    df: Any,
-    schema: Schema,
-    *,
-    cutoffs: list[Any] | None = None,
-    start: Any = None,
-    end: Any = None,
-    step: int | None = None,
-    n_folds: int | None = None,
-    refit: bool | int = False,
-    train_window: int | None = None,
-    min_train: int | None = None,
-    fit: bool = True,
-    future: Any = None,
-    oracle: bool = False,
-    known_future: Any = (),
-) -> BacktestResult:
+def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[Any] | None = None, start: Any = None,
+             end: Any = None, step: int | None = None, n_folds: int | None = None, refit: bool | int = False,
+             train_window: int | None = None, min_train: int | None = None, fit: bool = True, future: Any = None,
+             oracle: bool = False, known_future: Any = ()) -> BacktestResult:
     """Rolling-origin backtest of a forecaster.
 
     At every cutoff the model sees only rows at or before the cutoff: ``fit`` receives the
@@ -99,9 +107,9 @@ def backtest(
 
     Parameters
     ----------
-    model : forecaster
+    model : SupportsForecast
         Anything with ``horizon``, ``quantiles``, ``fit(df, schema)`` and
-        ``predict(df, future)``.
+        ``predict(df, future)``; no base class is needed.
     df : polars.DataFrame
         The full data.
     schema : Schema
@@ -143,8 +151,30 @@ def backtest(
     """
     frame, schema = resolve(df, schema)
     horizon = int(model.horizon)
-    freq_s = schema.frequency.seconds  # type: ignore[union-attr]
-    from energyai.data.vintages import Vintages, check_vintage_leakage
+    table_cols, source = _future_source(schema, future, oracle, known_future)
+    if min_train is None:
+        min_train = max(2 * horizon, (14 * 86400) // schema.frequency.seconds)  # type: ignore[union-attr]
+    if cutoffs is None:
+        cutoffs = rolling_origin_cutoffs(
+            frame, schema, horizon, start=start, end=end, step=step, n_folds=n_folds, min_history=min_train
+        )
+    else:
+        from energyai.data.split import _as_aware
+
+        cutoffs = sorted(_as_aware(c, schema) for c in cutoffs)
+    every = _refit_every(refit, fit)
+    table = _origin_table(frame, schema, future, table_cols, list(cutoffs), horizon) if table_cols else None
+    run = _Run(model, frame, schema, list(cutoffs), table, table_cols, fit, train_window)
+    if every == 0 and hasattr(model, "forecast_origins"):
+        run.batched()
+    else:
+        run.loop(every)
+    return _result(run, source)
+
+
+def _future_source(schema: Schema, future: Any, oracle: bool, known_future: Any) -> tuple[tuple[str, ...], str]:
+    """The future covariates a table or vintages supply, and the label of where the rest come from."""
+    from energyai.data.vintages import Vintages
 
     table_cols: tuple[str, ...] = ()
     if isinstance(future, Vintages):
@@ -163,16 +193,10 @@ def backtest(
     source = "none" if not schema.future_covariates else (
         "oracle" if unknown else ("vintages" if isinstance(future, Vintages) else "table" if table_cols
                                   else "known in advance"))
-    if min_train is None:
-        min_train = max(2 * horizon, (14 * 86400) // freq_s)
-    if cutoffs is None:
-        cutoffs = rolling_origin_cutoffs(
-            frame, schema, horizon, start=start, end=end, step=step, n_folds=n_folds, min_history=min_train
-        )
-    else:
-        from energyai.data.split import _as_aware
+    return table_cols, source
 
-        cutoffs = sorted(_as_aware(c, schema) for c in cutoffs)
+
+def _refit_every(refit: bool | int, fit: bool) -> int:
     if isinstance(refit, bool):
         every = 1 if refit else 0
     elif isinstance(refit, int) and refit >= 1:
@@ -181,70 +205,99 @@ def backtest(
         raise ConfigError(f"refit must be True, False or a positive int, got {refit!r}")
     if not fit and every:
         raise ConfigError("fit=False scores a fitted model as it is; it cannot be combined with refit")
+    return every
+
+
+def _origin_table(frame: pl.DataFrame, schema: Schema, future: Any, table_cols: tuple[str, ...],
+                  cutoffs: list[Any], horizon: int) -> pl.DataFrame:
+    """Per cutoff, the weather run available then for every horizon step; leakage-checked."""
+    from energyai.data.vintages import Vintages, check_vintage_leakage
 
     ts, sid = schema.timestamp, schema.series_id
-    keys = ([sid] if sid else []) + [ts]
-    step_td = dt.timedelta(seconds=freq_s)
-    table = None
-    if table_cols:
-        if isinstance(future, Vintages):
-            ids = frame[sid].unique(maintain_order=True).to_list() if sid else None
-            table = future.for_origins(list(cutoffs), horizon, step_td, ids, tz=schema.tz or "UTC", timestamp=ts)
-            if future.series_id and sid and future.series_id != sid:
-                table = table.rename({future.series_id: sid})
-            delay = future.delay
-        else:
-            table, delay = future, dt.timedelta(0)
-        check_vintage_leakage(table, delay, timestamp=ts)
-        missing = table.filter(pl.any_horizontal([pl.col(c).is_null() for c in table_cols]))
-        if missing.height:
-            row = missing.row(0, named=True)
-            raise DataError(f"no weather run available at cutoff {row['cutoff']} covers {row[ts]} "
-                            f"({missing.height} steps); drop those cutoffs or supply the runs")
-        table = table.with_columns(pl.col("cutoff", ts).dt.convert_time_zone(schema.tz or "UTC"))
-    fit_s = pred_s = 0.0
-    parts = []
-    batched = every == 0 and hasattr(model, "forecast_origins")
-    if batched:
-        # Neural models: fit once, then forecast every origin in one batched pass. The
-        # inputs of each window end at its cutoff, exactly as in the loop below.
-        train = frame.filter(pl.col(ts) <= cutoffs[0])
-        if train_window:
-            train = train.filter(pl.col(ts) > cutoffs[0] - train_window * step_td)
+    step_td = dt.timedelta(seconds=schema.frequency.seconds)  # type: ignore[union-attr]
+    if isinstance(future, Vintages):
+        ids = frame[sid].unique(maintain_order=True).to_list() if sid else None
+        table = future.for_origins(cutoffs, horizon, step_td, ids, tz=schema.tz or "UTC", timestamp=ts)
+        if future.series_id and sid and future.series_id != sid:
+            table = table.rename({future.series_id: sid})
+        delay = future.delay
+    else:
+        table, delay = future, dt.timedelta(0)
+    check_vintage_leakage(table, delay, timestamp=ts)
+    missing = table.filter(pl.any_horizontal([pl.col(c).is_null() for c in table_cols]))
+    if missing.height:
+        row = missing.row(0, named=True)
+        raise DataError(f"no weather run available at cutoff {row['cutoff']} covers {row[ts]} "
+                        f"({missing.height} steps); drop those cutoffs or supply the runs")
+    return table.with_columns(pl.col("cutoff", ts).dt.convert_time_zone(schema.tz or "UTC"))
+
+
+@dataclass
+class _Run:
+    """One backtest's forecasts, gathered origin by origin or in one batched pass."""
+
+    model: Any
+    frame: pl.DataFrame
+    schema: Schema
+    cutoffs: list[Any]
+    table: pl.DataFrame | None
+    table_cols: tuple[str, ...]
+    fit: bool
+    train_window: int | None
+    fit_s: float = 0.0
+    pred_s: float = 0.0
+    parts: list[pl.DataFrame] = field(default_factory=list)
+
+    def _train(self, cutoff: Any) -> None:
+        ts = self.schema.timestamp
+        train = self.frame.filter(pl.col(ts) <= cutoff)
+        if self.train_window:
+            step_td = dt.timedelta(seconds=self.schema.frequency.seconds)  # type: ignore[union-attr]
+            train = train.filter(pl.col(ts) > cutoff - self.train_window * step_td)
         t0 = time.perf_counter()
-        if fit:
-            model.fit(train, schema)
-        fit_s = time.perf_counter() - t0
+        self.model.fit(train, self.schema)
+        self.fit_s += time.perf_counter() - t0
+
+    def batched(self) -> None:
+        """Neural models: fit once, then forecast every origin in one batched pass. The
+        inputs of each window end at its cutoff, exactly as in :meth:`loop`."""
+        if self.fit:
+            self._train(self.cutoffs[0])
         t0 = time.perf_counter()
-        parts.append(model.forecast_origins(frame, list(cutoffs), future=table))
-        pred_s = time.perf_counter() - t0
-    for i, cutoff in enumerate([] if batched else cutoffs):
-        history = frame.filter(pl.col(ts) <= cutoff)
-        if fit and (i == 0 or (every and i % every == 0)):
-            train = history
-            if train_window:
-                train = train.filter(pl.col(ts) > cutoff - train_window * step_td)
+        self.parts.append(self.model.forecast_origins(self.frame, self.cutoffs, future=self.table))
+        self.pred_s += time.perf_counter() - t0
+
+    def loop(self, every: int) -> None:
+        """Refit every ``every`` origins (0: only at the first) and predict from each history."""
+        schema, frame = self.schema, self.frame
+        ts, sid = schema.timestamp, schema.series_id
+        keys = ([sid] if sid else []) + [ts]
+        step_td = dt.timedelta(seconds=schema.frequency.seconds)  # type: ignore[union-attr]
+        for i, cutoff in enumerate(self.cutoffs):
+            if self.fit and (i == 0 or (every and i % every == 0)):
+                self._train(cutoff)
+            history = frame.filter(pl.col(ts) <= cutoff)
+            ahead = frame.filter((pl.col(ts) > cutoff) & (pl.col(ts) <= cutoff + int(self.model.horizon) * step_td))
+            fut = ahead.select(*keys, *schema.future_covariates) if schema.future_covariates else None
+            if self.table is not None and fut is not None:
+                runs = self.table.filter(pl.col("cutoff") == cutoff).select(*keys, *self.table_cols)
+                fut = fut.drop(list(self.table_cols)).join(runs, on=keys, how="left").select(
+                    *keys, *schema.future_covariates)
             t0 = time.perf_counter()
-            model.fit(train, schema)
-            fit_s += time.perf_counter() - t0
-        horizon_end = cutoff + horizon * step_td
-        ahead = frame.filter((pl.col(ts) > cutoff) & (pl.col(ts) <= horizon_end))
-        fut = ahead.select(*keys, *schema.future_covariates) if schema.future_covariates else None
-        if table is not None and fut is not None:
-            runs = table.filter(pl.col("cutoff") == cutoff).select(*keys, *table_cols)
-            fut = fut.drop(list(table_cols)).join(runs, on=keys, how="left").select(*keys, *schema.future_covariates)
-        t0 = time.perf_counter()
-        pred = model.predict(history, fut)
-        pred_s += time.perf_counter() - t0
-        if pred[ts].min() <= cutoff:
-            raise LeakageError(f"{type(model).__name__} returned forecasts at or before the cutoff {cutoff}")
-        pred = pred.with_columns(
-            pl.lit(cutoff).alias("cutoff"),
-            pl.int_range(1, pl.len() + 1).over(sid).alias("lead") if sid else pl.int_range(1, pl.len() + 1).alias("lead"),
-        )
-        actual = ahead.select(*keys, pl.col(schema.target).alias("actual"))
-        parts.append(pred.join(actual, on=keys, how="left"))
-    forecasts = pl.concat(parts)
+            pred = self.model.predict(history, fut)
+            self.pred_s += time.perf_counter() - t0
+            if pred[ts].min() <= cutoff:
+                raise LeakageError(f"{type(self.model).__name__} returned forecasts at or before the cutoff {cutoff}")
+            lead = pl.int_range(1, pl.len() + 1)
+            pred = pred.with_columns(pl.lit(cutoff).alias("cutoff"), (lead.over(sid) if sid else lead).alias("lead"))
+            actual = ahead.select(*keys, pl.col(schema.target).alias("actual"))
+            self.parts.append(pred.join(actual, on=keys, how="left"))
+
+
+def _result(run: _Run, source: str) -> BacktestResult:
+    schema, model = run.schema, run.model
+    ts, sid = schema.timestamp, schema.series_id
+    forecasts = pl.concat(run.parts)
     qcols = [quantile_column(q) for q in model.quantiles]
     order = ([sid] if sid else []) + ["cutoff", ts, "lead", "actual", "forecast", *qcols]
     forecasts = forecasts.select(order).with_columns(pl.col("lead").cast(pl.Int32))
@@ -256,11 +309,11 @@ def backtest(
         by_series=score_frame(forecasts, [sid], quantiles) if sid else score_frame(forecasts, quantiles=quantiles),
         by_lead=score_frame(forecasts, ["lead"], quantiles),
         by_hour=score_frame(hourly, ["hour"], quantiles),
-        cutoffs=list(cutoffs),
+        cutoffs=list(run.cutoffs),
         model=type(model).__name__,
         quantiles=quantiles,
-        fit_seconds=fit_s,
-        predict_seconds=pred_s,
+        fit_seconds=run.fit_s,
+        predict_seconds=run.pred_s,
         schema=schema,
         future_source=source,
     )

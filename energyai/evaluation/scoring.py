@@ -7,12 +7,15 @@ both give the same numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.base import quantile_column
 
-pl = import_optional("polars", "backtest scoring")
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "backtest scoring")
 
 __all__ = ["metric_exprs", "score_frame", "skill_table"]
 

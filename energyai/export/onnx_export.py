@@ -22,7 +22,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,7 +32,10 @@ from energyai.exceptions import ConfigError, ExportError, NotFittedError
 from energyai.export.graph import ExportGraph, input_specs
 from energyai.export.parity import ParityResult, run_gate
 
-torch = import_optional("torch", "ONNX export")
+if TYPE_CHECKING:
+    import torch
+else:
+    torch = import_optional("torch", "ONNX export")
 
 __all__ = ["ARTIFACT_FORMAT", "ExportReport", "export_onnx", "model_info"]
 
@@ -206,6 +209,41 @@ def _quantize(proto: Any) -> Any:
         return onnx.load_model(str(dst))
 
 
+def _check_request(forecaster: Any, quantize: str | None, opset: int | None,
+                   target_ort: str | None) -> tuple[int | None, int | None]:
+    """Refuse impossible requests before any work; the opset and IR version to produce."""
+    if "network_" not in forecaster.__dict__:
+        raise NotFittedError("fit or load the forecaster before exporting it")
+    if quantize not in (None, "int8"):
+        raise ConfigError(f"quantize must be None or 'int8', got {quantize!r}")
+    from energyai.models import get_model
+
+    if quantize == "int8" and not get_model(forecaster.model).int8:
+        raise ConfigError(f"dynamic int8 does not help {forecaster.model!r} (convolutional); export it in float32")
+    ir_version = None
+    if target_ort is not None and _version_tuple(target_ort) < (1, 18):
+        if opset is not None and opset > _OLD_ORT[0]:
+            raise ConfigError(f"onnxruntime {target_ort} loads at most opset {_OLD_ORT[0]}; got opset={opset}")
+        opset, ir_version = opset or _OLD_ORT[0], _OLD_ORT[1]
+    return opset, ir_version
+
+
+def _build(graph: ExportGraph, windows: dict[str, np.ndarray], names: list[str], opset: int | None,
+           ir_version: int | None, quantize: str | None) -> tuple[Any, int, str]:
+    """The ONNX proto (quantised when asked), its opset and its quantisation label."""
+    proto = _torch_export(graph, windows, names, opset)
+    got = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is not None and got != opset:
+        raise ExportError(f"asked for opset {opset} but the exporter produced opset {got}; no file was written")
+    quantization = "none"
+    if quantize == "int8":
+        proto = _quantize(proto)
+        quantization = "int8-dynamic"
+    if ir_version is not None:
+        proto.ir_version = ir_version
+    return proto, int(got or 0), quantization
+
+
 def export_onnx(
     forecaster: Any,
     path: str | os.PathLike[str],
@@ -246,20 +284,7 @@ def export_onnx(
         The export or the gate failed; ``path`` is left untouched.
     """
     onnx = import_optional("onnx", "ONNX export")
-    if "network_" not in forecaster.__dict__:
-        raise NotFittedError("fit or load the forecaster before exporting it")
-    if quantize not in (None, "int8"):
-        raise ConfigError(f"quantize must be None or 'int8', got {quantize!r}")
-    from energyai.models import get_model
-
-    spec = get_model(forecaster.model)
-    if quantize == "int8" and not spec.int8:
-        raise ConfigError(f"dynamic int8 does not help {forecaster.model!r} (convolutional); export it in float32")
-    ir_version = None
-    if target_ort is not None and _version_tuple(target_ort) < (1, 18):
-        if opset is not None and opset > _OLD_ORT[0]:
-            raise ConfigError(f"onnxruntime {target_ort} loads at most opset {_OLD_ORT[0]}; got opset={opset}")
-        opset, ir_version = opset or _OLD_ORT[0], _OLD_ORT[1]
+    opset, ir_version = _check_request(forecaster, quantize, opset, target_ort)
     t0 = time.perf_counter()
     windows = _windows(forecaster, data)
     schema = forecaster.schema_
@@ -268,24 +293,13 @@ def export_onnx(
     names = [s["name"] for s in specs]
     graph = ExportGraph(network, names).eval()
 
-    proto = _torch_export(graph, windows, names, opset)
-    got = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
-    if opset is not None and got != opset:
-        raise ExportError(f"asked for opset {opset} but the exporter produced opset {got}; no file was written")
-    if ir_version is not None:
-        proto.ir_version = ir_version
-    quantization = "none"
-    if quantize == "int8":
-        proto = _quantize(proto)
-        quantization = "int8-dynamic"
-        if ir_version is not None:
-            proto.ir_version = ir_version
+    proto, got, quantization = _build(graph, windows, names, opset, ir_version, quantize)
 
     def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
         with torch.inference_mode():
             return graph(*(torch.from_numpy(feeds[k]) for k in names)).numpy()
 
-    info = model_info(forecaster, specs, quantization, int(got or 0))
+    info = model_info(forecaster, specs, quantization, got)
     session = _session(proto.SerializeToString())
     parity = run_gate(torch_fn, session, windows, names, bool(schema.nonnegative),
                       list(forecaster.levels_).index(0.5), quantized=quantize is not None,
@@ -304,7 +318,7 @@ def export_onnx(
     tmp.write_bytes(payload)
     os.replace(tmp, out)
     return ExportReport(
-        path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=int(got or 0),
+        path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=got,
         ir_version=int(proto.ir_version), quantization=quantization, seconds=time.perf_counter() - t0,
         parity=parity, metadata=meta,
     )

@@ -7,6 +7,7 @@ in the paper's exogenous variant."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -67,7 +68,7 @@ class _Block(nn.Module):
         self.knots = max(horizon // down, 1)
         n_pooled = -(-context // pool)  # ceil_mode pooling
         self.n_own = 2 * n_pooled
-        body = mlp(self.n_own + n_exog, cfg.hidden, cfg.n_layers, cfg.dropout)
+        body: Any = mlp(self.n_own + n_exog, cfg.hidden, cfg.n_layers, cfg.dropout)
         # The first layer reads [pooled residual, pooled mask, covariates]. It is kept as two
         # Linear maps, initialised from one (the same function and initial values as a
         # single layer over the concatenation), so that autograd never forms the gradient
@@ -141,7 +142,7 @@ class NHiTS(nn.Module):
         )
 
     def head_modules(self) -> list[nn.Module]:
-        return [b.theta for b in self.blocks]
+        return [b.theta for b in self.blocks]  # type: ignore[misc]
 
     def forward(self, y, observed, past, future, static):
         b = y.shape[0]

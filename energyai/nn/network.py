@@ -58,6 +58,8 @@ class ForecastNetwork(nn.Module):
     Output: (B, H, Q) in target units.
     """
 
+    quantiles: torch.Tensor
+
     def __init__(
         self,
         core: nn.Module,
@@ -91,7 +93,7 @@ class ForecastNetwork(nn.Module):
             self.solar = SolarFeatures(*solar)
 
     @property
-    def features(self) -> list[nn.Module]:
+    def features(self) -> list[Any]:
         """The in-graph known-future feature modules, in the order their columns are appended."""
         return [m for m in (self.calendar, self.solar) if m is not None]
 

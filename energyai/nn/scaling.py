@@ -72,6 +72,9 @@ class FeatureScaler(nn.Module):
     n_features : int
     """
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, n_features: int) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(n_features))

@@ -26,6 +26,7 @@ class SolarFeatures(nn.Module):
     """
 
     n_features = 2
+    site: torch.Tensor
     #: The contract input this feature is computed from.
     reads = "utc_time"
 

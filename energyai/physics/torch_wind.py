@@ -18,6 +18,10 @@ class PowerCurveModule(nn.Module):
     and 0 outside, which exports to ONNX with Clip, Mul and Sum only.
     """
 
+    lo: torch.Tensor
+    hi: torch.Tensor
+    slope: torch.Tensor
+
     def __init__(self, x: Any, y: Any) -> None:
         super().__init__()
         x = np.asarray(x, np.float64)

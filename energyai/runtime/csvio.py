@@ -22,7 +22,7 @@ def read_csv_columns(path: str | Path, numeric: list[str]) -> dict[str, np.ndarr
     """
     src = Path(path)
     opener = gzip.open if src.suffix == ".gz" else open
-    with opener(src, "rt", newline="") as fh:  # type: ignore[operator]
+    with opener(src, "rt", newline="") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader)

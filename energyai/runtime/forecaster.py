@@ -242,7 +242,8 @@ class OnnxForecaster:
     def _run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         B = feeds["past_target"].shape[0]
         if B <= self.batch_size:
-            return self.session.run(None, feeds)[0]
+            out: np.ndarray = self.session.run(None, feeds)[0]
+            return out
         parts = [self.session.run(None, {k: v[i:i + self.batch_size] for k, v in feeds.items()})[0]
                  for i in range(0, B, self.batch_size)]
         return np.concatenate(parts)

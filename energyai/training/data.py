@@ -107,6 +107,7 @@ class WindowBatches(Dataset):
             rng = np.random.default_rng([self.seed, self.rank, self.epoch, i])
             idx = rng.integers(0, len(self.index), self.batch_size)
         else:
+            assert self.order is not None
             idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         starts, series = self.index.locate(idx)
         return make_batch(self.panel, starts, series, self.context, self.horizon)

@@ -163,7 +163,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
             raise ConfigError(f"freeze must be None or 'backbone', got {freeze!r}")
         if init_from is None:
             raise ConfigError("freeze='backbone' needs init_from= (a trained model to fine-tune)")
-        head = {id(p) for m in network.core.head_modules() for p in m.parameters()}
+        core: Any = network.core
+        head = {id(p) for m in core.head_modules() for p in m.parameters()}
         for p in network.core.parameters():
             p.requires_grad_(id(p) in head)
     return network, base

@@ -60,7 +60,7 @@ class ForecastModule(L.LightningModule):
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self._loss(batch)
         # Lightning's self.log costs about 2 ms per call on CPU; sum here and log once per epoch
-        self._loss_sum = self._loss_sum + loss.detach() if batch_idx else loss.detach().clone()
+        self._loss_sum: torch.Tensor = self._loss_sum + loss.detach() if batch_idx else loss.detach().clone()
         self._loss_n = batch_idx + 1
         return loss
 

@@ -207,8 +207,7 @@ def _tune(config: Any, n_trials: int, timeout: float | None, storage: str | None
     if not isinstance(n_trials, int) or n_trials < 1:
         raise ConfigError(f"n_trials must be a positive int, got {n_trials!r}")
     cfg = load_config(config) if isinstance(config, (str, Path)) else copy.deepcopy(config)
-    model_name = (cfg.get("model") or {}).get("name")
-    build_forecaster(cfg)  # unknown model, options or bad values fail before any trial
+    model_name = str(build_forecaster(cfg).model)  # unknown model, options or bad values fail before any trial
     trainer = cfg.setdefault("trainer", {})
     for key, value in PRESETS[preset].items():
         trainer.setdefault(key, value)
@@ -307,14 +306,16 @@ def _plots(study: Any, out_dir: Path, n_complete: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # optuna marks its matplotlib backend experimental
         ax = vis.plot_optimization_history(study)
-        ax.figure.tight_layout()
-        ax.figure.savefig(out_dir / "history.png", dpi=100)
-        plt.close(ax.figure)
+        fig: Any = ax.figure
+        fig.tight_layout()
+        fig.savefig(out_dir / "history.png", dpi=100)
+        plt.close(fig)
         if n_complete >= 2:
             try:
                 ax = vis.plot_param_importances(study)
-                ax.figure.tight_layout()
-                ax.figure.savefig(out_dir / "importance.png", dpi=100)
-                plt.close(ax.figure)
+                fig = ax.figure
+                fig.tight_layout()
+                fig.savefig(out_dir / "importance.png", dpi=100)
+                plt.close(fig)
             except (RuntimeError, ValueError):  # importances need variation among completed trials
                 pass
