@@ -100,7 +100,8 @@ def main() -> None:
     schema = ea.Schema(timestamp="timestamp", target="ot", freq="1h", tz="Asia/Shanghai", nonnegative=False)
     window = df.tail(96)
     y = window["ot"].to_numpy().astype(np.float32)
-    t = window["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy().astype("datetime64[s]")
+    # epoch seconds: UTC instants (a naive datetime64 would be read as local time in the model's zone)
+    t = window["timestamp"].dt.epoch("s").to_numpy()
     y64 = np.repeat(y[None, :], 64, axis=0)
     results: dict[str, dict] = {}
     models = args.models.split(",") if args.models else available_models()
@@ -136,6 +137,8 @@ def main() -> None:
                                         "b64_p50": pct(full64, 50), "b64_p99": pct(full64, 99)},
                     "bare_session_ms": {"b1_p50": pct(bare1, 50), "b1_p99": pct(bare1, 99),
                                         "b64_p50": pct(bare64, 50), "b64_p99": pct(bare64, 99)},
+                    "full_over_bare_b1": round(pct(full1, 50) / pct(bare1, 50), 2),
+                    "full_over_bare_b64": round(pct(full64, 50) / pct(bare64, 50), 2),
                     "cold_start_s": round(statistics.median(colds), 3),
                     "cold_peak_rss_mb": round(statistics.median(rss), 1),
                     "cold_heavy_modules": heavy,
@@ -148,7 +151,7 @@ def main() -> None:
             fp, q = row["fp32"], row["int8"]
             print(f"{name:9s} {params / 1e6:5.2f} M  fp32 {fp['file_mb']:6.3f} MB  full b1 p50 "
                   f"{fp['full_predict_ms']['b1_p50']:.3f} ms p99 {fp['full_predict_ms']['b1_p99']:.3f}  bare "
-                  f"{fp['bare_session_ms']['b1_p50']:.3f}  cold {fp['cold_start_s']:.3f} s {fp['cold_peak_rss_mb']:.0f} MB"
+                  f"{fp['bare_session_ms']['b1_p50']:.3f} (x{fp['full_over_bare_b1']})  cold {fp['cold_start_s']:.3f} s {fp['cold_peak_rss_mb']:.0f} MB"
                   f" | int8 {q['file_mb']:6.3f} MB (x{row['int8_size_ratio']}) full b1 {q['full_predict_ms']['b1_p50']:.3f}"
                   f" MAE {100 * q['int8']['relative_mae_change']:+.3f}% | torch predict {torch_ms:.2f} ms", flush=True)
     report = {

@@ -101,7 +101,7 @@ def to_utc_seconds(values: Any, tz: str = "UTC", *, naive: str = "local") -> np.
         secs = arr.astype("datetime64[s]").astype(np.int64)
         return secs if naive == "utc" else local_to_utc(secs, tz)
     if arr.dtype.kind in "iu":
-        return arr.astype(np.int64)
+        return arr if arr.dtype == np.int64 else arr.astype(np.int64)
     if arr.dtype.kind in "OUS":
         z = zone(tz)
         flat = arr.reshape(-1)
@@ -247,13 +247,11 @@ def check_grid(utc: np.ndarray, step: int, tz: str, what: str = "timestamps") ->
     """Raise :class:`IrregularTimestampError` unless every row advances by exactly one step."""
     if utc.shape[-1] < 2:
         return
+    t = utc
     if step % 86400 == 0 and zone(tz) is not _dt.timezone.utc:
-        local = local_seconds(utc, tz)
-        diff = np.diff(local, axis=-1)
         # a local day lasts exactly 86400 wall-clock seconds; allow the DST hour in UTC terms
-        bad = diff != step
-    else:
-        bad = np.diff(utc, axis=-1) != step
+        t = local_seconds(utc, tz)
+    bad = (t[..., 1:] - t[..., :-1]) != step
     if bad.any():
         b, i = (int(v) for v in np.argwhere(bad)[0])
         t0 = np.datetime64(int(utc[b, i]), "s")

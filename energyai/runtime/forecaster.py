@@ -164,7 +164,7 @@ class OnnxForecaster:
         B, T = y.shape
         ts = to_utc_seconds(timestamps, info.tz)
         if ts.ndim == 1:
-            ts = np.broadcast_to(ts[None, :], (B, ts.shape[0]))
+            ts = ts[None, :] if B == 1 else np.broadcast_to(ts[None, :], (B, ts.shape[0]))
         if ts.shape != (B, T):
             raise ConfigError(f"timestamps have shape {ts.shape}, target {y.shape}; give one timestamp per value")
         y, ts = last_context(y, ts, L, info.freq_seconds, info.tz)
@@ -202,9 +202,13 @@ class OnnxForecaster:
         values = self._run(feeds)
         flags = np.zeros(B, bool)
         methods = ["model"] * B
-        observed = np.isfinite(y).mean(axis=1)
-        gappy = observed < self.min_observed
-        if gappy.any() and self.fallback != "none":
+        finite = np.isfinite(y)
+        if finite.all():  # the common case: nothing missing, no share to compute
+            observed = gappy = None
+        else:
+            observed = finite.sum(axis=1) / L
+            gappy = observed < self.min_observed
+        if gappy is not None and observed is not None and gappy.any() and self.fallback != "none":
             if self.fallback == "raise":
                 b = int(np.flatnonzero(gappy)[0])
                 raise InsufficientDataError(
