@@ -11,15 +11,16 @@ every requested input with its maker from :data:`energyai.contract.INPUTS`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from energyai import contract
 from energyai.contract import Window
-from energyai.exceptions import InsufficientDataError
+from energyai.exceptions import InsufficientDataError, NonFiniteValueError
 from energyai.timeutil import check_grid, future_seconds
 
-__all__ = ["assemble", "horizon_utc", "last_context"]
+__all__ = ["assemble", "check_output", "horizon_utc", "last_context"]
 
 
 def assemble(window: Window, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -71,3 +72,19 @@ def horizon_utc(context_utc: np.ndarray, freq_seconds: int, horizon: int, tz: st
     """UTC seconds of context and horizon, ``(B, L + H)``: the context's, then ``horizon`` more steps."""
     ahead = future_seconds(context_utc[:, -1], freq_seconds, horizon, tz)
     return np.concatenate([context_utc, ahead], axis=1)
+
+
+def check_output(values: np.ndarray, series: list[Any] | None = None) -> None:
+    """Raise :class:`NonFiniteValueError` when a model returned NaN or inf for some window.
+
+    A finite input can still give a non-finite output (a date outside a model's holiday
+    table, values beyond what float32 carries); such a forecast is never returned.
+    """
+    bad = ~np.isfinite(values)
+    if bad.any():
+        b = int(np.argwhere(bad)[0][0])
+        name = series[b] if series is not None and b < len(series) else b
+        raise NonFiniteValueError(
+            f"the model returned a non-finite forecast for series {name!r} ({int(bad[b].sum())} values); check "
+            "its inputs: dates outside the model's holiday table, or values beyond float32's range"
+        )

@@ -47,6 +47,9 @@ class Window:
     local : ndarray of int64, shape (B, L + H), or None
         Local wall-clock seconds when the caller already has them (training panels);
         computed from ``utc`` and ``tz`` otherwise.
+    given : mapping of str to ndarray
+        Values the caller supplies for other inputs, by contract name (such as
+        ``holiday_override``); inputs not given take their declared default.
     """
 
     target: np.ndarray
@@ -57,6 +60,7 @@ class Window:
     static: np.ndarray | None = None
     capacity: np.ndarray | None = None
     local: np.ndarray | None = field(default=None, repr=False)
+    given: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def batch(self) -> int:
@@ -121,7 +125,9 @@ class Input:
         False for inputs the exported graph derives itself (the observed mask comes
         from NaN in ``past_target``).
     nan_allowed : bool
-        NaN marks a missing value (only the target).
+        NaN marks a missing value (the target) or "no override".
+    columns : tuple of str
+        Fixed names along the last axis, for inputs without a schema role.
     """
 
     name: str
@@ -132,6 +138,7 @@ class Input:
     make: Callable[[Window], np.ndarray]
     in_graph: bool = True
     nan_allowed: bool = False
+    columns: tuple[str, ...] = ()
 
 
 #: Every network input, in the network's positional order.
@@ -192,7 +199,7 @@ def graph_inputs(reads: Sequence[str] | set[str]) -> list[Input]:
 def spec_shape(inp: Input, context: int, horizon: int, counts: Mapping[str, int]) -> list[Any]:
     """The shape of ``inp`` with ``"batch"`` for the dynamic first axis."""
     sizes: dict[str, Any] = {"B": "batch", "L": context, "H": horizon, "L+H": context + horizon, **counts}
-    return [sizes[d] for d in inp.dims]
+    return [int(d) if d.isdigit() else sizes[d] for d in inp.dims]
 
 
 def input_spec(inp: Input, schema: Any, context: int, horizon: int) -> dict[str, Any]:
@@ -205,6 +212,6 @@ def input_spec(inp: Input, schema: Any, context: int, horizon: int) -> dict[str,
         "shape": spec_shape(inp, context, horizon, counts),
         "dtype": inp.dtype,
         "units": inp.units.format(units=schema.units or "target units", tz=schema.tz or "UTC"),
-        "columns": list(roles[inp.role]) if inp.role else [],
+        "columns": list(roles[inp.role]) if inp.role else list(inp.columns),
         "nan_allowed": inp.nan_allowed,
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from energyai.assemble import assemble
+from energyai.assemble import assemble, check_output
 from energyai.base import check_future, check_quantiles, future_times, quantile_column
 from energyai.contract import NAMES, Window
 from energyai.exceptions import ConfigError, DataError, InsufficientDataError
@@ -74,6 +74,7 @@ def predict_frame(model: Any, df: Any, future: Any) -> Any:
     window, ids, times = _window(model, groups, fut_frame)
     feeds = assemble(window, NAMES)
     pred = run_network(model.network_, feeds, model.horizon, len(model.levels_))
+    check_output(pred, ids)
     cols: dict[str, Any] = {}
     if sid:
         cols[sid] = pl.Series(np.repeat(np.array(ids, dtype=object), model.horizon).tolist()).cast(frame.schema[sid])
@@ -192,6 +193,8 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
                         local=batch.local_time)
         preds.append(run_network(model.network_, assemble(window, NAMES), H, len(model.levels_)))
     pred = np.concatenate(preds)
+    check_output(pred, [f"{panel.series_ids[s]} at cutoff {cutoffs[c]}" for s, c in zip(series_a, cut_a, strict=True)]
+                 if not np.isfinite(pred).all() else None)
     pos = starts_a[:, None] + L_ + np.arange(H)[None, :]
     cols: dict[str, Any] = {}
     if schema.series_id:

@@ -182,3 +182,29 @@ def test_same_naive_frame_gives_the_same_forecast_in_torch_and_the_runtime(tmp_p
     np.testing.assert_array_equal(onnx_fc.timestamps[0], utc)
     # the aware frame says the same instants, so it gives the same forecast
     np.testing.assert_array_equal(f.predict(df.tail(60))["forecast"].to_numpy(), torch_fc["forecast"].to_numpy())
+
+
+def test_a_non_finite_forecast_is_never_returned():
+    from energyai.assemble import check_output
+    from energyai.exceptions import NonFiniteValueError
+
+    check_output(np.zeros((2, 3, 1), np.float32), ["a", "b"])
+    out = np.zeros((2, 3, 1), np.float32)
+    out[1, 2, 0] = np.nan
+    with pytest.raises(NonFiniteValueError, match="series 'b'"):
+        check_output(out, ["a", "b"])
+    out[1, 2, 0] = np.inf
+    with pytest.raises(NonFiniteValueError, match="series 1"):
+        check_output(out)
+
+
+def test_runtime_refuses_inputs_it_does_not_take():
+    from energyai.exceptions import ConfigError
+    from energyai.runtime import OnnxForecaster
+
+    model_file = PKG.parent / "models" / "gb-demand-dlinear" / "model.onnx"
+    m = OnnxForecaster(model_file)
+    y = np.full(336, 30000.0, np.float32)
+    t = 966_000_000 + 1800 * np.arange(336)
+    with pytest.raises(ConfigError, match="holiday_override"):
+        m.predict_arrays(y, t, inputs={"holiday_override": np.zeros((1, 384, 4))})

@@ -25,8 +25,8 @@ class CalendarFeatures(nn.Module):
     """
 
     n_features = 6
-    #: The contract input this feature is computed from.
-    reads = "local_time"
+    #: The contract inputs this feature is computed from.
+    reads = ("local_time",)
 
     def forward(self, local_time: torch.Tensor) -> torch.Tensor:
         # 1970-01-01 was a Thursday: shift so Monday 00:00 is phase 0

@@ -103,7 +103,7 @@ class ForecastNetwork(nn.Module):
         ``capacity``: whether the caller clips at a capacity (the schema has one).
         """
         n_past, n_future, n_static = self.n_inputs
-        used = {"past_target", "past_observed"} | {f.reads for f in self.features}
+        used = {"past_target", "past_observed"} | {name for f in self.features for name in f.reads}
         used |= {name for name, n in (("past_covariates", n_past), ("future_covariates", n_future),
                                       ("static", n_static)) if n}
         if capacity:
@@ -133,7 +133,7 @@ class ForecastNetwork(nn.Module):
             elif name == "past_covariates":
                 x[name] = y.new_zeros((b, n, 0))
             else:
-                span = next((x[f.reads].shape[1] for f in self.features), None)
+                span = next((x[f.reads[0]].shape[1] for f in self.features), None)
                 if span is None:
                     if self.horizon is None:
                         raise ValueError("future_covariates are needed to know the horizon; pass them")
@@ -149,7 +149,7 @@ class ForecastNetwork(nn.Module):
         z = torch.where(observed, self.instance.normalize(y, loc, scale), torch.zeros_like(y))
         fut = self.future_scaler(x["future_covariates"])
         for feature in self.features:
-            fut = torch.cat([fut, feature(x[feature.reads])], dim=-1)
+            fut = torch.cat([fut, feature(*(x[name] for name in feature.reads))], dim=-1)
         return z, loc, scale, self.past_scaler(x["past_covariates"]), fut, self.static_scaler(x["static"])
 
     def normalized(self, *inputs: Any, future_target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

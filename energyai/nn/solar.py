@@ -27,8 +27,8 @@ class SolarFeatures(nn.Module):
 
     n_features = 2
     site: torch.Tensor
-    #: The contract input this feature is computed from.
-    reads = "utc_time"
+    #: The contract inputs this feature is computed from.
+    reads = ("utc_time",)
 
     def __init__(self, latitude: float, longitude: float, altitude: float = 0.0,
                  linke_turbidity: float = 3.0) -> None:

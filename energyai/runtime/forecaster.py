@@ -10,7 +10,7 @@ import numpy as np
 
 from energyai._optional import import_optional
 from energyai.artifact import ModelInfo
-from energyai.assemble import assemble, horizon_utc, last_context
+from energyai.assemble import assemble, check_output, horizon_utc, last_context
 from energyai.contract import Window
 from energyai.exceptions import ArtifactError, ChecksumError, ConfigError, InsufficientDataError, MissingColumnError
 from energyai.runtime.fallback import METHODS, fallback_forecast
@@ -114,6 +114,7 @@ class OnnxForecaster:
         static: Any = None,
         capacity: Any = None,
         series: list[Any] | None = None,
+        inputs: dict[str, Any] | None = None,
     ) -> RuntimeForecast:
         """Forecast from arrays.
 
@@ -136,8 +137,12 @@ class OnnxForecaster:
             value fixed at training, when there was one.
         series : list, optional
             Series ids carried into the result.
+        inputs : dict, optional
+            Values of other graph inputs, by name (see ``info.inputs`` for their shapes);
+            inputs not given take their declared default.
         """
-        feeds, fut_t = self.make_feeds(target, timestamps, past_covariates, future_covariates, static, capacity)
+        feeds, fut_t = self.make_feeds(target, timestamps, past_covariates, future_covariates, static, capacity,
+                                       inputs)
         return self._forecast(feeds, fut_t, series)
 
     def make_feeds(
@@ -148,6 +153,7 @@ class OnnxForecaster:
         future_covariates: Any = None,
         static: Any = None,
         capacity: Any = None,
+        inputs: dict[str, Any] | None = None,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Validate inputs and build the graph feeds (parameters as :meth:`predict_arrays`).
 
@@ -179,6 +185,7 @@ class OnnxForecaster:
                                    L + H, utc) if "future_covariates" in names else None,
             static=self._static(static, info.columns("static"), B) if "static" in names else None,
             capacity=self._capacity(capacity, B) if "capacity" in names else None,
+            given=self._given(inputs),
         )
         if capacity is not None and "capacity" not in names:
             raise ConfigError("this model was trained without a capacity; it takes no capacity=")
@@ -187,6 +194,17 @@ class OnnxForecaster:
         if future_covariates is not None and "future_covariates" not in names:
             raise ConfigError("this model reads no future covariates; drop future_covariates=")
         return assemble(window, names), utc[:, L:]
+
+    def _given(self, inputs: dict[str, Any] | None) -> dict[str, Any]:
+        if not inputs:
+            return {}
+        own = {"past_target", "past_covariates", "future_covariates", "static", "capacity", "local_time", "utc_time"}
+        unknown = sorted(set(inputs) - (set(self._names) - own))
+        if unknown:
+            other = sorted(set(self._names) - own)
+            raise ConfigError(f"inputs= names {unknown}, which this model does not take that way; it takes {other} "
+                              "(targets, covariates, static, capacity and times have their own arguments)")
+        return dict(inputs)
 
     def _capacity(self, capacity: Any, batch: int) -> np.ndarray:
         value = capacity if capacity is not None else self.info.capacity.get("default")
@@ -225,6 +243,7 @@ class OnnxForecaster:
             flags[rows] = True
             for r in rows:
                 methods[int(r)] = self.fallback
+        check_output(values, series)
         return RuntimeForecast(
             series=list(series) if series is not None else [None] * B,
             timestamps=fut_t.astype("datetime64[s]"), values=values, levels=tuple(info.quantiles),
