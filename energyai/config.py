@@ -108,6 +108,15 @@ class TrainConfig:
         GHI and cos(zenith) in the network, night steps out of the loss, night forecasts 0.
     linke_turbidity : float
         Linke turbidity of the clear-sky model (with ``solar_site``).
+    holidays : str, optional
+        Country code of the ``holidays`` package (``"KR"``, ``"DE"``; ``"US-CA"`` for a
+        subdivision): holiday, bridge-day, festival and days-off-in-a-row features looked
+        up inside the network from a day table by local date, so an exported file needs
+        no ``holidays`` package. The ``holiday_override`` input replaces table values (a
+        holiday declared by decree after training).
+    holiday_years : (int, int), optional
+        First and last year of the table (default: the year before the data to
+        ``max(2050, the data's last year + 1)``). Dates outside give a typed error.
     """
 
     max_steps: int | None = _opt(None, kind="int", low=1, none=True)
@@ -142,6 +151,8 @@ class TrainConfig:
     series_weights: dict[Any, float] | None = _opt(None, none=True)
     solar_site: tuple[float, ...] | None = _opt(None, none=True)
     linke_turbidity: float = _opt(3.0, kind="float", low=0, open_low=True)
+    holidays: str | None = _opt(None, none=True)
+    holiday_years: tuple[int, int] | None = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -190,6 +201,13 @@ class TrainConfig:
             if not ok or abs(site[0]) > 90 or abs(site[1]) > 180:
                 raise ConfigError(f"solar_site must be (latitude, longitude[, altitude]) in degrees and metres, "
                                   f"got {site!r}")
+        if self.holidays is not None and (not isinstance(self.holidays, str) or not self.holidays):
+            raise ConfigError(f"holidays must be a country code such as 'KR' (or 'US-CA'), got {self.holidays!r}")
+        years = self.holiday_years
+        if years is not None and not (isinstance(years, (tuple, list)) and len(years) == 2
+                                      and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+                                      and 1970 <= years[0] <= years[1] <= 2100):
+            raise ConfigError(f"holiday_years must be (first, last) years within 1970..2100, got {years!r}")
         return self
 
     def solar(self) -> tuple[float, float, float, float] | None:

@@ -23,9 +23,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from energyai.exceptions import ConfigError
 from energyai.timeutil import local_seconds
 
-__all__ = ["INPUTS", "NAMES", "Batch", "Input", "Window", "graph_inputs", "input_spec", "spec_shape"]
+__all__ = ["HOLIDAY_COLUMNS", "INPUTS", "NAMES", "Batch", "Input", "Window", "graph_inputs", "input_spec", "spec_shape"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,22 @@ def _utc_time(w: Window) -> np.ndarray:
     return w.utc
 
 
+#: Columns of the holiday features (and of their override), in order.
+HOLIDAY_COLUMNS = ("holiday", "bridge", "festival", "off_run")
+
+
+def _holiday_override(w: Window) -> np.ndarray:
+    value = w.given.get("holiday_override")
+    shape = (w.batch, w.utc.shape[1], len(HOLIDAY_COLUMNS))
+    if value is None:
+        return np.full(shape, np.nan, np.float32)
+    arr = np.asarray(value, np.float32)
+    if arr.shape != shape:
+        raise ConfigError(f"holiday_override must have shape (series, context + horizon, 4) = {shape} with NaN "
+                          f"where the model's holiday table holds, got {arr.shape}")
+    return arr
+
+
 @dataclass(frozen=True)
 class Input:
     """One network input.
@@ -155,6 +172,9 @@ INPUTS: tuple[Input, ...] = (
     Input("capacity", "float32", ("B", "H"), "{units}; upper bound of every quantile", None, _capacity),
     Input("utc_time", "int64", ("B", "L+H"), "UTC seconds since 1970-01-01; context then horizon (solar geometry)",
           None, _utc_time),
+    Input("holiday_override", "float32", ("B", "L+H", "4"),
+          "holiday feature values replacing the model's day table (off_run in weeks); NaN keeps the table",
+          None, _holiday_override, nan_allowed=True, columns=HOLIDAY_COLUMNS),
 )
 
 #: Input names in order.
@@ -177,6 +197,7 @@ class Batch(NamedTuple):
     static: Any
     capacity: Any
     utc_time: Any
+    holiday_override: Any
     future_target: Any
     future_observed: Any
     weight: Any

@@ -120,9 +120,10 @@ class Forecaster:
         if t.loss != "pinball" and qs:
             raise ConfigError(f"loss={t.loss!r} trains a point forecast; pass quantiles=() or use loss='pinball'")
         levels = tuple(sorted(set(qs) | {0.5})) if t.loss == "pinball" else (0.5,)
-        if t.solar_site is not None and "future" not in spec.supports:
-            raise ConfigError(f"solar features are known-future covariates, which {spec.name!r} does not read; "
-                              "use nhits, tide or lstm")
+        for option, what in (("solar_site", "solar"), ("holidays", "holiday")):
+            if getattr(t, option) is not None and "future" not in spec.supports:
+                raise ConfigError(f"{what} features are known-future covariates, which {spec.name!r} does not read; "
+                                  "use nhits, tide or lstm")
         return {"spec": spec, "cfg": cfg, "levels": levels, "quantiles": qs, "train": t,
                 "solar": t.solar()}
 

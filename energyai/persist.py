@@ -86,9 +86,10 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
     P, F, S = config["n_inputs"]
     calendar = bool(config["calendar"])
     levels = tuple(config["levels"])
+    table = state.get("holiday.table")
     net = build_network(r["spec"], r["cfg"], model.context_length, model.horizon, levels, (P, F, S),
                         calendar=calendar, solar=t.solar(), scaler=t.scaler, affine=bool(t.affine),
-                        nonnegative=schema.nonnegative)
+                        nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

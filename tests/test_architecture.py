@@ -98,7 +98,7 @@ def test_assembler_makes_every_input_in_its_declared_dtype_and_shape():
     sizes = {"B": B, "L": L, "H": H, "L+H": L + H, "P": P, "F": F, "S": S}
     for inp in contract.INPUTS:
         assert feeds[inp.name].dtype == np.dtype(inp.dtype), inp.name
-        assert feeds[inp.name].shape == tuple(sizes[d] for d in inp.dims), inp.name
+        assert feeds[inp.name].shape == tuple(int(d) if d.isdigit() else sizes[d] for d in inp.dims), inp.name
     assert feeds["past_observed"][0, 1] == 0 and feeds["past_observed"].sum() == B * L - 1
     np.testing.assert_array_equal(feeds["local_time"] - feeds["utc_time"], 9 * 3600)  # KST, no DST
     assert np.isinf(feeds["capacity"]).all()

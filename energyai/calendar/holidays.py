@@ -10,7 +10,7 @@ import numpy as np
 from energyai._optional import import_optional
 from energyai.exceptions import ConfigError
 
-__all__ = ["FEATURES", "add_holiday_features", "holiday_calendar", "holiday_features"]
+__all__ = ["FEATURES", "add_holiday_features", "holiday_calendar", "holiday_features", "holiday_table"]
 
 #: Feature names, in column order.
 FEATURES = ("holiday", "bridge", "festival", "off_run")
@@ -59,7 +59,45 @@ def holiday_features(times: Any, tz: str = "Asia/Seoul", country: str = "KR",
     flat = secs.reshape(1, -1)
     local_days = (local_seconds(flat, tz)[0] // 86400).astype(np.int64)  # days since 1970-01-01, local
     lo, hi = int(local_days.min()) - 10, int(local_days.max()) + 10
-    span = np.arange(lo, hi + 1)
+    table = _day_flags(np.arange(lo, hi + 1), country, subdiv)
+    idx = local_days - lo
+    out = {name: table[idx, k].astype(np.float32) for k, name in enumerate(FEATURES)}
+    out["off_run"] = out["off_run"] / 7.0
+    return {k: v.reshape(secs.shape) for k, v in out.items()}
+
+
+def holiday_table(country: str = "KR", years: tuple[int, int] = (1990, 2050),
+                  subdiv: str | None = None) -> tuple[int, np.ndarray]:
+    """The day table that in-graph holiday features look up (:class:`energyai.nn.holidays.HolidayFeatures`).
+
+    Parameters
+    ----------
+    country, subdiv : str
+        Holiday calendar (ISO country code, optional subdivision).
+    years : (int, int)
+        First and last calendar year covered, inclusive. The ``holidays`` package knows
+        the Korean lunar calendar up to 2050; decreed one-off holidays only as far as its
+        release, so later ones need the override input.
+
+    Returns
+    -------
+    first_day : int
+        Local date of row 0, in days since 1970-01-01.
+    table : ndarray of uint8, shape (n_days, 4)
+        Per local date: ``holiday``, ``bridge``, ``festival`` (0/1) and ``off_run`` (days).
+    """
+    y0, y1 = int(years[0]), int(years[1])
+    if not 1970 <= y0 <= y1 <= 2100:
+        raise ConfigError(f"holiday_years must be (first, last) with 1970 <= first <= last <= 2100, got {years!r}")
+    first = int(np.datetime64(f"{y0}-01-01", "D").astype(np.int64))
+    last = int(np.datetime64(f"{y1}-12-31", "D").astype(np.int64))
+    # ten days of margin on each side so that bridges and runs at the ends are right
+    flags = _day_flags(np.arange(first - 10, last + 11), country, subdiv)[10:-10]
+    return first, np.minimum(flags, 255).astype(np.uint8)
+
+
+def _day_flags(span: np.ndarray, country: str, subdiv: str | None) -> np.ndarray:
+    """``(len(span), 4)`` int64: holiday, bridge, festival, length of the run of days off (days)."""
     dates = span.astype("datetime64[D]").astype(object)
     table = holiday_calendar({d.year for d in dates}, country, subdiv)
     is_hol = np.array([d in table for d in dates])
@@ -68,7 +106,7 @@ def holiday_features(times: Any, tz: str = "Asia/Seoul", country: str = "KR",
     off = is_hol | weekend
     bridge = ~off & np.roll(off, 1) & np.roll(off, -1)
     off_or_bridge = off | bridge
-    run = np.zeros(span.shape, np.float32)  # length of each run of consecutive days off
+    run = np.zeros(span.shape, np.int64)  # length of each run of consecutive days off
     i = 0
     while i < len(span):
         if off_or_bridge[i]:
@@ -79,14 +117,7 @@ def holiday_features(times: Any, tz: str = "Asia/Seoul", country: str = "KR",
             i = j + 1
         else:
             i += 1
-    idx = local_days - lo
-    out = {
-        "holiday": is_hol[idx].astype(np.float32),
-        "bridge": bridge[idx].astype(np.float32),
-        "festival": festival[idx].astype(np.float32),
-        "off_run": run[idx] / 7.0,
-    }
-    return {k: v.reshape(secs.shape) for k, v in out.items()}
+    return np.stack([is_hol, bridge, festival, run], axis=1).astype(np.int64)
 
 
 def add_holiday_features(df: Any, schema: Any, country: str = "KR", subdiv: str | None = None,

@@ -46,6 +46,10 @@ class ForecastNetwork(nn.Module):
         clear-sky GHI (/1000 W/m²) and the cosine of the apparent zenith, computed in the
         graph from ``utc_time``, to the known-future covariates, and forces the forecast
         to 0 while the sun is below the horizon.
+    holiday_days : int
+        Rows of an in-graph holiday day table (0: none), filled with
+        :meth:`HolidayFeatures.set_table`; appends holiday, bridge, festival and off-run
+        features by local date, overridable through the ``holiday_override`` input.
 
     Inputs
     ------
@@ -74,6 +78,7 @@ class ForecastNetwork(nn.Module):
         nonnegative: bool = False,
         solar: tuple[float, float, float, float] | None = None,
         horizon: int | None = None,
+        holiday_days: int = 0,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -91,11 +96,16 @@ class ForecastNetwork(nn.Module):
             from energyai.nn.solar import SolarFeatures
 
             self.solar = SolarFeatures(*solar)
+        self.holiday = None
+        if holiday_days:
+            from energyai.nn.holidays import HolidayFeatures
+
+            self.holiday = HolidayFeatures(holiday_days)
 
     @property
     def features(self) -> list[Any]:
         """The in-graph known-future feature modules, in the order their columns are appended."""
-        return [m for m in (self.calendar, self.solar) if m is not None]
+        return [m for m in (self.calendar, self.solar, self.holiday) if m is not None]
 
     def reads(self, capacity: bool = False) -> list[str]:
         """Names of the contract inputs this network reads, in contract order.

@@ -144,14 +144,23 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
     from energyai.nn.build import build_network
 
     t: TrainConfig = resolved["train"]
+    table = holiday_table_for(t, data.panel) if t.holidays else None
     network = build_network(resolved["spec"], resolved["cfg"], model.context_length, model.horizon,
                             resolved["levels"], n_inputs, calendar=calendar, solar=t.solar(), scaler=t.scaler,
-                            affine=bool(t.affine), nonnegative=data.schema.nonnegative)
+                            affine=bool(t.affine), nonnegative=data.schema.nonnegative,
+                            holiday_days=0 if table is None else len(table[1]))
+    if table is not None and network.holiday is not None:
+        network.holiday.set_table(*table)
     base = None
     if init_from is not None:
         base = init_from if not isinstance(init_from, (str, bytes)) and hasattr(init_from, "network_") \
             else type(model).load(init_from)
         check_compatible(model, base, resolved["levels"], calendar, n_inputs)
+        theirs = base.network_.holiday
+        if network.holiday is not None and theirs is not None and theirs.table.shape != network.holiday.table.shape:
+            from energyai.nn.holidays import HolidayFeatures
+
+            network.holiday = HolidayFeatures(int(theirs.table.shape[0]))  # fine-tuning keeps the base's table
         network.load_state_dict(base.network_.state_dict())
     else:
         rows = train_rows(data.panel, data.val_first)
@@ -168,6 +177,20 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
         for p in network.core.parameters():
             p.requires_grad_(id(p) in head)
     return network, base
+
+
+def holiday_table_for(t: TrainConfig, panel: Any) -> tuple[int, np.ndarray]:
+    """The day table of ``t.holidays`` over ``t.holiday_years`` or, by default, the year before
+    the data to ``max(2050, the data's last year + 1)``."""
+    from energyai.calendar.holidays import holiday_table
+
+    years = t.holiday_years
+    if years is None:
+        local = np.concatenate([panel.local_time.take(panel.offsets[:-1]), panel.local_time.take(panel.offsets[1:] - 1)])
+        first, last = (int(str(np.datetime64(int(v), "s"))[:4]) for v in (local.min(), local.max()))
+        years = (max(first - 1, 1970), min(max(2050, last + 1), 2100))
+    country, _, subdiv = str(t.holidays).partition("-")
+    return holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
 
 
 def _trainer(L: Any, t: TrainConfig, callbacks: list[Any], validate: bool) -> Any:
@@ -245,10 +268,11 @@ def check_compatible(model: Any, base: Any, levels: tuple[float, ...], calendar:
     base._check_fitted()
     mine = {"model": str(model.model).lower(), "context_length": model.context_length, "horizon": model.horizon,
             "quantile levels": tuple(levels), "calendar": calendar, "covariates (past, future, static)": n_inputs,
+            "holidays": model.holidays,
             **dict(model.model_config.items())}
     theirs = {"model": str(base.model).lower(), "context_length": base.context_length, "horizon": base.horizon,
               "quantile levels": tuple(base.levels_), "calendar": base.calendar_,
-              "covariates (past, future, static)": tuple(base.n_inputs_),
+              "covariates (past, future, static)": tuple(base.n_inputs_), "holidays": base.holidays,
               **{k: base.model_config.get(k) for k in model.model_config}}
     diff = {k: (theirs[k], mine[k]) for k in mine if theirs.get(k) != mine[k]}
     if diff:
