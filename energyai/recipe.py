@@ -163,14 +163,11 @@ def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = N
     else:
         if "name" not in model:
             raise ConfigError("section 'model' needs name: one of energyai.models.available_models()")
-        params = {
-            "model": model["name"],
-            "context_length": model.get("context_length", 96),
-            "horizon": model.get("horizon", 24),
-            "quantiles": tuple(model.get("quantiles", (0.1, 0.5, 0.9))),
-            **(model.get("config") or {}),
-            **trainer,
-        }
+        # options the YAML leaves out take the Forecaster's own defaults (declared once, there)
+        params = {"model": model["name"], **{k: model[k] for k in ("context_length", "horizon") if k in model}}
+        if "quantiles" in model:
+            params["quantiles"] = tuple(model["quantiles"] or ())
+        params.update({**(model.get("config") or {}), **trainer})
     return Forecaster(**params).check()  # unknown model, options and bad values fail here, before any data work
 
 
