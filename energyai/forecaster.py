@@ -205,24 +205,43 @@ class Forecaster:
             The inputs of :data:`energyai.contract.INPUTS`, positionally in that order
             (``past_target (B, L)``, ``past_observed (B, L)``, ``past_covariates (B, L, P)``,
             ``future_covariates (B, L + H, F)``, ``local_time (B, L + H)`` int64,
-            ``static (B, S)``, ``capacity (B, H)``, ``utc_time (B, L + H)`` int64) or by
-            name. ``utc_time`` is needed only by models with ``solar_site``.
+            ``static (B, S)``, ``capacity (B, H)``, ``utc_time (B, L + H)`` int64, then any
+            later input) or by name. Inputs left out are made by the window assembler
+            where they can be: ``past_observed`` from NaN in ``past_target``,
+            ``local_time`` from ``utc_time``, ``capacity`` from the schema's constant,
+            ``holiday_override`` as "no override".
         batch_size : int
             Windows per network pass.
         """
-        from energyai.contract import NAMES
+        from energyai.assemble import assemble
+        from energyai.contract import NAMES, Window
         from energyai.inference import run_network
 
         self._check_fitted()
-        feeds = {**dict(zip(NAMES, inputs, strict=False)), **named}
+        feeds = {k: np.asarray(v) for k, v in {**dict(zip(NAMES, inputs, strict=False)), **named}.items()
+                 if v is not None}
         unknown = sorted(set(feeds) - set(NAMES))
         if unknown:
             raise ConfigError(f"predict_arrays got unknown inputs {unknown}; the contract has {list(NAMES)}")
-        needed = self.network_.reads(capacity=False)
-        missing = [n for n in needed if feeds.get(n) is None]
+        cap = self.schema_.capacity
+        needed = self.network_.reads(capacity=cap is not None)
+        missing = [n for n in needed if n not in feeds]
+        required = {"past_target", "past_covariates", "future_covariates", "static", "utc_time"}
+        if "utc_time" not in feeds:
+            required.add("local_time")
+        if isinstance(cap, str):
+            required.add("capacity")
+        if set(missing) & required:
+            raise ConfigError(f"this model reads {sorted(set(missing) & required)}; pass them (inputs: {list(NAMES)})")
         if missing:
-            raise ConfigError(f"this model reads {missing}; pass them (inputs: {list(NAMES)})")
-        feeds = {k: np.asarray(v) for k, v in feeds.items() if v is not None}
+            pt = feeds["past_target"]
+            # without utc_time, local_time is given and the zeros only carry the shape (B, L + H)
+            span = np.zeros((pt.shape[0], pt.shape[1] + self.horizon), np.int64)
+            window = Window(target=pt, utc=feeds.get("utc_time", span),
+                            tz=self.schema_.tz or "UTC", local=feeds.get("local_time"),
+                            capacity=None if cap is None else np.full((pt.shape[0], self.horizon), float(cap),
+                                                                      np.float32))
+            feeds.update(assemble(window, missing))
         return run_network(self.network_, feeds, self.horizon, len(self.levels_), batch_size)
 
     def forecast_origins(self, df: Any, cutoffs: list[Any], future: Any = None) -> Any:

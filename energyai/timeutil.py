@@ -16,6 +16,7 @@ One convention everywhere in energyai (``docs/data-contract.md``):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Any
 
 import numpy as np
@@ -32,8 +33,9 @@ _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
 _SAME_OFFSET_SPAN = 28 * 86400
 
 
+@functools.lru_cache(maxsize=64)
 def zone(name: str) -> _dt.tzinfo:
-    """The tzinfo of an IANA name, with a clear error when the database is missing."""
+    """The tzinfo of an IANA name, with a clear error when the database is missing (cached)."""
     if name in _UTC_NAMES:
         return _dt.timezone.utc
     try:
@@ -181,12 +183,15 @@ def _blockwise(local: np.ndarray, z: _dt.tzinfo, tz: str) -> np.ndarray:
     return local - offsets[inverse.reshape(local.shape)]
 
 
+def _offset(s: int, z: _dt.tzinfo) -> int:
+    """UTC offset (seconds) in zone ``z`` at the instant ``s`` (UTC seconds)."""
+    off = _dt.datetime.fromtimestamp(s, z).utcoffset()
+    return int(off.total_seconds()) if off is not None else 0
+
+
 def _offsets(utc: np.ndarray, z: _dt.tzinfo) -> np.ndarray:
     flat = utc.reshape(-1)
-    out = np.empty(flat.shape[0], np.int64)
-    for i, s in enumerate(flat.tolist()):
-        off = _dt.datetime.fromtimestamp(s, z).utcoffset()
-        out[i] = int(off.total_seconds()) if off is not None else 0
+    out = np.fromiter((_offset(s, z) for s in flat.tolist()), np.int64, flat.shape[0])
     return out.reshape(utc.shape)
 
 
@@ -206,6 +211,12 @@ def local_seconds(utc: np.ndarray, tz: str) -> np.ndarray:
     if z is _dt.timezone.utc:
         return utc.astype(np.int64)
     utc = np.asarray(utc, np.int64)
+    if utc.shape[0] == 1:  # one window (devices, online use): two offset look-ups in plain Python
+        a, b = int(utc[0, 0]), int(utc[0, -1])
+        first = _offset(a, z)
+        shifted: np.ndarray = utc + first if first == _offset(b, z) and b - a < _SAME_OFFSET_SPAN \
+            else utc + _offsets(utc, z)
+        return shifted
     ends = _offsets(utc[:, [0, -1]], z)
     same = (ends[:, 0] == ends[:, 1]) & (utc[:, -1] - utc[:, 0] < _SAME_OFFSET_SPAN)
     out: np.ndarray = utc + ends[:, :1]

@@ -206,3 +206,26 @@ def test_predict_validates_and_masks_gaps():
     with pytest.raises(ea.exceptions.NegativeValueError):
         f.predict(negative)
     assert f.predict(gap).height == 6  # the gap is masked, not interpolated
+
+
+def test_predict_arrays_fills_what_the_assembler_can_and_refuses_the_rest():
+    df = synthetic_hourly(12, 1)
+    schema = ea.Schema(series_id="site", timestamp="ts", target="load", freq="1h", tz="Europe/Berlin",
+                       capacity=500.0)
+    f = Forecaster("nhits", context_length=24, horizon=6, calendar=True, **FAST, **SMALL["nhits"]).fit(
+        df.drop("temp"), schema)
+    win = f.forecast_origins(df.drop("temp"), [df["ts"][200]])
+    y = df["load"].to_numpy()[177:201].astype(np.float32)[None, :]
+    utc = df["ts"].dt.epoch("s").to_numpy()[177:207][None, :]
+    from energyai.timeutil import local_seconds
+
+    full = f.predict_arrays(y, np.ones_like(y), np.zeros((1, 24, 0), np.float32), np.zeros((1, 30, 0), np.float32),
+                            local_seconds(utc, "Europe/Berlin"), np.zeros((1, 0), np.float32),
+                            np.full((1, 6), 500.0, np.float32), utc)
+    short = f.predict_arrays(past_target=y, utc_time=utc)  # mask, covariate blocks, local time, capacity made
+    np.testing.assert_array_equal(full, short)  # identical inputs: rtol 0
+    np.testing.assert_array_equal(short[0, :, 1], win["forecast"].to_numpy())
+    with pytest.raises(ea.exceptions.ConfigError, match="local_time"):
+        f.predict_arrays(past_target=y)
+    with pytest.raises(ea.exceptions.ConfigError, match="unknown inputs"):
+        f.predict_arrays(past_target=y, utc_time=utc, weather=y)
