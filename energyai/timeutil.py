@@ -226,6 +226,14 @@ def local_seconds(utc: np.ndarray, tz: str) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _ahead(step: int, horizon: int) -> np.ndarray:
+    """``step * (1 .. horizon)`` as a read-only ``(1, horizon)`` int64 row (cached: the runtime's hot path)."""
+    out = step * np.arange(1, horizon + 1, dtype=np.int64)[None, :]
+    out.flags.writeable = False
+    return out
+
+
 def future_seconds(last_utc: np.ndarray, step: int, horizon: int, tz: str) -> np.ndarray:
     """UTC seconds of the ``horizon`` steps after each series' last timestamp.
 
@@ -239,10 +247,10 @@ def future_seconds(last_utc: np.ndarray, step: int, horizon: int, tz: str) -> np
         Seconds per step.
     horizon : int
     """
-    k = np.arange(1, horizon + 1, dtype=np.int64)
     last = np.asarray(last_utc, np.int64)
     if step % 86400 or zone(tz) is _dt.timezone.utc:
-        return last[:, None] + step * k[None, :]
+        ahead: np.ndarray = last[:, None] + _ahead(step, horizon)
+        return ahead
     z = zone(tz)
     out = np.empty((last.shape[0], horizon), np.int64)
     days = step // 86400
