@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from energyai.assemble import assemble, check_output
-from energyai.base import check_future, check_quantiles, future_times, quantile_column
+from energyai.base import check_future, check_quantiles, quantile_column
 from energyai.contract import NAMES, Window
 from energyai.exceptions import ConfigError, DataError, InsufficientDataError
+from energyai.timeutil import future_seconds
 
 __all__ = ["forecast_origins", "output_columns", "predict_frame", "run_network", "utc64"]
 
@@ -71,19 +72,21 @@ def predict_frame(model: Any, df: Any, future: Any) -> Any:
     reg = reg.group_by(keys, maintain_order=True).tail(L_) if keys else reg.tail(L_)
     fut_frame = check_future(future, reg, schema, model.horizon) if future is not None else None
     groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}
-    window, ids, times = _window(model, groups, fut_frame)
+    window, ids = _window(model, groups, fut_frame)
     feeds = assemble(window, NAMES)
     pred = run_network(model.network_, feeds, model.horizon, len(model.levels_))
     check_output(pred, ids)
     cols: dict[str, Any] = {}
     if sid:
         cols[sid] = pl.Series(np.repeat(np.array(ids, dtype=object), model.horizon).tolist()).cast(frame.schema[sid])
-    cols[ts] = pl.concat(times)
+    horizon = window.utc[:, model.context_length:].reshape(-1)
+    cols[ts] = pl.Series(ts, horizon * 1_000_000, pl.Int64).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(
+        schema.tz or "UTC").cast(frame.schema[ts])
     cols.update(output_columns(pred, model.levels_, model.quantiles))
     return pl.DataFrame(cols)
 
 
-def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window, list[Any], list[Any]]:
+def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window, list[Any]]:
     """The window of every series group (regularised, last ``context_length`` rows, left-padded with NaN)."""
     import polars as pl
 
@@ -100,7 +103,7 @@ def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window,
     utc = np.zeros((B, L_ + H), np.int64)
     static = np.zeros((B, S), np.float32)
     cap = np.full((B, H), np.inf, np.float32)
-    ids, times = [], []
+    ids = []
     step = schema.frequency.seconds
     for b, (key, g) in enumerate(groups.items()):
         n = g.height
@@ -111,21 +114,20 @@ def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window,
         if P:
             past[b, L_ - n:] = _complete(block_of(g, schema.past_covariates), g, schema.past_covariates, key[0], ts)
         fg = fut_frame.filter(pl.col(sid) == key[0]) if (fut_frame is not None and sid) else fut_frame
-        ftimes = fg[ts] if fg is not None else future_times(g[ts], schema.freq, H)
         if F:
             fut[b, L_ - n:L_] = _complete(block_of(g, schema.future_covariates), g, schema.future_covariates,
                                           key[0], ts)
             fut[b, L_:] = block_of(fg, schema.future_covariates)
-        utc[b, L_ - n:] = pl.concat([g[ts], ftimes]).dt.epoch("s").to_numpy()
+        utc[b, L_ - n:L_] = g[ts].dt.epoch("s").to_numpy()
         if n < L_:  # left-pad the time axis with whole steps; those targets are missing
             utc[b, :L_ - n] = utc[b, L_ - n] - step * np.arange(L_ - n, 0, -1)
+        utc[b, L_:] = future_seconds(utc[b, L_ - 1:L_], step, H, schema.tz or "UTC")[0]  # as check_future expects
         if S:
             static[b] = block_of(g.head(1), schema.static_covariates)[0]
         cap[b] = _capacity(schema, g, fg)
         ids.append(key[0])
-        times.append(ftimes)
     window = Window(target=y, utc=utc, tz=schema.tz or "UTC", past=past, future=fut, static=static, capacity=cap)
-    return window, ids, times
+    return window, ids
 
 
 def _capacity(schema: Any, g: Any, fg: Any) -> Any:

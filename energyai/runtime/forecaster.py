@@ -86,6 +86,7 @@ class OnnxForecaster:
         if graph_inputs != [i["name"] for i in self.info.inputs]:
             raise ArtifactError(f"graph inputs {graph_inputs} do not match the metadata {self.info.inputs}")
         self._names = tuple(graph_inputs)
+        self._nonnegative = bool(self.info.capacity.get("nonnegative"))
         self.path, self.threads = src, int(threads)
         self.fallback, self.min_observed, self.batch_size = fallback, float(min_observed), int(batch_size)
         self._period = max(86400 // self.info.freq_seconds, 1) if self.info.freq_seconds <= 86400 else 1
@@ -174,7 +175,9 @@ class OnnxForecaster:
         if ts.shape != (B, T):
             raise ConfigError(f"timestamps have shape {ts.shape}, target {y.shape}; give one timestamp per value")
         y, ts = last_context(y, ts, L, info.freq_seconds, info.tz)
-        check_target(y, ts, bool(info.capacity.get("nonnegative")), info.target)
+        total = float(y.sum(dtype=np.float64))  # NaN or inf reach the sum: one pass for the clean case
+        if not np.isfinite(total) or (self._nonnegative and float(y.min()) < 0):
+            check_target(y, ts, self._nonnegative, info.target)
         utc = horizon_utc(ts, info.freq_seconds, H, info.tz)
         names = self._names
         window = Window(
@@ -220,11 +223,10 @@ class OnnxForecaster:
         values = self._run(feeds)
         flags = np.zeros(B, bool)
         methods = ["model"] * B
-        finite = np.isfinite(y)
-        if finite.all():  # the common case: nothing missing, no share to compute
+        if np.isfinite(y.sum(dtype=np.float64)):  # the common case: nothing missing, no share to compute
             observed = gappy = None
         else:
-            observed = finite.sum(axis=1) / L
+            observed = np.isfinite(y).sum(axis=1) / L
             gappy = observed < self.min_observed
         if gappy is not None and observed is not None and gappy.any() and self.fallback != "none":
             if self.fallback == "raise":
