@@ -86,6 +86,25 @@ def test_float64_is_cast_and_dict_input_matches(model, recent):
     np.testing.assert_array_equal(a.values, c.values)
 
 
+def test_lean_checks_give_what_the_general_path_gives(model, recent):
+    """A clean float32/int64 window takes the lean checks; the same values by the general path are identical."""
+    y, t = recent
+    assert model._clean_context(y, t) is not None
+    lean = model.make_feeds(y, t)
+    general = model.make_feeds(y.astype(np.float64), t.tolist())  # other dtypes: the general path
+    assert model._clean_context(y.astype(np.float64), t) is None
+    np.testing.assert_array_equal(lean[0]["past_target"], general[0]["past_target"])
+    np.testing.assert_array_equal(lean[1], general[1])
+    for bad_y, bad_t in ((np.where(np.arange(336) == 5, np.nan, y).astype(np.float32), t),  # missing value
+                         (np.where(np.arange(336) == 5, -1.0, y).astype(np.float32), t),  # negative load
+                         (y, np.where(np.arange(336) >= 100, t + HALF_HOUR, t))):  # a gap in time
+        assert model._clean_context(bad_y, bad_t) is None  # left to the general path, which reports it
+    with pytest.raises(ex.IrregularTimestampError):
+        model.predict_arrays(y, np.where(np.arange(336) >= 100, t + HALF_HOUR, t))
+    with pytest.raises(ex.NegativeValueError):
+        model.predict_arrays(np.where(np.arange(336) == 5, -1.0, y).astype(np.float32), t)
+
+
 def test_longer_history_uses_the_last_context(model, recent):
     y, t = recent
     longer_y = np.concatenate([np.full(10, 99999.0, np.float32), y])
