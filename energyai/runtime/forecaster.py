@@ -256,7 +256,7 @@ class OnnxForecaster:
         values = self._run(feeds)
         flags = np.zeros(B, bool)
         methods = ["model"] * B
-        if np.isfinite(y.sum(dtype=np.float64)):  # the common case: nothing missing, no share to compute
+        if math.isfinite(y.sum(dtype=np.float64)):  # the common case: nothing missing, no share to compute
             observed = gappy = None
         else:
             observed = np.isfinite(y).sum(axis=1) / L
@@ -281,7 +281,8 @@ class OnnxForecaster:
         check_output(values, series)
         return RuntimeForecast(
             series=list(series) if series is not None else [None] * B,
-            timestamps=fut_t.astype("datetime64[s]"), values=values, levels=tuple(info.quantiles),
+            timestamps=np.ascontiguousarray(fut_t, dtype=np.int64).view("datetime64[s]"), values=values,
+            levels=tuple(info.quantiles),
             median_index=info.median_index, fallback=flags, method=methods, tz=info.tz,
         )
 
