@@ -5,7 +5,9 @@ For every registered architecture, at protocol v1 shapes (ETTh1 ``OT``, input 96
 
 - onnxruntime latency p50/p99 at batch 1 and 64, one thread, through the full
   ``OnnxForecaster.predict_arrays`` path (validation, time grid, feeds) and through the
-  bare ``session.run`` (1,000 runs after 50 warm-ups at batch 1; 200 after 20 at 64);
+  bare ``session.run`` (1,000 rounds after 50 warm-ups at batch 1; 200 after 20 at 64).
+  The two alternate call by call: measured in separate blocks they drifted apart on a
+  shared machine (one run showed LSTM's full path faster than its bare run);
 - file size;
 - cold start (process start, import, load, first forecast; wall time seen by the parent)
   and peak RSS of a process that imports only ``energyai.runtime`` (median of 5);
@@ -89,7 +91,7 @@ def main() -> None:
     import torch
 
     import energyai as ea
-    from energyai._timing import timed
+    from energyai._timing import timed, timed_interleaved
     from energyai.forecaster import Forecaster
     from energyai.models import available_models
     from energyai.runtime import OnnxForecaster
@@ -119,10 +121,11 @@ def main() -> None:
                 m = OnnxForecaster(path, threads=1)
                 feeds1 = m.make_feeds(y, t)[0]
                 feeds64 = m.make_feeds(y64, t)[0]
-                full1 = timed(lambda: m.predict_arrays(y, t), 1000, 50)  # noqa: B023
-                bare1 = timed(lambda: m.session.run(None, feeds1), 1000, 50)  # noqa: B023
-                full64 = timed(lambda: m.predict_arrays(y64, t), 200, 20)  # noqa: B023
-                bare64 = timed(lambda: m.session.run(None, feeds64), 200, 20)  # noqa: B023
+                # full path and bare session.run alternate call by call, so both see the same machine state
+                full1, bare1 = timed_interleaved([lambda: m.predict_arrays(y, t),  # noqa: B023
+                                                  lambda: m.session.run(None, feeds1)], 1000, 50)  # noqa: B023
+                full64, bare64 = timed_interleaved([lambda: m.predict_arrays(y64, t),  # noqa: B023
+                                                    lambda: m.session.run(None, feeds64)], 200, 20)  # noqa: B023
                 colds, rss, heavy = [], [], None
                 for _ in range(5):
                     t0 = time.perf_counter()
