@@ -118,6 +118,14 @@ def _holiday_override(w: Window) -> np.ndarray:
     if arr.shape != shape:
         raise ConfigError(f"holiday_override must have shape (series, context + horizon, 4) = {shape} with NaN "
                           f"where the model's holiday table holds, got {arr.shape}")
+    # flags lie in [0, 1]; off_run is days off in a row / 7, at most a year
+    high = np.array([1.0, 1.0, 1.0, 366 / 7], np.float32)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(arr) & ~((arr >= 0) & (arr <= high))
+    if bad.any():
+        b, t, k = (int(v) for v in np.argwhere(bad)[0])
+        raise ConfigError(f"holiday_override {HOLIDAY_COLUMNS[k]!r} of series {b} at step {t} is {arr[b, t, k]}; "
+                          f"give 0..{float(high[k]):g} (NaN keeps the model's table)")
     return arr
 
 

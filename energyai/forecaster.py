@@ -213,7 +213,7 @@ class Forecaster:
         batch_size : int
             Windows per network pass.
         """
-        from energyai.assemble import assemble
+        from energyai.assemble import assemble, check_output
         from energyai.contract import NAMES, Window
         from energyai.inference import run_network
 
@@ -242,7 +242,9 @@ class Forecaster:
                             capacity=None if cap is None else np.full((pt.shape[0], self.horizon), float(cap),
                                                                       np.float32))
             feeds.update(assemble(window, missing))
-        return run_network(self.network_, feeds, self.horizon, len(self.levels_), batch_size)
+        pred = run_network(self.network_, feeds, self.horizon, len(self.levels_), batch_size)
+        check_output(pred)
+        return pred
 
     def forecast_origins(self, df: Any, cutoffs: list[Any], future: Any = None) -> Any:
         """Forecast from many origins in one batched pass (no refit).

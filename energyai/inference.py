@@ -185,7 +185,8 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
     preds = []
     step = 1024  # windows per pass: the transient memory stays a few tens of MB
     for i in range(0, len(starts_a), step):
-        batch = make_batch(panel, starts_a[i:i + step], series_a[i:i + step], L_, H, as_tensors=False)
+        batch = make_batch(panel, starts_a[i:i + step], series_a[i:i + step], L_, H, as_tensors=False,
+                           names=_RAW)
         if override is not None:
             idx, values = override
             batch.future_covariates[:, L_:, idx] = values[i:i + step]
@@ -210,6 +211,10 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
     cols["actual"] = np.where(panel.observed[pos], panel.target[pos], np.nan).astype(np.float64).reshape(-1)
     cols.update(output_columns(pred, model.levels_, model.quantiles))
     return pl.DataFrame(cols).with_columns(pl.col("actual").fill_nan(None))
+
+
+#: What forecast_origins reads from panel batches to build its window (the assembler makes the rest).
+_RAW = ("past_target", "past_covariates", "future_covariates", "local_time", "static", "capacity", "utc_time")
 
 
 def _origin_windows(panel: Any, cut: np.ndarray, L_: int, H: int,

@@ -208,3 +208,34 @@ def test_runtime_refuses_inputs_it_does_not_take():
     t = 966_000_000 + 1800 * np.arange(336)
     with pytest.raises(ConfigError, match="holiday_override"):
         m.predict_arrays(y, t, inputs={"holiday_override": np.zeros((1, 384, 4))})
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, 1e30, -1.0, 2.0])
+def test_holiday_override_values_outside_their_range_are_refused(bad):
+    from energyai.assemble import assemble
+    from energyai.exceptions import ConfigError
+
+    B, L, H = 1, 4, 2
+    utc = 1_600_000_000 + 3600 * np.arange(L + H)[None, :]
+    override = np.full((B, L + H, 4), np.nan, np.float32)
+    ok = contract.Window(target=np.zeros((B, L), np.float32), utc=utc, given={"holiday_override": override.copy()})
+    assert np.isnan(assemble(ok, ["holiday_override"])["holiday_override"]).all()
+    override[0, 3, 0] = bad
+    w = contract.Window(target=np.zeros((B, L), np.float32), utc=utc, given={"holiday_override": override})
+    with pytest.raises(ConfigError, match="'holiday' of series 0 at step 3"):
+        assemble(w, ["holiday_override"])
+    with pytest.raises(ConfigError, match="shape"):
+        assemble(contract.Window(target=np.zeros((B, L), np.float32), utc=utc,
+                                 given={"holiday_override": np.zeros((B, L, 4))}), ["holiday_override"])
+
+
+def test_runtime_refuses_missing_or_empty_timestamps():
+    pl = pytest.importorskip("polars")
+    from energyai.runtime.inputs import frame_columns
+
+    aware = pl.DataFrame({"ts": [dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc), None], "y": [1.0, 2.0]})
+    with pytest.raises(TimestampError, match="1 missing timestamps"):
+        frame_columns(aware)
+    with pytest.raises(TimestampError, match="NaT"):
+        to_utc_seconds(np.array(["2021-01-01T00:00", "NaT"], "datetime64[s]"), "Asia/Seoul")
+    assert local_to_utc(np.zeros(0, np.int64), "Europe/London").shape == (0,)

@@ -112,3 +112,8 @@ def test_holiday_model_exports_and_the_runtime_needs_no_holidays_package(tmp_pat
         loaded.predict(late)
     with pytest.raises(NonFiniteValueError, match="holiday table"):
         rt.predict(late)
+    late_tail = late.filter(pl.col("site") == "synthetic_0").tail(48)
+    late_utc = late_tail["ts"].dt.epoch("s").to_numpy()
+    with pytest.raises(NonFiniteValueError, match="holiday table"):
+        loaded.predict_arrays(past_target=late_tail["load"].to_numpy().astype(np.float32)[None, :],
+                              utc_time=np.concatenate([late_utc, late_utc[-1] + 3600 * np.arange(1, 25)])[None, :])

@@ -25,7 +25,7 @@ __all__ = ["WindowBatches", "make_batch", "sample_windows"]
 
 
 def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: int, horizon: int,
-               as_tensors: bool = True) -> Batch:
+               as_tensors: bool = True, names: tuple[str, ...] = NAMES) -> Batch:
     """The :class:`~energyai.contract.Batch` of the windows starting at ``starts`` (global panel positions).
 
     The target is NaN where not observed (the contract's convention); ``past_observed``
@@ -45,13 +45,14 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
         else np.full((B, horizon), np.inf, np.float32)
     window = Window(target=np.ascontiguousarray(y[:, :context]), utc=np.ascontiguousarray(utc), past=past, future=fut,
                     static=panel.static[series], capacity=cap, local=panel.local_time.gather(starts, span))
-    inputs = assemble(window, NAMES)
+    inputs: dict[str, Any] = dict.fromkeys(NAMES)  # inputs the network does not read stay None
+    inputs.update(assemble(window, [n for n in NAMES if n in names]))
     inputs["past_observed"] = np.ascontiguousarray(m[:, :context])  # the panel's mask, not NaN tests
     batch = Batch(**inputs, future_target=np.ascontiguousarray(y[:, context:]),
                   future_observed=np.ascontiguousarray(m[:, context:]), weight=panel.weights[series])
     if not as_tensors:
         return batch
-    return Batch(*(torch.from_numpy(a) for a in batch))
+    return Batch(*(None if a is None else torch.from_numpy(a) for a in batch))
 
 
 class WindowBatches(Dataset):
@@ -70,6 +71,8 @@ class WindowBatches(Dataset):
     seed : int
     max_windows : int, optional
         Without shuffle, visit at most this many windows, evenly spaced.
+    names : tuple of str
+        The contract inputs to make (the network's ``reads()``); the others stay None.
     """
 
     def __init__(
@@ -84,10 +87,11 @@ class WindowBatches(Dataset):
         shuffle: bool = True,
         seed: int = 0,
         max_windows: int | None = None,
+        names: tuple[str, ...] = NAMES,
     ) -> None:
         self.panel, self.index = panel, index
         self.context, self.horizon, self.batch_size = context, horizon, batch_size
-        self.shuffle, self.seed = shuffle, seed
+        self.shuffle, self.seed, self.names = shuffle, seed, names
         self.epoch = 0
         self.rank = 0
         n = len(index)
@@ -110,7 +114,7 @@ class WindowBatches(Dataset):
             assert self.order is not None
             idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         starts, series = self.index.locate(idx)
-        return make_batch(self.panel, starts, series, self.context, self.horizon)
+        return make_batch(self.panel, starts, series, self.context, self.horizon, names=self.names)
 
     def loader(self, num_workers: int = 0, **kwargs: Any) -> DataLoader:
         """A DataLoader that yields this dataset's batches as they are (``batch_size=None``)."""

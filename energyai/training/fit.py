@@ -63,12 +63,13 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     network, base = _network(model, resolved, data, calendar, n_inputs, init_from, freeze)
     per_epoch = t.batches_per_epoch if t.max_steps is None else min(t.batches_per_epoch, t.max_steps)
     L_, H = model.context_length, model.horizon
+    reads = tuple(network.reads())  # batches carry only what the network reads
     train = WindowBatches(panel, data.train_index, L_, H, t.batch_size, n_batches=per_epoch, shuffle=True,
-                          seed=int(t.seed))
+                          seed=int(t.seed), names=reads)
     val = None
     if data.val_index is not None:
         val = WindowBatches(panel, data.val_index, L_, H, max(t.batch_size, 512), shuffle=False,
-                            max_windows=t.max_val_windows)
+                            max_windows=t.max_val_windows, names=reads)
     module = ForecastModule(network, t.loss, float(t.learning_rate), float(t.weight_decay),
                             float(t.warmup_fraction), t.schedule)
     if t.compile:
