@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "BacktestResult": "energyai.evaluation",
     "Climatology": "energyai.baselines",
+    "DayAheadProtocol": "energyai.evaluation",
     "ETS": "energyai.baselines",
     "Forecaster": "energyai.forecaster",
     "Persistence": "energyai.baselines",
@@ -34,6 +35,7 @@ _LAZY = {
     "backtest": "energyai.evaluation",
     "kpx_settlement": "energyai.evaluation",
     "physics": "energyai.physics",
+    "presets": "energyai.presets",
     "tune": "energyai.tuning",
     "check": "energyai.data",
     "datasets": "energyai.datasets",
@@ -49,6 +51,7 @@ __all__ = [
     "SARIMAX",
     "BacktestResult",
     "Climatology",
+    "DayAheadProtocol",
     "EnergyAIError",
     "Forecaster",
     "Frequency",
@@ -67,6 +70,7 @@ __all__ = [
     "models",
     "parse_freq",
     "physics",
+    "presets",
     "read_csv",
     "read_parquet",
     "regularize",
@@ -80,7 +84,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'energyai' has no attribute {name!r}")
     mod = importlib.import_module(module)
-    value = mod if name in ("datasets", "models", "physics") else getattr(mod, name)
+    value = mod if name in ("datasets", "models", "physics", "presets") else getattr(mod, name)
     globals()[name] = value
     return value
 

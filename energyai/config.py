@@ -13,7 +13,7 @@ from typing import Any
 
 from energyai.exceptions import ConfigError
 
-__all__ = ["DEFAULT_MAX_STEPS", "Param", "TrainConfig"]
+__all__ = ["DEFAULT_MAX_STEPS", "Param", "TrainConfig", "issue_seconds"]
 
 #: Optimiser steps when neither ``max_steps`` nor ``max_epochs`` is given.
 DEFAULT_MAX_STEPS = 3000
@@ -61,7 +61,18 @@ class TrainConfig:
     ----------
     max_steps, max_epochs : int or None
         Optimiser steps, or epochs of ``batches_per_epoch`` batches
-        (default :data:`DEFAULT_MAX_STEPS` steps when both are None).
+        (default :data:`DEFAULT_MAX_STEPS` steps when both are None). ``max_steps="auto"``
+        sizes the budget from the data at ``fit`` (:func:`energyai.training.budget.auto_steps`:
+        a number of passes over the training windows, within bounds that depend on CPU or
+        GPU); the steps chosen are written to ``history_["budget"]``.
+    max_time : float, optional
+        Wall-clock limit of training in seconds (a safety net: training stops at the
+        first step past it and keeps the best weights; ``history_["stopped_by"]`` says
+        ``"time"``). Runs stopped by time are not reproducible step for step.
+    origin_time : str, optional
+        ``"HH:MM"`` local time of day at which forecasts are issued (``"10:00"`` is KPX's
+        day-ahead gate): training and validation windows are only those whose last
+        context step falls at that time, as at forecast time. None: every origin.
     loss : {"pinball", "mse", "mae"}
     batch_size : int
         Windows per step.
@@ -108,6 +119,14 @@ class TrainConfig:
         GHI and cos(zenith) in the network, night steps out of the loss, night forecasts 0.
     linke_turbidity : float
         Linke turbidity of the clear-sky model (with ``solar_site``).
+    similar_day : bool
+        The similar-day feature in the network (:class:`energyai.nn.similar_day.SimilarDay`):
+        for each horizon step, the target at the same local time on the last context day
+        of the same kind (day off or working day), so a holiday starts from the last
+        Sunday. Needs sub-daily data and a model that reads known-future covariates.
+    preset : str, optional
+        The name of the preset that chose these options (:mod:`energyai.presets`), for
+        the record; it changes nothing by itself.
     holidays : str, optional
         Country code of the ``holidays`` package (``"KR"``, ``"DE"``; ``"US-CA"`` for a
         subdivision): holiday, bridge-day, festival and days-off-in-a-row features looked
@@ -119,7 +138,7 @@ class TrainConfig:
         ``max(2050, the data's last year + 1)``). Dates outside give a typed error.
     """
 
-    max_steps: int | None = _opt(None, kind="int", low=1, none=True)
+    max_steps: Any = _opt(None, none=True)
     max_epochs: int | None = _opt(None, kind="int", low=1, none=True)
     loss: str = _opt("pinball", choices=("pinball", "mse", "mae"))
     batch_size: int = _opt(256, kind="int", low=1, search=Param("categorical", choices=(64, 128, 256)),
@@ -153,6 +172,10 @@ class TrainConfig:
     linke_turbidity: float = _opt(3.0, kind="float", low=0, open_low=True)
     holidays: str | None = _opt(None, none=True)
     holiday_years: tuple[int, int] | None = _opt(None, none=True)
+    max_time: float | None = _opt(None, kind="float", low=0, open_low=True, none=True)
+    origin_time: str | None = _opt(None, none=True)
+    preset: str | None = _opt(None, none=True)
+    similar_day: bool = _opt(False, kind="bool")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -191,6 +214,11 @@ class TrainConfig:
         """
         for f in dataclasses.fields(self):
             _check_rule(f.name, getattr(self, f.name), f.metadata["rule"])
+        ms = self.max_steps
+        if ms is not None and ms != "auto" and (isinstance(ms, bool) or not isinstance(ms, int) or ms < 1):
+            raise ConfigError(f"max_steps must be a positive int, 'auto' or None, got {ms!r}")
+        if self.origin_time is not None:
+            issue_seconds(self.origin_time, "origin_time")
         vs = self.val_size
         if isinstance(vs, bool) or not isinstance(vs, (int, float)) or vs < 0 or (isinstance(vs, float) and vs >= 1):
             raise ConfigError(f"val_size must be a fraction in [0, 1) or a number of steps, got {vs!r}")
@@ -216,6 +244,22 @@ class TrainConfig:
         if site is None:
             return None
         return (float(site[0]), float(site[1]), float(site[2]) if len(site) > 2 else 0.0, float(self.linke_turbidity))
+
+
+def issue_seconds(value: Any, name: str = "issue_time") -> int:
+    """Seconds after local midnight of ``"HH:MM"`` (or ``"HH:MM:SS"``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the value and the expected form.
+    """
+    parts = value.split(":") if isinstance(value, str) else []
+    ok = len(parts) in (2, 3) and all(p.isdigit() and len(p) == 2 for p in parts)
+    nums = [int(p) for p in parts] if ok else []
+    if not ok or nums[0] > 23 or nums[1] > 59 or (len(nums) == 3 and nums[2] > 59):
+        raise ConfigError(f"{name} must be a local time of day 'HH:MM' such as '10:00', got {value!r}")
+    return nums[0] * 3600 + nums[1] * 60 + (nums[2] if len(nums) == 3 else 0)
 
 
 def _check_rule(name: str, value: Any, rule: dict[str, Any]) -> None:

@@ -72,6 +72,19 @@ class Forecaster:
         self._training = {**{k: v for k, v in TrainConfig.defaults().items() if k in _TRAIN}, **training}
         self.model_config = dict(options)
 
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> Forecaster:
+        """A forecaster configured by preset ``name`` (``"day-ahead-load"``, ...; see
+        :mod:`energyai.presets` and ``energyai presets list``).
+
+        ``overrides`` are the preset's options (``country=``, ``issue_time=``, ...) and any
+        ``Forecaster`` parameter, which replaces the preset's choice. Every choice is a
+        parameter of the returned forecaster, shown by ``repr`` and saved with it.
+        """
+        from energyai.presets import preset_params
+
+        return cls(**preset_params(name, **overrides)).check()
+
     # ----------------------------------------------------------------- params
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Every constructor argument, the architecture options included (flat)."""
@@ -120,8 +133,8 @@ class Forecaster:
         if t.loss != "pinball" and qs:
             raise ConfigError(f"loss={t.loss!r} trains a point forecast; pass quantiles=() or use loss='pinball'")
         levels = tuple(sorted(set(qs) | {0.5})) if t.loss == "pinball" else (0.5,)
-        for option, what in (("solar_site", "solar"), ("holidays", "holiday")):
-            if getattr(t, option) is not None and "future" not in spec.supports:
+        for option, what in (("solar_site", "solar"), ("holidays", "holiday"), ("similar_day", "similar-day")):
+            if getattr(t, option) not in (None, False) and "future" not in spec.supports:
                 raise ConfigError(f"{what} features are known-future covariates, which {spec.name!r} does not read; "
                                   "use nhits, tide or lstm")
         return {"spec": spec, "cfg": cfg, "levels": levels, "quantiles": qs, "train": t,

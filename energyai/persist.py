@@ -89,7 +89,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
     table = state.get("holiday.table")
     net = build_network(r["spec"], r["cfg"], model.context_length, model.horizon, levels, (P, F, S),
                         calendar=calendar, solar=t.solar(), scaler=t.scaler, affine=bool(t.affine),
-                        nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]))
+                        nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]),
+                        similar_day=bool(t.similar_day))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

@@ -19,6 +19,12 @@ A run is described by one YAML file with four sections::
     trainer: {max_steps: 2000, batch_size: 256, learning_rate: 0.001}
     out: runs/tide-buildings
 
+or, with a preset (:mod:`energyai.presets`) choosing the model and its training, a
+``preset`` section instead of ``model`` (``model`` and ``trainer`` then override the
+preset's choices; ``freq`` and ``tz`` default to the data's)::
+
+    preset: {name: day-ahead-load, country: KR, issue_time: "10:00"}
+
 Everything is checked (sections, keys, the model name and options, the columns of the
 data) before training starts. The resolved configuration, with every default filled in,
 is written next to the saved model as ``config.resolved.yaml``.
@@ -35,7 +41,7 @@ from energyai.schema import Schema
 
 __all__ = ["build_forecaster", "load_config", "load_data", "load_saved", "resolved_config"]
 
-SECTIONS = {"data", "model", "trainer", "out"}
+SECTIONS = {"data", "model", "trainer", "out", "preset"}
 DATA_KEYS = {"dataset", "path", "data_dir", "options", "schema", "series", "start", "end"}
 MODEL_KEYS = {"name", "context_length", "horizon", "quantiles", "config"}
 
@@ -136,8 +142,12 @@ def _parse_time(value: Any, key: str) -> dt.datetime:
         raise ConfigError(f"data.{key} must be a date or datetime like 2021-06-01, got {value!r}") from exc
 
 
-def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = None) -> Any:
-    """A Forecaster from the ``model`` and ``trainer`` sections (checked, not yet fitted)."""
+def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = None,
+                     schema: Schema | None = None) -> Any:
+    """A Forecaster from the ``preset``, ``model`` and ``trainer`` sections (checked, not yet fitted).
+
+    ``schema``: the data's, whose ``freq`` and ``tz`` a preset takes unless its section gives them.
+    """
     from energyai.config import TrainConfig
     from energyai.forecaster import Forecaster
 
@@ -146,6 +156,8 @@ def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = N
     _check_keys(model, MODEL_KEYS, "model")
     _check_keys(trainer, set(TrainConfig.names()), "trainer")
     trainer.setdefault("progress_bar", True)
+    if cfg.get("preset") and base_params is None:
+        return _from_preset(cfg["preset"], model, trainer, schema)
     if base_params is not None:  # fine-tuning: the architecture comes from the base model
         params = dict(base_params)
         for key in ("name", "context_length", "horizon", "quantiles"):
@@ -171,6 +183,34 @@ def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = N
     return Forecaster(**params).check()  # unknown model, options and bad values fail here, before any data work
 
 
+def _from_preset(section: Any, model: dict[str, Any], trainer: dict[str, Any], schema: Schema | None) -> Any:
+    """A Forecaster from a ``preset`` section, with ``model`` and ``trainer`` overriding its choices."""
+    from energyai.forecaster import Forecaster
+    from energyai.presets import PRESETS
+
+    if not isinstance(section, dict) or "name" not in section:
+        raise ConfigError(f"section 'preset' needs name: one of {sorted(PRESETS)}, got {section!r}")
+    options = {k: v for k, v in section.items() if k != "name"}
+    name = section["name"]
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; presets are {sorted(PRESETS)}")
+    _check_keys(options, set(PRESETS[name].options), "preset")
+    if schema is not None:
+        if "freq" in PRESETS[name].options and schema.frequency is not None:
+            options.setdefault("freq", schema.frequency.name)
+        if "tz" in PRESETS[name].options and schema.tz:
+            options.setdefault("tz", schema.tz)
+    overrides = {**(model.get("config") or {}), **trainer}
+    if "name" in model:
+        overrides["model"] = model["name"]
+    for key in ("context_length", "horizon"):
+        if key in model:
+            overrides[key] = model[key]
+    if "quantiles" in model:
+        overrides["quantiles"] = tuple(model["quantiles"] or ())
+    return Forecaster.preset(name, **options, **overrides)
+
+
 def resolved_config(cfg: dict[str, Any], model: Any, schema: Schema) -> dict[str, Any]:
     """The configuration with every default filled in, as written next to the model."""
     from energyai.config import TrainConfig
@@ -187,6 +227,8 @@ def resolved_config(cfg: dict[str, Any], model: Any, schema: Schema) -> dict[str
         "trainer": _jsonable({k: params[k] for k in TrainConfig.names()}),
         "out": str(cfg.get("out")),
     }
+    if cfg.get("preset"):
+        out["preset"] = dict(cfg["preset"])
     return out
 
 

@@ -120,6 +120,7 @@ def build_window_index(
     first_origin: np.ndarray | None = None,
     last_origin: np.ndarray | None = None,
     stride: int = 1,
+    allowed_last: np.ndarray | None = None,
 ) -> WindowIndex:
     """Index every usable window of a panel.
 
@@ -139,6 +140,9 @@ def build_window_index(
         validation windows by time without copying data.
     stride : int
         Keep every ``stride``-th start.
+    allowed_last : ndarray of bool, shape (N,), optional
+        True at the panel positions that may be a window's last context step (its
+        forecast is issued there), e.g. only 10:00 local time for a market gate.
 
     Returns
     -------
@@ -154,6 +158,8 @@ def build_window_index(
             mask[: max(int(first_origin[s]) - context, 0)] = False
         if last_origin is not None:
             mask[max(int(last_origin[s]) - context + 1, 0):] = False
+        if allowed_last is not None and mask.size:
+            mask &= allowed_last[lo + context - 1:lo + context - 1 + mask.size]
         r0, rn = _runs(mask, stride)
         starts.append(r0 + lo)
         counts.append(rn)

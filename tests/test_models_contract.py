@@ -164,3 +164,28 @@ def test_nhits_with_pooled_covariates_meets_the_contract():
         assert torch.equal(out, net(y, obs, pc, fc, lt, st, cap))
     n_pooled = sum(p.numel() for p in net.parameters())
     assert n_pooled < sum(p.numel() for p in _network("nhits").parameters())
+
+
+def test_tide_covariates_move_the_level_of_a_step():
+    """Known-future covariates must be able to move a step's forecast level, not only its
+    quantile spread. With ``output_norm=True`` (the first energyai TiDE) the temporal
+    decoder's output is normalised across quantiles, so its mean over quantiles is the same
+    for any covariate value; the default path does not have that bottleneck."""
+    import torch
+
+    from energyai.models.tide import TiDE, TiDEConfig
+
+    torch.manual_seed(0)
+    L, H, Q, F = 24, 6, 3, 2
+    y = torch.randn(4, L)
+    obs = torch.ones(4, L)
+    past, static = torch.zeros(4, L, 0), torch.zeros(4, 0)
+    fut_a, fut_b = torch.zeros(4, L + H, F), torch.zeros(4, L + H, F)
+    fut_b[:, L:, 0] = 3.0  # a "holiday" flag over the horizon
+    for output_norm, moves in ((False, True), (True, False)):
+        net = TiDE(TiDEConfig(hidden=16, dropout=0.0, output_norm=output_norm), L, H, Q, 0, F, 0).eval()
+        with torch.no_grad():
+            a = net(y, obs, past, fut_a, static) - net.skip(y).view(4, H, Q)
+            b = net(y, obs, past, fut_b, static) - net.skip(y).view(4, H, Q)
+        shift = (b.mean(-1) - a.mean(-1)).abs().max().item()
+        assert (shift > 1e-3) is moves, (output_norm, shift)

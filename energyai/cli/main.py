@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     _deploy_parsers(sub)
     _tune_parser(sub)
 
+    p = sub.add_parser("presets", help="named recipes: energyai presets list")
+    psub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    psub.add_parser("list", help="every preset with its options")
+    pshow = psub.add_parser("show", help="the Forecaster parameters a preset chooses")
+    pshow.add_argument("name")
+    pshow.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
+                       help="a preset option or Forecaster parameter (YAML value), e.g. country=KR")
+
     p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
     p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
     return parser
@@ -74,7 +82,10 @@ def _backtest_parser(sub: Any) -> None:
 
 def _train_parsers(sub: Any) -> None:
     p = sub.add_parser("fit", help="train a neural model from a YAML run configuration")
-    p.add_argument("-c", "--config", required=True, help="YAML with data, model, trainer and out sections")
+    p.add_argument("-c", "--config", required=True,
+                   help="YAML with data, model (or preset), trainer and out sections (see energyai.recipe)")
+    p.add_argument("--preset", default=None, help="a preset (energyai presets list) chooses the model and training; "
+                                                  "the config's preset section gives its options")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one configuration value (repeatable), e.g. trainer.max_steps=500")
     p.add_argument("--out", default=None, help="run folder (default: the config's out)")
@@ -174,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"best val_loss {res.best_value:.6g} with {res.best_params}")
             print(f"wrote {res.out / 'best.yaml'} (energyai fit -c {res.out / 'best.yaml'}), trials.csv, history.png")
             return 0
+        if args.verb == "presets":
+            from energyai.cli.verbs import run_presets
+
+            return run_presets(args)
         if args.verb == "quickstart":
             from energyai.cli.quickstart import run_quickstart
 

@@ -28,9 +28,18 @@ def _write_run(out: Path, cfg: dict[str, Any], model: Any, schema: Schema) -> No
 def _train(args: argparse.Namespace, base: Any = None) -> tuple[Any, Path]:
     """Build, check, fit and save the model a run configuration describes."""
     cfg = load_config(args.config, args.set)
+    if getattr(args, "preset", None):
+        section = cfg.get("preset") or {}
+        if not isinstance(section, dict):
+            section = {}
+        cfg["preset"] = {**section, "name": args.preset}
     out = Path(args.out or cfg.get("out") or ("energyai-run" if base is None else "energyai-finetune"))
-    model = build_forecaster(cfg, None if base is None else base.get_params())
-    frame, schema = load_data(cfg.get("data") or {})
+    if cfg.get("preset") and base is None:  # the preset takes the data's step and time zone
+        frame, schema = load_data(cfg.get("data") or {})
+        model = build_forecaster(cfg, None, schema)
+    else:
+        model = build_forecaster(cfg, None if base is None else base.get_params())
+        frame, schema = load_data(cfg.get("data") or {})
     if base is None:
         model.fit(frame, schema)
     else:
@@ -42,6 +51,9 @@ def _train(args: argparse.Namespace, base: Any = None) -> tuple[Any, Path]:
 def run_fit(args: argparse.Namespace) -> int:
     model, out = _train(args)
     h = model.history_
+    if model.preset:
+        print(f"preset {model.preset}: {model.model}, context {model.context_length}, horizon {model.horizon}, "
+              f"budget {h['budget']['max_steps']} steps ({'sized from the data' if h['budget']['auto'] else 'fixed'})")
     print(f"trained {model.model}: {h['steps']} steps, {h['train_windows']} training windows, "
           f"best validation loss {h['best_val_loss']}, {h['fit_seconds']} s")
     print(f"saved {out / 'model'} and {out / 'config.resolved.yaml'}")

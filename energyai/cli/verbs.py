@@ -69,6 +69,33 @@ def run_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_presets(args: argparse.Namespace) -> int:
+    """``energyai presets list`` and ``energyai presets show NAME --set option=value``."""
+    import yaml
+
+    from energyai.presets import available_presets, preset_params
+
+    if args.action == "list":
+        for p in available_presets():
+            print(f"{p.name}\n  {p.summary}")
+            for opt, doc in p.options.items():
+                print(f"    {opt}: {doc}")
+        print("\nUse: Forecaster.preset(NAME, option=value, any Forecaster parameter=value), or "
+              "energyai fit --preset NAME -c run.yaml (a preset: section gives the options)")
+        return 0
+    overrides = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set expects option=value, got {item!r}")
+        overrides[key] = yaml.safe_load(value)
+    params = preset_params(args.name, **overrides)
+    width = max(len(k) for k in params)
+    for k, v in params.items():
+        print(f"{k:{width}}  {v!r}")
+    return 0
+
+
 def make_baseline(name: str, horizon: int, season: str | int = "day") -> Any:
     """Build a baseline by its CLI name."""
     from energyai import baselines as b

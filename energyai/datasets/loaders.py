@@ -6,6 +6,7 @@ Each returns ``(frame, schema)``; the caller validates. Column names follow pvli
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,7 +217,7 @@ def load_gefcom2012_wind_forecasts(root: Path) -> pl.DataFrame:
 
 
 @_register("gefcom2014_solar")
-def load_gefcom2014_solar(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
+def load_gefcom2014_solar(root: Path, name: str, nwp: bool = True) -> tuple[pl.DataFrame, Schema]:
     parts = [_csv(root / f) for f in ("train15.csv", "Solution_to_Task_15.csv")]
     raw = pl.concat([p.select("ZONEID", "TIMESTAMP", "POWER") for p in parts])
     df = raw.select(
@@ -225,9 +226,65 @@ def load_gefcom2014_solar(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
          - pl.duration(hours=1)).alias("timestamp"),  # hour-ending label -> interval start
         pl.col("POWER").cast(pl.Float64).alias("power"),
     ).sort("zone", "timestamp")
+    covariates: tuple[str, ...] = ()
+    if nwp:
+        weather = load_gefcom2014_solar_nwp(root)
+        df = df.join(weather, on=["zone", "timestamp"], how="left")
+        covariates = tuple(c for c in weather.columns if c not in ("zone", "timestamp"))
     # zone 3 reads 1.00355 in one hour (CARD.md): a meter over-reading, kept with a 0.5% tolerance
-    return df, Schema(series_id="zone", timestamp="timestamp", target="power", freq="1h", tz="UTC",
-                      capacity=1.0, capacity_tolerance=0.005, nonnegative=True, units="normalised (0-1)")
+    return df, Schema(series_id="zone", timestamp="timestamp", target="power", future_covariates=covariates,
+                      freq="1h", tz="UTC", capacity=1.0, capacity_tolerance=0.005, nonnegative=True,
+                      units="normalised (0-1)")
+
+
+#: GEFCom2014 solar NWP variables (ECMWF, ``Instructions.txt``): code -> (name, accumulated)
+GEFCOM2014_NWP = {
+    "VAR78": ("tclw", False), "VAR79": ("tciw", False), "VAR134": ("sp", False), "VAR157": ("r1000", False),
+    "VAR164": ("tcc", False), "VAR165": ("u10", False), "VAR166": ("v10", False), "VAR167": ("t2m", False),
+    "VAR169": ("ssrd", True), "VAR175": ("strd", True), "VAR178": ("tsr", True), "VAR228": ("tp", True),
+}
+
+
+def load_gefcom2014_solar_nwp(root: Path) -> pl.DataFrame:
+    """The 12 ECMWF variables of the three zones, per hour (interval start, UTC).
+
+    Read from the enflow pivot of ``predictors15.csv`` (CARD.md). The accumulated fields
+    are de-accumulated within each daily 00 UTC run (the value at 01:00 is the 00-01 h
+    total): radiation becomes the hour's mean flux in W m-2 (J m-2 / 3600; small negative
+    differences from GRIB packing noise are clipped at 0) and precipitation mm per hour.
+    Pressure is in hPa, temperature in degrees C; the others keep their units.
+    """
+    path = root / "gefcom2014_solar_enflow_wide.csv.gz"
+    with gzip.open(path, "rt") as fh:
+        sites = fh.readline().rstrip("\n").split(",")
+        names = fh.readline().rstrip("\n").split(",")
+    cols = ["ref", "valid"] + [f"{s}|{v}" for s, v in zip(sites[2:], names[2:], strict=True)]
+    raw = pl.read_csv(path, skip_rows=3, has_header=False, new_columns=cols, infer_schema_length=10_000)
+    valid = pl.col("valid").str.to_datetime("%Y-%m-%d %H:%M:%S").dt.replace_time_zone("UTC")
+    frames = []
+    for k in (1, 2, 3):
+        site = raw.select(valid.alias("valid"), *[pl.col(f"Site{k}|{code}").cast(pl.Float64).alias(code)
+                                                  for code in GEFCOM2014_NWP])
+        # the 00 UTC run of day D is valid D 01:00 .. D+1 00:00: its run day is (valid - 1 h)'s date
+        site = site.sort("valid").with_columns((pl.col("valid") - pl.duration(hours=1)).dt.date().alias("run"))
+        exprs = []
+        for code, (short, accumulated) in GEFCOM2014_NWP.items():
+            col = pl.col(code)
+            if accumulated:
+                step = (col - col.shift(1).over("run")).fill_null(col)  # first lead of a run: the value itself
+                if short == "tp":
+                    exprs.append((step.clip(lower_bound=0) * 1000).alias(short))  # m -> mm per hour
+                else:
+                    exprs.append((step.clip(lower_bound=0) / 3600).alias(short))  # J m-2 per hour -> W m-2
+            elif short == "sp":
+                exprs.append((col / 100).alias(short))
+            elif short == "t2m":
+                exprs.append((col - 273.15).alias(short))
+            else:
+                exprs.append(col.alias(short))
+        frames.append(site.select(pl.lit(f"zone{k}").alias("zone"),
+                                  (pl.col("valid") - pl.duration(hours=1)).alias("timestamp"), *exprs))
+    return pl.concat(frames).sort("zone", "timestamp")
 
 
 @_register("gefcom2014_load")

@@ -33,6 +33,13 @@ class TiDEConfig:
         Width of the temporal decoder.
     dropout : float
     layer_norm : bool
+        LayerNorm at the output of the residual blocks.
+    output_norm : bool
+        LayerNorm also at the output of the temporal decoder, across the quantiles of a
+        step. Off by default: that normalisation removes the step's level, so known-future
+        covariates (holidays, weather) could move only the spread between quantiles and
+        the level came from the linear skip of the context alone. True reproduces the
+        first energyai TiDE (before 0.2).
     """
 
     hidden: int = 256
@@ -43,6 +50,7 @@ class TiDEConfig:
     temporal_hidden: int = 64
     dropout: float = 0.2
     layer_norm: bool = True
+    output_norm: bool = False
 
     def check(self) -> None:
         positive(self, "hidden", "n_encoder_layers", "n_decoder_layers", "decoder_output_dim", "temporal_width",
@@ -68,7 +76,8 @@ class TiDE(nn.Module):
         dec.append(ResidualBlock(cfg.hidden, cfg.hidden, horizon * self.p, cfg.dropout, cfg.layer_norm))
         self.encoder = nn.Sequential(*enc)
         self.decoder = nn.Sequential(*dec)
-        self.temporal = ResidualBlock(self.p + tw, cfg.temporal_hidden, n_quantiles, cfg.dropout, cfg.layer_norm)
+        self.temporal = ResidualBlock(self.p + tw, cfg.temporal_hidden, n_quantiles, cfg.dropout,
+                                      cfg.layer_norm and cfg.output_norm)
         self.skip = nn.Linear(context, horizon * n_quantiles)
 
     def head_modules(self) -> list[nn.Module]:

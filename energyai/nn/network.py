@@ -50,6 +50,10 @@ class ForecastNetwork(nn.Module):
         Rows of an in-graph holiday day table (0: none), filled with
         :meth:`HolidayFeatures.set_table`; appends holiday, bridge, festival and off-run
         features by local date, overridable through the ``holiday_override`` input.
+    similar_day : bool
+        Append :class:`~energyai.nn.similar_day.SimilarDay`: the scaled target at the same
+        local time on the last context day of the same kind (day off or working day; days
+        off from the holiday table when there is one, else weekends).
 
     Inputs
     ------
@@ -79,6 +83,7 @@ class ForecastNetwork(nn.Module):
         solar: tuple[float, float, float, float] | None = None,
         horizon: int | None = None,
         holiday_days: int = 0,
+        similar_day: bool = False,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -101,6 +106,11 @@ class ForecastNetwork(nn.Module):
             from energyai.nn.holidays import HolidayFeatures
 
             self.holiday = HolidayFeatures(holiday_days)
+        self.similar = None
+        if similar_day:
+            from energyai.nn.similar_day import SimilarDay
+
+            self.similar = SimilarDay()
 
     @property
     def features(self) -> list[Any]:
@@ -114,6 +124,8 @@ class ForecastNetwork(nn.Module):
         """
         n_past, n_future, n_static = self.n_inputs
         used = {"past_target", "past_observed"} | {name for f in self.features for name in f.reads}
+        if self.similar is not None:
+            used.add("local_time")
         used |= {name for name, n in (("past_covariates", n_past), ("future_covariates", n_future),
                                       ("static", n_static)) if n}
         if capacity:
@@ -143,7 +155,8 @@ class ForecastNetwork(nn.Module):
             elif name == "past_covariates":
                 x[name] = y.new_zeros((b, n, 0))
             else:
-                span = next((x[f.reads[0]].shape[1] for f in self.features), None)
+                readers = [f.reads[0] for f in self.features] + (["local_time"] if self.similar is not None else [])
+                span = next((x[name].shape[1] for name in readers), None)
                 if span is None:
                     if self.horizon is None:
                         raise ValueError("future_covariates are needed to know the horizon; pass them")
@@ -158,8 +171,18 @@ class ForecastNetwork(nn.Module):
         loc, scale = self.instance.stats(y, past_observed)
         z = torch.where(observed, self.instance.normalize(y, loc, scale), torch.zeros_like(y))
         fut = self.future_scaler(x["future_covariates"])
+        parts, holiday = [fut], None
         for feature in self.features:
-            fut = torch.cat([fut, feature(*(x[name] for name in feature.reads))], dim=-1)
+            parts.append(feature(*(x[name] for name in feature.reads)))
+            if feature is self.holiday:
+                holiday = parts[-1]
+        if self.similar is not None:
+            from energyai.nn.similar_day import weekend
+
+            local = x["local_time"]
+            off = holiday[..., 3] > 0 if holiday is not None else weekend(local)  # off_run > 0: a day off
+            parts.append(self.similar(z, past_observed, local, off))
+        fut = torch.cat(parts, dim=-1)
         return z, loc, scale, self.past_scaler(x["past_covariates"]), fut, self.static_scaler(x["static"])
 
     def normalized(self, *inputs: Any, future_target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

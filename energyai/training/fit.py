@@ -61,7 +61,8 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     L.seed_everything(int(t.seed), workers=True, verbose=False)
     n_inputs = (panel.past.shape[1], panel.future.shape[1], panel.static.shape[1])
     network, base = _network(model, resolved, data, calendar, n_inputs, init_from, freeze)
-    per_epoch = t.batches_per_epoch if t.max_steps is None else min(t.batches_per_epoch, t.max_steps)
+    max_steps = _steps(t, len(data.train_index))
+    per_epoch = t.batches_per_epoch if max_steps is None else min(t.batches_per_epoch, max_steps)
     L_, H = model.context_length, model.horizon
     reads = tuple(network.reads())  # batches carry only what the network reads
     train = WindowBatches(panel, data.train_index, L_, H, t.batch_size, n_batches=per_epoch, shuffle=True,
@@ -79,7 +80,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     if val is not None:
         extra.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t.early_stopping_patience, strict=False))
     with quiet_lightning(not t.progress_bar):
-        trainer = _trainer(L, t, extra, val is not None)
+        trainer = _trainer(L, t, max_steps, extra, val is not None)
     t0 = time.perf_counter()
     with quiet_lightning(not t.progress_bar):
         trainer.fit(module, datamodule=WindowDataModule(train, val, t.num_workers))
@@ -93,6 +94,9 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     model.series_ids_ = panel.series_ids
     model.n_inputs_ = n_inputs
     model.history_ = _history(data, trainer, best, seconds, t.batch_size)
+    model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
+                                "max_time": t.max_time}
+    model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
     model.parity_windows_ = sample_windows(panel, data.train_index, L_, H, n=64, seed=int(t.seed))
     model.manifest_ = manifest(model, panel.sha256(), data.n_rows)
     if base is not None:
@@ -123,7 +127,14 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
     lengths = panel.lengths
     val_first = val_origins(panel, schema, t.val_size, H, val_start)
     bad = panel.missing_covariates()
-    train_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, last_origin=val_first - H)
+    issued = issue_mask(panel, t.origin_time)
+    train_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, last_origin=val_first - H,
+                                     allowed_last=issued)
+    if len(train_index) == 0 and issued is not None:
+        raise InsufficientDataError(
+            f"no training window ends at origin_time={t.origin_time!r} local time with observed targets and complete "
+            "covariates; check the data's time zone and step (the issue time must fall on a step), or set "
+            "origin_time=None to train on every origin")
     if len(train_index) == 0:
         raise InsufficientDataError(
             f"no training window of context_length + horizon = {L_ + H} steps with observed targets and complete "
@@ -132,10 +143,22 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
         )
     val_index = None
     if np.any(val_first < lengths):
-        val_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, first_origin=val_first)
+        val_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, first_origin=val_first,
+                                       allowed_last=issued)
         if len(val_index) == 0:
             val_index = None
     return _Data(panel, schema, n_rows, train_index, val_index, val_first)
+
+
+def issue_mask(panel: Any, issue_time: str | None) -> np.ndarray | None:
+    """True at panel positions whose local time of day is ``issue_time`` (None: no restriction)."""
+    from energyai.config import issue_seconds
+
+    if issue_time is None:
+        return None
+    want = issue_seconds(issue_time)
+    local = np.asarray(panel.local_time[0:len(panel.local_time)], dtype=np.int64)
+    return np.mod(local, 86400) == want
 
 
 def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, n_inputs: tuple[int, int, int],
@@ -149,7 +172,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
     network = build_network(resolved["spec"], resolved["cfg"], model.context_length, model.horizon,
                             resolved["levels"], n_inputs, calendar=calendar, solar=t.solar(), scaler=t.scaler,
                             affine=bool(t.affine), nonnegative=data.schema.nonnegative,
-                            holiday_days=0 if table is None else len(table[1]))
+                            holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day))
     if table is not None and network.holiday is not None:
         network.holiday.set_table(*table)
     base = None
@@ -194,15 +217,38 @@ def holiday_table_for(t: TrainConfig, panel: Any) -> tuple[int, np.ndarray]:
     return holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
 
 
-def _trainer(L: Any, t: TrainConfig, callbacks: list[Any], validate: bool) -> Any:
-    max_steps, max_epochs = t.max_steps, t.max_epochs
-    if max_steps is None and max_epochs is None:
-        max_steps = DEFAULT_MAX_STEPS
+def _steps(t: TrainConfig, n_windows: int) -> int | None:
+    """The step budget: ``max_steps``, sized from the data when "auto", the default when unset."""
+    from energyai.training.budget import auto_steps
+
+    if t.max_steps == "auto":
+        gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto" and _torch().cuda.is_available())
+        return auto_steps(n_windows, int(t.batch_size), gpu=gpu)
+    if t.max_steps is None and t.max_epochs is None:
+        return DEFAULT_MAX_STEPS
+    return None if t.max_steps is None else int(t.max_steps)
+
+
+def _stopped_by(trainer: Any, t: TrainConfig, max_steps: int | None, seconds: float) -> str:
+    if t.max_time is not None and seconds >= float(t.max_time):
+        return "time"
+    if max_steps is not None and trainer.global_step >= max_steps:
+        return "steps"
+    if t.max_epochs is not None and trainer.current_epoch >= t.max_epochs:
+        return "epochs"
+    return "early_stopping"
+
+
+def _trainer(L: Any, t: TrainConfig, max_steps: int | None, callbacks: list[Any], validate: bool) -> Any:
+    import datetime as dt
+
+    max_epochs = t.max_epochs
     return L.Trainer(
         accelerator=t.accelerator, devices=t.devices, strategy=t.strategy, num_nodes=t.num_nodes,
         precision=precision_for(t.precision, t.accelerator),
         max_steps=max_steps if max_steps is not None else -1,
         max_epochs=max_epochs if max_epochs is not None else -1,
+        max_time=None if t.max_time is None else dt.timedelta(seconds=float(t.max_time)),
         gradient_clip_val=t.gradient_clip or None,
         deterministic=bool(t.deterministic),
         callbacks=callbacks,

@@ -249,3 +249,53 @@ def test_cli_predict_and_inspect_on_the_shipped_file(tmp_path):
     bad = subprocess.run([*run, "predict", str(MODEL), "--data", str(RECENT), "--sha256", "0" * 64],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "ChecksumError" in bad.stderr
+
+
+HOLIDAY = Path(__file__).resolve().parent / "data"
+
+
+def test_korean_holiday_week_reproduces_forecaster_predict_without_holidays_package():
+    """A day-ahead-load preset model with KR holidays in the graph (trained on synthetic load,
+    ``make_holiday_fixture.py``): onnxruntime reproduces ``Forecaster.predict`` around Chuseok
+    2024 within the export parity gate (``|ort - torch| <= 1e-5 * scale + 1e-4 * |torch|``,
+    ``energyai.export.parity``), with no ``holidays`` package needed here."""
+    m = OnnxForecaster(HOLIDAY / "synthetic_kr_holiday_model.onnx", threads=1)
+    assert "holiday_override" in [i["name"] for i in m.info.inputs]
+    with (HOLIDAY / "synthetic_kr_holiday_history.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    t = to_utc_seconds(np.array([r["timestamp"] for r in rows], dtype=object), "Asia/Seoul")
+    y = np.array([float(r["load_mw"]) for r in rows], np.float32)
+    with (HOLIDAY / "synthetic_kr_holiday_expected.csv").open() as fh:
+        expected = list(csv.DictReader(fh))
+    origins = sorted({r["origin"] for r in expected})
+    assert len(origins) == 5
+    scale = float(np.abs(y).max())
+    for origin in origins:
+        o = to_utc_seconds(np.array([origin], dtype=object), "Asia/Seoul")[0]
+        keep = t <= o
+        fc = m.predict_arrays(y[keep], t[keep])
+        want = [r for r in expected if r["origin"] == origin]
+        assert len(want) == fc.values.shape[1] == 37
+        want_t = to_utc_seconds(np.array([r["timestamp"] for r in want], dtype=object), "Asia/Seoul")
+        np.testing.assert_array_equal(fc.timestamps.reshape(-1).astype("datetime64[s]").astype(np.int64), want_t)
+        for level in (0.1, 0.5, 0.9):
+            ref = np.array([float(r[f"q{level}"]) for r in want])
+            got = fc.quantile(level).reshape(-1)
+            assert np.all(np.abs(got - ref) <= 1e-5 * scale + 1e-4 * np.abs(ref)), (origin, level)
+
+
+def test_holiday_table_in_the_file_drives_the_forecast():
+    """Erasing the table's flags through ``holiday_override`` changes the Chuseok forecast: the
+    file's own day table, not something outside it, makes the holiday forecast."""
+    m = OnnxForecaster(HOLIDAY / "synthetic_kr_holiday_model.onnx", threads=1)
+    with (HOLIDAY / "synthetic_kr_holiday_history.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    t = to_utc_seconds(np.array([r["timestamp"] for r in rows], dtype=object), "Asia/Seoul")
+    y = np.array([float(r["load_mw"]) for r in rows], np.float32)
+    o = to_utc_seconds(np.array(["2024-09-15T10:00:00+09:00"], dtype=object), "Asia/Seoul")[0]
+    keep = t <= o
+    base = m.predict_arrays(y[keep], t[keep]).median.reshape(-1)
+    span = m.info.context_length + m.info.horizon
+    erased = m.predict_arrays(y[keep], t[keep], inputs={"holiday_override": np.zeros((1, span, 4), np.float32)})
+    # Chuseok day 1 (Sep 16) is lead 14..37 from Sep 15 10:00; the synthetic drop there is 15,000 MW
+    assert np.max(erased.median.reshape(-1)[13:] - base[13:]) > 1000.0

@@ -1,0 +1,204 @@
+"""energyai's day-ahead presets against the references, on public tasks.
+
+Each task is issued the way its market or competition requires; beside each preset run
+seasonal naive, the gradient-boosting reference (``benchmarks/gbm_reference.py``, same
+inputs, tuned on the validation period only) and today's default neural model.
+
+Tasks (``--task``):
+
+- ``kr_load``: Korean national load (``kr_national_load_2013_2021``), issued D-1 10:00 KST
+  for D 00-23 h, train 2013-2019 (validation 2019-07..12 for early stopping and the
+  reference's tuning), test every day of 2020-2021. MAPE overall, on holidays and bridge
+  days, and on Seollal and Chuseok. No weather: the file holds observed weather only, and
+  observed weather used as a forecast would be an oracle.
+
+Usage::
+
+    python benchmarks/presets.py --task kr_load [--skip default] [--data-dir ../shared/datasets]
+
+Prints a table and writes ``benchmarks/results/presets_<task>.json`` (and a plot).
+Needs the train, baselines and calendar extras and ``pip install lightgbm``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gbm_reference as gbm
+
+import energyai as ea
+from energyai.calendar.holidays import holiday_features
+from energyai.evaluation.dayahead import DayAheadProtocol
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _utc_seconds(col: pl.Series) -> np.ndarray:
+    return col.dt.convert_time_zone("UTC").dt.replace_time_zone(None).dt.epoch("s").to_numpy()
+
+
+# ------------------------------------------------------------------ kr_load
+def kr_load(args: argparse.Namespace) -> dict[str, Any]:
+    kst = ZoneInfo("Asia/Seoul")
+    ds = ea.datasets.load("kr_national_load_2013_2021", data_dir=args.data_dir)
+    frame = ds.frame.select("timestamp", "load_mw")
+    schema = ds.schema.with_(future_covariates=())
+    proto = DayAheadProtocol.kpx()
+    step = 3600
+    horizon = proto.horizon(step)  # 37: origin 10:00 D-1 .. 23:00 D
+    lead_first = horizon - 23
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(731)]
+    train_end = dt.datetime(2019, 12, 31, 23, tzinfo=kst)
+    val_start = dt.datetime(2019, 7, 1, tzinfo=kst)
+    y = frame["load_mw"].to_numpy().astype(np.float64)
+    utc = _utc_seconds(frame["timestamp"])
+    local_hour = frame["timestamp"].dt.hour().to_numpy()
+    origins = np.flatnonzero(local_hour == proto.issue_time.hour)
+    origins = origins[origins >= 24 * 8]
+    fc: dict[str, pl.DataFrame] = {}
+    seconds: dict[str, float] = {}
+
+    # --- seasonal naive (same hour a week before)
+    t0 = time.perf_counter()
+    sn = ea.backtest(ea.SeasonalNaive(horizon, season="week"), frame, schema, cutoffs=proto.cutoffs(days[0], days[-1]))
+    fc["seasonal_naive_week"] = sn.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast")
+    seconds["seasonal_naive_week"] = time.perf_counter() - t0
+
+    # --- gradient-boosting reference
+    if "gbm" not in args.skip:
+        t0 = time.perf_counter()
+        rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "Asia/Seoul", country="KR", lead_first=lead_first)
+        o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
+        tr = rows.take(o_np + horizon * step < vs)  # training targets end before validation starts
+        va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
+        te = rows.take(o_np >= proto.origin(days[0]).timestamp())
+        ref = gbm.fit_reference(tr, va, seed=0)
+        pred = ref.predict(te)
+        fc["gbm_reference"] = pl.DataFrame({
+            "cutoff": te.origin_utc.astype("datetime64[s]").astype("datetime64[us]"),
+            "timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"),
+            "lead": te.lead, "actual": te.y * te.level, "forecast": pred,
+        }).with_columns(pl.col("cutoff", "timestamp").dt.replace_time_zone("UTC")
+                        .dt.convert_time_zone("Asia/Seoul"))
+        seconds["gbm_reference"] = time.perf_counter() - t0
+        print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds, {seconds['gbm_reference']:.0f} s", flush=True)
+
+    # --- neural: the preset and today's default recipe
+    neural = {}
+    if "preset" not in args.skip:
+        neural["preset_day_ahead_load"] = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00",
+                                                               tz="Asia/Seoul", freq="1h", **args.set)
+    if "default" not in args.skip:
+        neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=horizon, quantiles=(0.1, 0.5, 0.9),
+                                               max_steps=args.default_steps)
+    train = frame.filter(pl.col("timestamp") <= train_end)
+    if args.train_start:
+        train = train.filter(pl.col("timestamp") >= dt.datetime.fromisoformat(args.train_start).replace(tzinfo=kst))
+    fits: dict[str, Any] = {}
+    for name, model in neural.items():
+        t0 = time.perf_counter()
+        model.fit(train, schema, val_start=None if args.train_start else val_start)
+        fit_s = time.perf_counter() - t0
+        res = proto.backtest(model, frame, schema, days[0], days[-1], fit=False)
+        fc[name] = res.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast")
+        seconds[name] = time.perf_counter() - t0
+        fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
+                      "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
+        print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
+
+    table = {name: _kr_scores(f, lead_first, horizon) for name, f in fc.items()}
+    _print_table(table, ["mape", "mape_holiday_bridge", "mape_festival", "mape_other"])
+    _plot_kr(fc, RESULTS / "presets_kr_load.png", lead_first, horizon)
+    return {"task": "kr_load", "protocol": "KR national load; origins D-1 10:00 KST; scored D 00-23 h (leads "
+            f"{lead_first}-{horizon}); train 2013-01..2019-12 (validation 2019-07..12); test 2020-01-01..2021-12-31; "
+            "no weather", "metrics": table, "seconds": {k: round(v, 1) for k, v in seconds.items()}, "fits": fits}
+
+
+def _kr_scores(f: pl.DataFrame, lead_first: int, horizon: int) -> dict[str, float]:
+    f = f.filter(pl.col("lead").is_between(lead_first, horizon) & pl.col("actual").is_not_null())
+    utc = _utc_seconds(f["timestamp"])
+    hol = holiday_features(utc, "Asia/Seoul", "KR")
+    ape = (np.abs(f["forecast"].to_numpy() - f["actual"].to_numpy()) / f["actual"].to_numpy()) * 100
+    special = (hol["holiday"] + hol["bridge"]) > 0
+    return {"mape": float(ape.mean()), "mape_holiday_bridge": float(ape[special].mean()),
+            "mape_festival": float(ape[hol["festival"] > 0].mean()), "mape_other": float(ape[~special].mean()),
+            "hours": len(ape)}
+
+
+def _plot_kr(fc: dict[str, pl.DataFrame], path: Path, lead_first: int, horizon: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kst = ZoneInfo("Asia/Seoul")
+    lo, hi = dt.datetime(2021, 9, 15, tzinfo=kst), dt.datetime(2021, 9, 27, tzinfo=kst)
+    fig, ax = plt.subplots(figsize=(11, 4))
+    for i, (name, f) in enumerate(fc.items()):
+        f = f.filter(pl.col("lead").is_between(lead_first, horizon) & pl.col("timestamp").is_between(lo, hi))
+        f = f.sort("timestamp")
+        if i == 0:
+            ax.plot(f["timestamp"].to_list(), f["actual"].to_list(), color="black", lw=2, label="actual")
+        ax.plot(f["timestamp"].to_list(), f["forecast"].to_list(), lw=1, label=name)
+    ax.set_ylabel("national load [MW]")
+    ax.set_title("Chuseok 2021 (Sep 20-22), issued D-1 10:00 KST")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ common
+def _jsonable(v: Any) -> Any:
+    from energyai.persist import jsonable
+
+    return jsonable(v)
+
+
+def _print_table(table: dict[str, dict[str, float]], cols: list[str]) -> None:
+    print(f"\n{'model':26s}" + "".join(f"{c:>22s}" for c in cols))
+    for name, r in table.items():
+        print(f"{name:26s}" + "".join(f"{r[c]:22.4f}" for c in cols))
+
+
+TASKS = {"kr_load": kr_load}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--task", choices=sorted(TASKS), required=True)
+    ap.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    ap.add_argument("--skip", nargs="*", default=[], choices=["gbm", "preset", "default"])
+    ap.add_argument("--default-steps", type=int, default=None, help="steps of today's default model (3,000)")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--train-start", default=None, help="first training day of the neural models (ISO date)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="override a preset choice (JSON values), e.g. --set context_length=336 issue_time=null")
+    args = ap.parse_args()
+    args.set = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    RESULTS.mkdir(exist_ok=True)
+    t0 = time.perf_counter()
+    report = TASKS[args.task](args)
+    report["command"] = "python benchmarks/presets.py " + " ".join(sys.argv[1:])
+    report["machine"] = f"{platform.machine()}, {platform.python_version()}, torch threads " \
+                        f"{__import__('torch').get_num_threads()}"
+    report["total_seconds"] = round(time.perf_counter() - t0, 1)
+    out = Path(args.out) if args.out else RESULTS / f"presets_{args.task}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

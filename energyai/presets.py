@@ -1,0 +1,138 @@
+"""Presets: a configured :class:`~energyai.Forecaster` for a forecasting job, in one call.
+
+>>> import energyai as ea
+>>> model = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00")
+>>> model.horizon                      # 10:00 on D-1 to 23:00 on D, hourly
+37
+
+A preset chooses the architecture, the context, the horizon (from the issue time and the
+delivery day), the in-graph energy features (calendar, holidays, solar geometry, wind
+power curve), the loss and quantiles, and a training budget sized from the data at
+``fit`` (``max_steps="auto"``). Every choice is an ordinary ``Forecaster`` parameter:
+it is printed by ``repr``, saved in ``config.json`` and overridden by passing it
+(``Forecaster.preset("day-ahead-load", context_length=336, hidden=256)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from energyai.config import issue_seconds
+from energyai.exceptions import ConfigError
+from energyai.frequency import parse_freq
+
+__all__ = ["PRESETS", "Preset", "available_presets", "preset_params"]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named recipe.
+
+    Attributes
+    ----------
+    name : str
+    summary : str
+        One line.
+    options : dict of str to str
+        The preset's own options (not ``Forecaster`` parameters) with their meaning.
+    make : callable
+        ``make(**options) -> dict`` of ``Forecaster`` parameters.
+    """
+
+    name: str
+    summary: str
+    options: dict[str, str] = field(default_factory=dict)
+    make: Callable[..., dict[str, Any]] = field(default=lambda **_: {}, repr=False)
+
+
+def day_ahead_horizon(issue_time: str, freq: Any, days_ahead: int = 1) -> int:
+    """Steps from an origin at local ``issue_time`` on D-``days_ahead`` to the last step of day D.
+
+    >>> day_ahead_horizon("10:00", "1h")
+    37
+    >>> day_ahead_horizon("10:00", "15min")  # 10:00 D-1 to 23:45 D
+    151
+    """
+    f = parse_freq(freq)
+    if f.is_calendar or f.seconds >= 86400:
+        raise ConfigError(f"day-ahead presets need sub-daily data (freq such as '1h' or '15min'), got {freq!r}")
+    issue = issue_seconds(issue_time)
+    if issue % f.seconds:
+        raise ConfigError(f"issue_time={issue_time!r} does not fall on a {f} step; use a time on the data's grid")
+    if not isinstance(days_ahead, int) or days_ahead < 1:
+        raise ConfigError(f"days_ahead must be a positive int, got {days_ahead!r}")
+    end = days_ahead * 86400 + 86400 - f.seconds  # last step of day D, seconds after midnight of D-days_ahead
+    return int((end - issue) // f.seconds)
+
+
+def _dst_extra(tz: str | None, step: int) -> int:
+    """One more step where the zone has daylight saving, so a 25-hour delivery day is covered."""
+    if tz is None:
+        return 0
+    from energyai.timeutil import zone
+
+    z = zone(tz)
+    offsets = {z.utcoffset(dt.datetime(2021, m, 15)) for m in (1, 7)}
+    return (3600 + step - 1) // step if len(offsets) > 1 else 0
+
+
+def _common(issue_time: str, freq: Any, days_ahead: int, tz: str | None) -> dict[str, Any]:
+    f = parse_freq(freq)
+    horizon = day_ahead_horizon(issue_time, f, days_ahead) + _dst_extra(tz, f.seconds)
+    return {"horizon": horizon, "origin_time": issue_time,
+            "max_steps": "auto", "calendar": True, "steps_per_day": f.steps_per_day}
+
+
+def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq: Any = "1h",
+                    days_ahead: int = 1, tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9)) -> dict[str, Any]:
+    c = _common(issue_time, freq, days_ahead, tz)
+    per_day = c.pop("steps_per_day")
+    return {"model": "tide", "context_length": 7 * per_day, "quantiles": tuple(quantiles), "holidays": country,
+            "hidden": 256, "dropout": 0.1, "temporal_width": 8, "learning_rate": 1e-3, "batch_size": 128,
+            "preset": "day-ahead-load", **c}
+
+
+PRESETS: dict[str, Preset] = {
+    "day-ahead-load": Preset(
+        "day-ahead-load",
+        "Load (building to national) issued on D-1 at a local time for the whole day D: TiDE with calendar "
+        "and holiday features in the graph, trained on the issue-time origins",
+        {"country": "holiday calendar of the holidays package ('KR', 'DE', 'US-CA'); None: no holidays",
+         "issue_time": "local time of issue on D-1, 'HH:MM' (KPX: '10:00')",
+         "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
+         "tz": "the data's time zone; where it has daylight saving the horizon gets one more hour so that a "
+               "25-hour day D is covered",
+         "quantiles": "output quantile levels"},
+        _day_ahead_load),
+}
+
+
+def available_presets() -> list[Preset]:
+    """Every preset, by name."""
+    return [PRESETS[k] for k in sorted(PRESETS)]
+
+
+def preset_params(name: str, **overrides: Any) -> dict[str, Any]:
+    """The ``Forecaster`` parameters of preset ``name``.
+
+    ``overrides`` holds the preset's options (see :data:`PRESETS`) and any
+    ``Forecaster`` parameter, which replaces the preset's choice.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown preset name, listing the names.
+    """
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; presets are {sorted(PRESETS)}")
+    p = PRESETS[name]
+    own = {k: overrides.pop(k) for k in list(overrides) if k in p.options}
+    try:
+        params = p.make(**own)
+    except TypeError as exc:  # pragma: no cover - options are filtered above
+        raise ConfigError(f"preset {name!r}: {exc}") from exc
+    params.update(overrides)
+    return params

@@ -1,0 +1,44 @@
+"""The README's Python blocks run as written, in order, in one namespace (a new user's first contact)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def python_blocks(text: str) -> list[str]:
+    """The fenced ```python blocks of a Markdown text, in order."""
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def test_block_finder_hand_worked() -> None:
+    text = "a\n```python\nx = 1\n```\n```bash\nls\n```\n```python\ny = x + 1\n```\n"
+    assert python_blocks(text) == ["x = 1\n", "y = x + 1\n"]
+
+
+@pytest.mark.slow
+def test_readme_python_blocks_run(tmp_path: Path) -> None:
+    pytest.importorskip("lightning")
+    pytest.importorskip("holidays")
+    blocks = python_blocks((ROOT / "README.md").read_text())
+    assert len(blocks) >= 4, "the README lost its Python examples"
+    (tmp_path / "models").symlink_to(ROOT / "models")  # blocks read shipped files by relative path
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    namespace: dict = {"__name__": "__readme__"}
+    try:
+        for i, block in enumerate(blocks):
+            try:
+                exec(compile(block, f"README.md python block {i + 1}", "exec"), namespace)
+            except Exception as exc:  # name the block that failed
+                raise AssertionError(f"README python block {i + 1} failed: {type(exc).__name__}: {exc}\n{block}") \
+                    from exc
+    finally:
+        os.chdir(here)
+    assert (tmp_path / "runs" / "day-ahead-load.onnx").is_file()
+    assert namespace["forecast"].height == namespace["model"].horizon
