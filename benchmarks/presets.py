@@ -6,6 +6,9 @@ inputs, tuned on the validation period only) and today's default neural model.
 
 Tasks (``--task``):
 
+- ``gefcom_solar``: GEFCom2014 solar Task 15 (three zones, June 2014) from the NWP, with
+  the power of June hidden as in the competition: pinball over 99 quantiles; beside the
+  official benchmark (the power one year earlier).
 - ``kr_load``: Korean national load (``kr_national_load_2013_2021``), issued D-1 10:00 KST
   for D 00-23 h, train 2013-2019 (validation 2019-07..12 for early stopping and the
   reference's tuning), test every day of 2020-2021. MAPE overall, on holidays and bridge
@@ -160,6 +163,114 @@ def _plot_kr(fc: dict[str, pl.DataFrame], path: Path, lead_first: int, horizon: 
     plt.close(fig)
 
 
+# ------------------------------------------------------------------ gefcom_solar
+LEVELS_99 = tuple(round(0.01 * k, 2) for k in range(1, 100))
+GBM_LEVELS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+def pinball_99(q: np.ndarray, y: np.ndarray) -> float:
+    """Mean pinball loss over the 99 levels 0.01..0.99 (GEFCom2014 score); ``q`` (n, 99), ``y`` (n,)."""
+    tau = np.asarray(LEVELS_99)[None, :]
+    d = y[:, None] - q
+    return float(np.mean(np.maximum(tau * d, (tau - 1) * d)))
+
+
+def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
+    """GEFCom2014 solar Task 15: forecast June 2014 from data up to 2014-05-31 and the NWP of June."""
+    ds = ea.datasets.load("gefcom2014_solar", data_dir=args.data_dir)
+    frame, schema = ds.frame, ds.schema
+    nwp = list(schema.future_covariates)
+    test_start = dt.datetime(2014, 6, 1, tzinfo=dt.UTC)
+    val_start = dt.datetime(2014, 3, 1, tzinfo=dt.UTC)
+    test = frame.filter(pl.col("timestamp") >= test_start).sort("zone", "timestamp")
+    y_test = test["power"].to_numpy()
+    quant: dict[str, np.ndarray] = {}
+    seconds: dict[str, float] = {}
+    fits: dict[str, Any] = {}
+
+    # official benchmark: the power of the same hour one year earlier, for every quantile
+    t0 = time.perf_counter()
+    earlier = frame.select("zone", (pl.col("timestamp") + pl.duration(days=365)).alias("timestamp"), "power")
+    bench = test.select("zone", "timestamp").join(earlier, on=["zone", "timestamp"], how="left")["power"].to_numpy()
+    quant["benchmark_year_before"] = np.repeat(bench[:, None], 99, axis=1)
+    seconds["benchmark_year_before"] = time.perf_counter() - t0
+
+    if "gbm" not in args.skip:
+        t0 = time.perf_counter()
+
+        def rows(f: pl.DataFrame) -> gbm.Rows:
+            utc = _utc_seconds(f["timestamp"])
+            X = np.column_stack([f.select(nwp).to_numpy(), (utc % 86400) / 3600.0,
+                                 f["timestamp"].dt.ordinal_day().to_numpy(),
+                                 f["zone"].str.slice(4).cast(pl.Int32).to_numpy()])
+            n = f.height
+            return gbm.Rows(X, f["power"].to_numpy(), np.ones(n), utc, utc, np.ones(n, np.int64),
+                            np.zeros(n, np.int64), [*nwp, "hour", "doy", "zone"])
+
+        hist = frame.filter(pl.col("timestamp") < test_start)
+        tr = rows(hist.filter(pl.col("timestamp") < val_start))
+        va = rows(hist.filter(pl.col("timestamp") >= val_start))
+        ref = gbm.fit_reference(tr, va, GBM_LEVELS, seed=0)
+        q13 = ref.predict(rows(test))
+        quant["gbm_reference"] = np.clip(np.stack([np.interp(LEVELS_99, GBM_LEVELS, r) for r in q13]), 0, 1)
+        seconds["gbm_reference"] = time.perf_counter() - t0
+        print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds, {seconds['gbm_reference']:.0f} s", flush=True)
+
+    neural: dict[str, Any] = {}
+    if "preset" not in args.skip:
+        neural["preset_day_ahead_solar"] = ea.Forecaster.preset(
+            "day-ahead-solar", issue_time="23:00", freq="1h", tz="UTC", quantiles=LEVELS_99, **args.set)
+    if "default" not in args.skip:
+        neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=24, quantiles=LEVELS_99,
+                                               max_steps=args.default_steps)
+    train = frame.filter(pl.col("timestamp") < test_start)
+    for name, model in neural.items():
+        t0 = time.perf_counter()
+        model.fit(train, schema, val_start=val_start)
+        fit_s = time.perf_counter() - t0
+        quant[name] = _task15_forecast(model, frame, nwp, test_start, test)
+        seconds[name] = time.perf_counter() - t0
+        fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
+                      "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
+        print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
+
+    table = {name: {"pinball_99": pinball_99(q, y_test),
+                    "pinball_99_zone": {z: pinball_99(q[m], y_test[m]) for z in ("zone1", "zone2", "zone3")
+                                        for m in [test["zone"].to_numpy() == z]},
+                    "mae_median": float(np.mean(np.abs(q[:, 49] - y_test)))}
+             for name, q in quant.items()}
+    _print_table(table, ["pinball_99", "mae_median"])
+    return {"task": "gefcom_solar", "protocol": "GEFCom2014 solar Task 15: train to 2014-05-31 (validation "
+            "2014-03..05), forecast every hour of June 2014 for 3 zones from the NWP of June, with no June power "
+            "(the neural models get their context hidden, as trained with context_dropout); pinball over the 99 "
+            "levels 0.01..0.99 on capacity-normalised power, night included",
+            "metrics": table, "seconds": {k: round(v, 1) for k, v in seconds.items()}, "fits": fits,
+            "published": {"winner_task15": 0.01243, "top5_task15": [0.01243, 0.01270, 0.01288, 0.01300, 0.01308],
+                          "official_benchmark_task15": 0.02849}}
+
+
+def _task15_forecast(model: Any, frame: pl.DataFrame, nwp: list[str], test_start: dt.datetime,
+                     test: pl.DataFrame) -> np.ndarray:
+    """Day by day through June from origins at 23:00 UTC, the power context hidden (NaN)."""
+    L, H = model.context_length, model.horizon
+    out = []
+    for zone in ("zone1", "zone2", "zone3"):
+        f = frame.filter(pl.col("zone") == zone).sort("timestamp")
+        utc = _utc_seconds(f["timestamp"])
+        cov = f.select(nwp).to_numpy().astype(np.float32)
+        first = int(np.searchsorted(utc, int(test_start.timestamp())))
+        origins = np.arange(first - 1, len(utc) - H, H)  # last context step of each day
+        idx = origins[:, None] + np.arange(-L + 1, H + 1)[None, :]
+        pred = model.predict_arrays(past_target=np.full((len(origins), L), np.nan, np.float32),
+                                    future_covariates=cov[idx], utc_time=utc[idx],
+                                    capacity=np.ones((len(origins), H), np.float32))
+        out.append(pred.reshape(-1, pred.shape[-1]))
+    q = np.concatenate(out)
+    if q.shape[0] != test.height:
+        raise SystemExit(f"task 15: {q.shape[0]} forecasts for {test.height} test hours")
+    return q
+
+
 # ------------------------------------------------------------------ common
 def _jsonable(v: Any) -> Any:
     from energyai.persist import jsonable
@@ -173,7 +284,7 @@ def _print_table(table: dict[str, dict[str, float]], cols: list[str]) -> None:
         print(f"{name:26s}" + "".join(f"{r[c]:22.4f}" for c in cols))
 
 
-TASKS = {"kr_load": kr_load}
+TASKS = {"kr_load": kr_load, "gefcom_solar": gefcom_solar}
 
 
 def main() -> None:

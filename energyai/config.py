@@ -82,8 +82,9 @@ class TrainConfig:
         Linear warm-up then cosine decay to 5% of the peak, or constant.
     warmup_fraction : float
         Share of the steps spent warming up, in [0, 1].
-    scaler : {"revin", "mean", "none"}
-        Instance scaling of the target inside the network.
+    scaler : {"revin", "mean", "none", "capacity"}
+        Instance scaling of the target inside the network; ``capacity`` trains on the
+        capacity factor (target / the schema's capacity) and multiplies back in the graph.
     affine : bool
         Learnable affine parameters of the instance scaler.
     calendar : bool or "auto"
@@ -124,6 +125,10 @@ class TrainConfig:
         for each horizon step, the target at the same local time on the last context day
         of the same kind (day off or working day), so a holiday starts from the last
         Sunday. Needs sub-daily data and a model that reads known-future covariates.
+    context_dropout : float
+        Share of training windows whose whole target context is hidden (as if the meter
+        had been down), so the model also learns to forecast from its known-future
+        inputs alone (weather forecasts, clear sky, calendar); validation is unchanged.
     preset : str, optional
         The name of the preset that chose these options (:mod:`energyai.presets`), for
         the record; it changes nothing by itself.
@@ -149,7 +154,7 @@ class TrainConfig:
                                  rank=2)
     schedule: str = _opt("cosine", choices=("cosine", "constant"))
     warmup_fraction: float = _opt(0.05, kind="float", low=0, high=1)
-    scaler: str = _opt("revin", choices=("revin", "mean", "none"))
+    scaler: str = _opt("revin", choices=("revin", "mean", "none", "capacity"))
     affine: bool = _opt(False, kind="bool")
     calendar: Any = _opt("auto", choices=(True, False, "auto"))
     val_size: Any = _opt(0.1)
@@ -176,6 +181,7 @@ class TrainConfig:
     origin_time: str | None = _opt(None, none=True)
     preset: str | None = _opt(None, none=True)
     similar_day: bool = _opt(False, kind="bool")
+    context_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -90,7 +90,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
     net = build_network(r["spec"], r["cfg"], model.context_length, model.horizon, levels, (P, F, S),
                         calendar=calendar, solar=t.solar(), scaler=t.scaler, affine=bool(t.affine),
                         nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]),
-                        similar_day=bool(t.similar_day))
+                        similar_day=bool(t.similar_day),
+                        solar_step=schema.frequency.seconds if schema.frequency else 0)
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

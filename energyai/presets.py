@@ -95,6 +95,15 @@ def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq:
             "preset": "day-ahead-load", **c}
 
 
+def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1h", days_ahead: int = 1,
+                     tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9)) -> dict[str, Any]:
+    c = _common(issue_time, freq, days_ahead, tz)
+    per_day = c.pop("steps_per_day")
+    return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles), "solar_site": site,
+            "scaler": "capacity", "context_dropout": 0.3, "hidden": 256, "dropout": 0.1, "temporal_width": 8,
+            "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset": "day-ahead-solar", **c}
+
+
 PRESETS: dict[str, Preset] = {
     "day-ahead-load": Preset(
         "day-ahead-load",
@@ -107,6 +116,18 @@ PRESETS: dict[str, Preset] = {
                "25-hour day D is covered",
          "quantiles": "output quantile levels"},
         _day_ahead_load),
+    "day-ahead-solar": Preset(
+        "day-ahead-solar",
+        "PV plant or zone issued on D-1 for day D from weather forecasts (the schema's future covariates): "
+        "TiDE on the capacity factor (the schema's capacity), clear sky and night zeros in the graph when the "
+        "site is given, trained also with the recent output hidden",
+        {"site": "(latitude, longitude[, altitude]) in degrees and metres: clear-sky irradiance, sun elevation "
+                 "and exact zeros at night inside the model; None: weather forecasts only",
+         "issue_time": "local time of issue on D-1, 'HH:MM' (KPX: '10:00')",
+         "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
+         "tz": "the data's time zone (one more step where it has daylight saving)",
+         "quantiles": "output quantile levels"},
+        _day_ahead_solar),
 }
 
 

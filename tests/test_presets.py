@@ -116,3 +116,48 @@ def test_every_preset_is_documented() -> None:
         assert p.name == name and p.summary and p.options
         params = preset_params(name)
         assert params["preset"] == name and params["max_steps"] == "auto"
+
+
+def test_day_ahead_solar_choices() -> None:
+    p = preset_params("day-ahead-solar", site=(35.15, 126.85), quantiles=(0.1, 0.5, 0.9))
+    assert (p["scaler"], p["solar_site"], p["horizon"], p["origin_time"]) == ("capacity", (35.15, 126.85), 37, "10:00")
+    assert 0 < p["context_dropout"] < 1
+    with pytest.raises(ConfigError, match="solar_site"):
+        ea.Forecaster.preset("day-ahead-solar", site=(135.0, 10.0))
+
+
+def test_capacity_scaler_needs_a_capacity_and_scales_with_it() -> None:
+    df = synthetic_hourly(n_days=20).select("ts", "load")
+    schema = ea.Schema(timestamp="ts", target="load", tz="UTC", freq="1h")
+    m = ea.Forecaster("nhits", context_length=24, horizon=12, scaler="capacity", max_steps=3)
+    with pytest.raises(ConfigError, match="capacity"):
+        m.fit(df, schema)
+    m.fit(df, schema.with_(capacity=500.0))
+    assert "capacity" in m.network_.reads()
+    y = df["load"].to_numpy()[-24:].astype(np.float32)[None]
+    utc = df["ts"].dt.epoch("s").to_numpy()
+    span = (utc[-24:][None], np.concatenate([utc[-24:], utc[-1] + 3600 * np.arange(1, 13)])[None])
+    a = m.predict_arrays(past_target=y, utc_time=span[1], capacity=np.full((1, 12), 500.0, np.float32))
+    b = m.predict_arrays(past_target=2 * y, utc_time=span[1], capacity=np.full((1, 12), 1000.0, np.float32))
+    # capacity factor in, capacity factor out: twice the plant, twice the forecast (float32 rounding)
+    np.testing.assert_allclose(b, 2 * a, rtol=1e-5)
+
+
+def test_context_dropout_hides_whole_contexts_in_training_only() -> None:
+    from energyai.data.panel import build_panel
+    from energyai.data.validate import resolve
+    from energyai.training.data import WindowBatches
+
+    df = synthetic_hourly(n_days=20).select("ts", "load")
+    frame, schema = resolve(df, ea.Schema(timestamp="ts", target="load", tz="UTC", freq="1h"))
+    panel = build_panel(frame, schema)
+    idx = build_window_index(panel.offsets, panel.observed, 24, 12)
+    train = WindowBatches(panel, idx, 24, 12, 400, n_batches=1, context_dropout=0.3, seed=1)
+    b = train[0]
+    hidden = (b.past_observed.sum(1) == 0).float().mean().item()
+    assert 0.2 < hidden < 0.4  # 400 draws at 0.3
+    assert ((b.past_observed.sum(1) == 0) | (b.past_observed.sum(1) == 24)).all()  # whole contexts only
+    again = WindowBatches(panel, idx, 24, 12, 400, n_batches=1, context_dropout=0.3, seed=1)[0]
+    assert (again.past_observed == b.past_observed).all()  # seeded
+    val = WindowBatches(panel, idx, 24, 12, 400, shuffle=False, context_dropout=0.3)[0]
+    assert (val.past_observed.sum(1) == 24).all()

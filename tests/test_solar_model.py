@@ -38,8 +38,12 @@ def test_solar_model_zero_at_night_exports_and_matches_runtime(pv, tmp_path):
     hist = df.filter(pl.col("timestamp") < pl.datetime(2012, 6, 19, 12, time_zone="Etc/GMT+7"))
     fc = f.predict(hist)
     utc = fc["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
-    night = solar_position(utc, *SITE).apparent_zenith >= 90.0
+    # a timestamp labels the start of its 15-minute interval: night is the sun down over all of it
+    night = np.all([solar_position(utc + np.timedelta64(k * 225, "s"), *SITE).apparent_zenith >= 90.0
+                    for k in range(5)], axis=0)
+    sunrise = (solar_position(utc, *SITE).apparent_zenith >= 90.0) & ~night
     assert night.any() and (~night).any()
+    assert sunrise.any()  # steps whose interval holds the sunrise or sunset are not forced to 0
     assert (fc.filter(pl.Series(night))["q0.9"] == 0).all()  # forced to 0 with the sun down
     assert (fc.filter(pl.Series(~night))["q0.9"] > 0).any()
 
@@ -63,3 +67,23 @@ def test_solar_needs_a_model_that_reads_future_covariates(pv):
         Forecaster("dlinear", context_length=96, horizon=96, solar_site=SITE).fit(df, schema)
     with pytest.raises(ConfigError, match="solar_site"):
         Forecaster("nhits", context_length=96, horizon=96, solar_site=(95.0, 0.0)).fit(df, schema)
+
+
+def test_daylight_covers_the_whole_interval_of_a_step():
+    """A step is daylight when the sun is up anywhere in its interval (timestamps label the
+    start): the hour whose start is before sunrise but which holds the sunrise is daylight."""
+    import torch
+
+    from energyai.nn.solar import SolarFeatures
+
+    lat, lon = 35.15, 126.85  # Gwangju
+    t = np.arange(np.datetime64("2024-06-21T18:00"), np.datetime64("2024-06-21T22:00"), np.timedelta64(1, "h"))
+    secs = t.astype("datetime64[s]").astype(np.int64)
+    up_at_start = solar_position(t, lat, lon, 0.0).apparent_zenith < 90.0
+    up_at_end = solar_position(t + np.timedelta64(1, "h"), lat, lon, 0.0).apparent_zenith < 90.0
+    holds_sunrise = ~up_at_start & up_at_end
+    assert holds_sunrise.sum() == 1  # sunrise in Gwangju on 21 June is about 05:10 KST = 20:10 UTC
+    hourly = SolarFeatures(lat, lon, 0.0, 3.0, step=3600).daylight(torch.from_numpy(secs[None]))[0].numpy()
+    instant = SolarFeatures(lat, lon, 0.0, 3.0).daylight(torch.from_numpy(secs[None]))[0].numpy()
+    assert (hourly == (up_at_start | up_at_end)).all()
+    assert (instant == up_at_start).all()

@@ -23,7 +23,7 @@ def feature_width(calendar: bool, solar: bool, holidays: bool = False, similar_d
 def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple[float, ...],
                   n_inputs: tuple[int, int, int], *, calendar: bool, solar: tuple[float, ...] | None,
                   scaler: str, affine: bool, nonnegative: bool, holiday_days: int = 0,
-                  similar_day: bool = False) -> ForecastNetwork:
+                  similar_day: bool = False, solar_step: int = 0) -> ForecastNetwork:
     """The architecture ``spec`` inside a :class:`ForecastNetwork`.
 
     Parameters
@@ -40,7 +40,7 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     calendar : bool
     solar : tuple of float or None
         ``(latitude, longitude, altitude, linke_turbidity)``.
-    scaler, affine, nonnegative, holiday_days, similar_day :
+    scaler, affine, nonnegative, holiday_days, similar_day, solar_step :
         As :class:`ForecastNetwork`.
     """
     P, F, S = n_inputs
@@ -48,4 +48,5 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     core = spec.build(cfg, context, horizon, len(levels), P, width, S)
     return ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=scaler, affine=affine,
                            nonnegative=nonnegative, horizon=horizon, holiday_days=holiday_days, similar_day=similar_day,
+                           solar_step=solar_step,
                            solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]

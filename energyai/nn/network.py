@@ -35,8 +35,8 @@ class ForecastNetwork(nn.Module):
         Numbers of raw covariates (before calendar features).
     calendar : bool
         Append :class:`CalendarFeatures` to the known-future covariates.
-    scaler : {"revin", "mean", "none"}
-        Instance scaling of the target.
+    scaler : {"revin", "mean", "none", "capacity"}
+        Instance scaling of the target (``capacity``: the capacity factor).
     affine : bool
         Learnable affine of the instance scaler.
     nonnegative : bool
@@ -50,6 +50,9 @@ class ForecastNetwork(nn.Module):
         Rows of an in-graph holiday day table (0: none), filled with
         :meth:`HolidayFeatures.set_table`; appends holiday, bridge, festival and off-run
         features by local date, overridable through the ``holiday_override`` input.
+    solar_step : int
+        Step length in seconds for the solar features' interval means (see
+        :class:`~energyai.nn.solar.SolarFeatures`); 0: at the timestamps.
     similar_day : bool
         Append :class:`~energyai.nn.similar_day.SimilarDay`: the scaled target at the same
         local time on the last context day of the same kind (day off or working day; days
@@ -84,6 +87,7 @@ class ForecastNetwork(nn.Module):
         horizon: int | None = None,
         holiday_days: int = 0,
         similar_day: bool = False,
+        solar_step: int = 0,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -100,7 +104,7 @@ class ForecastNetwork(nn.Module):
         if solar is not None:
             from energyai.nn.solar import SolarFeatures
 
-            self.solar = SolarFeatures(*solar)
+            self.solar = SolarFeatures(*solar, step=solar_step)
         self.holiday = None
         if holiday_days:
             from energyai.nn.holidays import HolidayFeatures
@@ -128,7 +132,7 @@ class ForecastNetwork(nn.Module):
             used.add("local_time")
         used |= {name for name, n in (("past_covariates", n_past), ("future_covariates", n_future),
                                       ("static", n_static)) if n}
-        if capacity:
+        if capacity or self.instance.mode == "capacity":
             used.add("capacity")
         return [n for n in NAMES if n in used]
 
@@ -168,7 +172,7 @@ class ForecastNetwork(nn.Module):
         past_target, past_observed = x["past_target"], x["past_observed"]
         observed = past_observed > 0
         y = torch.where(observed, past_target, torch.zeros_like(past_target))
-        loc, scale = self.instance.stats(y, past_observed)
+        loc, scale = self.instance.stats(y, past_observed, x.get("capacity"))
         z = torch.where(observed, self.instance.normalize(y, loc, scale), torch.zeros_like(y))
         fut = self.future_scaler(x["future_covariates"])
         parts, holiday = [fut], None

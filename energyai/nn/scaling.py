@@ -24,6 +24,10 @@ class InstanceScaler(nn.Module):
         ``revin``: subtract the masked mean, divide by the masked standard deviation.
         ``mean``: divide by the masked mean absolute value (DeepAR-style).
         ``none``: identity (the data must be scaled beforehand).
+        ``capacity``: divide by the window's capacity (its first horizon step), so the
+        network sees the capacity factor; for generation, where the context's mean and
+        spread say more about the night than about the plant. Needs the ``capacity``
+        input and a schema with a capacity.
     affine : bool
         Learn a per-model scale and shift applied after standardisation (RevIN's affine).
     eps : float
@@ -39,9 +43,16 @@ class InstanceScaler(nn.Module):
             self.weight = nn.Parameter(torch.ones(1))
             self.bias = nn.Parameter(torch.zeros(1))
 
-    def stats(self, y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Location and scale, each (B, 1), from the observed part of ``y`` (B, L)."""
+    def stats(self, y: torch.Tensor, mask: torch.Tensor,
+              capacity: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Location and scale, each (B, 1), from the observed part of ``y`` (B, L)
+        (or from ``capacity`` (B, H) in ``capacity`` mode)."""
         n = mask.sum(dim=1, keepdim=True).clamp_min(1.0)
+        if self.mode == "capacity":
+            if capacity is None:
+                raise ValueError("scaler='capacity' needs the capacity input")
+            scale = capacity[:, :1].clamp_min(self.eps)
+            return torch.zeros_like(scale), scale
         if self.mode == "none":
             return torch.zeros_like(n), torch.ones_like(n)
         if self.mode == "mean":

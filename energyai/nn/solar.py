@@ -19,6 +19,12 @@ class SolarFeatures(nn.Module):
         Degrees (north, east positive) and metres.
     linke_turbidity : float
         For the Ineichen-Perez clear sky.
+    step : int
+        Length of a step in seconds. A timestamp labels the *start* of its interval
+        (the data contract), so the features are the means over the interval (sampled
+        at its start, quarter points and end) and a step is daylight when the sun is up
+        at any of those instants; a plant producing in the hour of sunrise is not
+        forced to 0. 0: the instant of the timestamp only.
 
     ``forward(utc_time (B, T) int64) -> (B, T, 2)``; :meth:`daylight` gives the mask of
     steps with the sun above the horizon. The site is stored as buffers, so it travels
@@ -31,8 +37,9 @@ class SolarFeatures(nn.Module):
     reads = ("utc_time",)
 
     def __init__(self, latitude: float, longitude: float, altitude: float = 0.0,
-                 linke_turbidity: float = 3.0) -> None:
+                 linke_turbidity: float = 3.0, step: int = 0) -> None:
         super().__init__()
+        self.offsets = [0] if step <= 0 else [round(k * step / 4) for k in range(5)]
         self.clearsky = ClearSkyIrradiance()
         self.register_buffer("site", torch.tensor([latitude, longitude, altitude, linke_turbidity],
                                                   dtype=torch.float32))
@@ -43,11 +50,22 @@ class SolarFeatures(nn.Module):
         ghi, _, _, zen = self.clearsky(utc_time, p[:, 0], p[:, 1], p[:, 2], p[:, 3])
         return ghi, zen
 
+    def _samples(self, utc_time: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        return [self._sky(utc_time + k) for k in self.offsets]
+
     def forward(self, utc_time: torch.Tensor) -> torch.Tensor:
-        ghi, zen = self._sky(utc_time)
-        cos_z = torch.clamp(torch.cos(zen * (torch.pi / 180.0)), min=0.0)
-        return torch.stack([ghi / 1000.0, cos_z], dim=-1)
+        ghi_sum, cos_sum = None, None
+        for ghi, zen in self._samples(utc_time):
+            cos_z = torch.clamp(torch.cos(zen * (torch.pi / 180.0)), min=0.0)
+            ghi_sum = ghi if ghi_sum is None else ghi_sum + ghi
+            cos_sum = cos_z if cos_sum is None else cos_sum + cos_z
+        assert ghi_sum is not None and cos_sum is not None
+        n = float(len(self.offsets))
+        return torch.stack([ghi_sum / (1000.0 * n), cos_sum / n], dim=-1)
 
     def daylight(self, utc_time: torch.Tensor) -> torch.Tensor:
-        _, zen = self._sky(utc_time)
-        return zen < 90.0
+        up = None
+        for _, zen in self._samples(utc_time):
+            up = zen < 90.0 if up is None else up | (zen < 90.0)
+        assert up is not None
+        return up

@@ -13,9 +13,9 @@ import math
 __all__ = ["AUTO_BOUNDS", "AUTO_PASSES", "auto_steps"]
 
 #: Target passes over the training windows.
-AUTO_PASSES = 40
+AUTO_PASSES = 80
 #: (fewest, most) steps on CPU and on an accelerator.
-AUTO_BOUNDS = {"cpu": (300, 1500), "gpu": (1000, 20000)}
+AUTO_BOUNDS = {"cpu": (300, 3000), "gpu": (1000, 20000)}
 
 
 def auto_steps(n_windows: int, batch_size: int, *, gpu: bool, world_size: int = 1) -> int:

@@ -73,6 +73,9 @@ class WindowBatches(Dataset):
         Without shuffle, visit at most this many windows, evenly spaced.
     names : tuple of str
         The contract inputs to make (the network's ``reads()``); the others stay None.
+    context_dropout : float
+        With ``shuffle``, the share of windows whose whole target context is hidden
+        (``past_observed`` 0), drawn from the same seeded generator.
     """
 
     def __init__(
@@ -88,8 +91,10 @@ class WindowBatches(Dataset):
         seed: int = 0,
         max_windows: int | None = None,
         names: tuple[str, ...] = NAMES,
+        context_dropout: float = 0.0,
     ) -> None:
         self.panel, self.index = panel, index
+        self.context_dropout = context_dropout
         self.context, self.horizon, self.batch_size = context, horizon, batch_size
         self.shuffle, self.seed, self.names = shuffle, seed, names
         self.epoch = 0
@@ -107,14 +112,21 @@ class WindowBatches(Dataset):
         return self.n_batches
 
     def __getitem__(self, i: int) -> Batch:
+        hide = None
         if self.shuffle:
             rng = np.random.default_rng([self.seed, self.rank, self.epoch, i])
             idx = rng.integers(0, len(self.index), self.batch_size)
+            if self.context_dropout > 0:
+                hide = torch.from_numpy(rng.random(self.batch_size) < self.context_dropout)
         else:
             assert self.order is not None
             idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         starts, series = self.index.locate(idx)
-        return make_batch(self.panel, starts, series, self.context, self.horizon, names=self.names)
+        batch = make_batch(self.panel, starts, series, self.context, self.horizon, names=self.names)
+        if hide is not None and bool(hide.any()):
+            keep = (~hide).to(batch.past_observed.dtype).unsqueeze(1)
+            batch = batch._replace(past_observed=batch.past_observed * keep, past_target=batch.past_target * keep)
+        return batch
 
     def loader(self, num_workers: int = 0, **kwargs: Any) -> DataLoader:
         """A DataLoader that yields this dataset's batches as they are (``batch_size=None``)."""

@@ -66,7 +66,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     L_, H = model.context_length, model.horizon
     reads = tuple(network.reads())  # batches carry only what the network reads
     train = WindowBatches(panel, data.train_index, L_, H, t.batch_size, n_batches=per_epoch, shuffle=True,
-                          seed=int(t.seed), names=reads)
+                          seed=int(t.seed), names=reads, context_dropout=float(t.context_dropout))
     val = None
     if data.val_index is not None:
         val = WindowBatches(panel, data.val_index, L_, H, max(t.batch_size, 512), shuffle=False,
@@ -123,6 +123,9 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
         n_rows = frame.height
         del frame
     check_roles(spec, schema)
+    if t.scaler == "capacity" and schema.capacity is None:
+        raise ConfigError("scaler='capacity' trains on the capacity factor, but the schema has no capacity; "
+                          "set Schema(capacity=<number or column>) or use scaler='revin'")
     L_, H = model.context_length, model.horizon
     lengths = panel.lengths
     val_first = val_origins(panel, schema, t.val_size, H, val_start)
@@ -172,7 +175,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
     network = build_network(resolved["spec"], resolved["cfg"], model.context_length, model.horizon,
                             resolved["levels"], n_inputs, calendar=calendar, solar=t.solar(), scaler=t.scaler,
                             affine=bool(t.affine), nonnegative=data.schema.nonnegative,
-                            holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day))
+                            holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day),
+                            solar_step=data.schema.frequency.seconds if data.schema.frequency else 0)
     if table is not None and network.holiday is not None:
         network.holiday.set_table(*table)
     base = None
