@@ -9,6 +9,8 @@ Tasks (``--task``):
 - ``gefcom_solar``: GEFCom2014 solar Task 15 (three zones, June 2014) from the NWP, with
   the power of June hidden as in the competition: pinball over 99 quantiles; beside the
   official benchmark (the power one year earlier).
+- ``gefcom_wind``: GEFCom2012 wind, seven farms, the 156 official 48-hour windows; every
+  model reads the NWP run available at its origin; RMSE beside the official persistence.
 - ``kr_load``: Korean national load (``kr_national_load_2013_2021``), issued D-1 10:00 KST
   for D 00-23 h, train 2013-2019 (validation 2019-07..12 for early stopping and the
   reference's tuning), test every day of 2020-2021. MAPE overall, on holidays and bridge
@@ -271,6 +273,124 @@ def _task15_forecast(model: Any, frame: pl.DataFrame, nwp: list[str], test_start
     return q
 
 
+# ------------------------------------------------------------------ gefcom_wind
+WIND_COVARIATES = ("wind_speed", "u", "v")
+
+
+def _official(root: Path, name: str) -> pl.DataFrame:
+    """GEFCom2012 wind ``test.csv`` or ``benchmark.csv`` in long format: farm, timestamp, value."""
+    wide = pl.read_csv(root / name).with_columns(
+        (pl.col("date").cast(pl.Utf8) + "00").str.to_datetime("%Y%m%d%H%M").dt.replace_time_zone("UTC")
+        .alias("timestamp"))
+    return wide.unpivot(index="timestamp", on=[f"wp{i}" for i in range(1, 8)], variable_name="farm",
+                        value_name="value")
+
+
+def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
+    """GEFCom2012 wind: the 156 official 48-h windows, NWP runs as available at each origin."""
+    from energyai.data.vintages import Vintages
+    from energyai.datasets.loaders import load_gefcom2012_wind_forecasts
+
+    root = Path(args.data_dir) / "gefcom2012_wind"
+    d = ea.datasets.load("gefcom2012_wind", data_dir=args.data_dir)
+    power = d.frame.select("farm", "timestamp", "power")
+    runs = Vintages(load_gefcom2012_wind_forecasts(root), columns=WIND_COVARIATES, series_id="farm")
+    hist = runs.as_history(power["timestamp"], power["farm"])  # the freshest run available by each hour
+    frame = power.with_columns([hist[c] for c in WIND_COVARIATES])
+    train_end = dt.datetime(2010, 12, 31, 23, tzinfo=dt.UTC)
+    frame = frame.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in WIND_COVARIATES])
+                         | (pl.col("timestamp") > train_end))
+    schema = d.schema.with_(future_covariates=WIND_COVARIATES)
+    truth = _official(root, "test.csv")
+    bench = _official(root, "benchmark.csv")
+    starts = truth.filter(pl.col("farm") == "wp1").sort("timestamp")["timestamp"]
+    gap = (starts - starts.shift(1)).fill_null(dt.timedelta(hours=99)) != dt.timedelta(hours=1)
+    cutoffs = [t - dt.timedelta(hours=1) for t in starts.filter(gap).to_list()]
+    if len(cutoffs) != 156:
+        raise SystemExit(f"expected the 156 official windows, found {len(cutoffs)}")
+    H = 48
+    fc: dict[str, pl.DataFrame] = {}
+    seconds: dict[str, float] = {}
+    fits: dict[str, Any] = {}
+    b = bench.join(truth, on=["farm", "timestamp"], suffix="_true")
+    fc["persistence_benchmark"] = b.select("farm", "timestamp", pl.col("value").alias("forecast"),
+                                           pl.col("value_true").alias("actual"))
+
+    if "gbm" not in args.skip:
+        t0 = time.perf_counter()
+        fc["gbm_reference"] = _wind_gbm(frame, runs, cutoffs, truth, train_end, H)
+        seconds["gbm_reference"] = time.perf_counter() - t0
+
+    neural: dict[str, Any] = {}
+    if "preset" not in args.skip:
+        neural["preset_day_ahead_wind"] = (ea.Forecaster.preset(
+            "day-ahead-wind", wind_columns=("u", "v"), tz="UTC", horizon=H, origin_time=None, **args.set), runs)
+    if "default" not in args.skip:
+        neural["default_tide"] = (ea.Forecaster("tide", context_length=72, horizon=H, quantiles=(0.1, 0.5, 0.9),
+                                                max_steps=args.default_steps), None)
+    train = frame.filter(pl.col("timestamp") <= train_end)
+    for name, (model, vint) in neural.items():
+        t0 = time.perf_counter()
+        model.fit(train, schema, future=vint)
+        fit_s = time.perf_counter() - t0
+        res = ea.backtest(model, frame, schema, cutoffs=cutoffs, future=runs, fit=False)
+        fc[name] = res.forecasts.join(truth, on=["farm", "timestamp"], how="inner").select(
+            "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
+        seconds[name] = time.perf_counter() - t0
+        fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
+                      "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
+        print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
+    table = {}
+    for name, f in fc.items():
+        if f.height != truth.height:
+            raise SystemExit(f"{name}: {f.height} forecasts for {truth.height} test values")
+        e = (f["forecast"] - f["actual"]).to_numpy()
+        table[name] = {"rmse": float(np.sqrt(np.mean(e ** 2))), "mae": float(np.mean(np.abs(e))), "n": len(e)}
+    _print_table(table, ["rmse", "mae"])
+    return {"task": "gefcom_wind", "protocol": "GEFCom2012 wind, the 156 official 48-h test windows x 7 farms; "
+            "train 2009-07-01..2010-12-31; every forecast reads the NWP run available at its origin (Vintages, "
+            "leakage-checked); RMSE of normalised power against test.csv",
+            "metrics": table, "seconds": {k: round(v, 1) for k, v in seconds.items()}, "fits": fits,
+            "published": {"winner_rmse_about": 0.146}}
+
+
+def _wind_gbm(frame: pl.DataFrame, runs: Any, cutoffs: list[Any], truth: pl.DataFrame, train_end: dt.datetime,
+              H: int) -> pl.DataFrame:
+    """LightGBM on (origin, lead) rows: the matched run's wind at the target hour, lags at the origin."""
+    out = []
+    train_parts, val_parts, test_parts = [], [], []
+    val_start = dt.datetime(2010, 10, 1, tzinfo=dt.UTC)
+    for k, farm in enumerate(sorted(frame["farm"].unique().to_list())):
+        f = frame.filter(pl.col("farm") == farm).sort("timestamp")
+        y = f["power"].to_numpy().astype(np.float64)
+        utc = _utc_seconds(f["timestamp"])
+        hour = (utc % 86400) // 3600
+        train_o = np.flatnonzero((hour % 12 == 0) & (utc + H * 3600 <= train_end.timestamp()))
+        train_o = train_o[train_o >= 24]
+        test_o = np.searchsorted(utc, [int(c.timestamp()) for c in cutoffs])
+        for origins, bucket in ((train_o, "train"), (test_o, "test")):
+            table = runs.for_origins([dt.datetime.fromtimestamp(int(utc[o]), dt.UTC) for o in origins], H,
+                                     dt.timedelta(hours=1), series=[farm])
+            cov = table.select(WIND_COVARIATES).to_numpy().reshape(len(origins), H, len(WIND_COVARIATES))
+            rows = gbm.day_ahead_rows(y, utc, origins, H, 3600, "UTC", covariates=cov,
+                                      cov_names=WIND_COVARIATES, normalise="none", series=k)
+            if bucket == "test":
+                test_parts.append((farm, rows))
+            else:
+                is_val = rows.origin_utc >= val_start.timestamp()
+                train_parts.append(rows.take(~is_val))
+                val_parts.append(rows.take(is_val))
+    ref = gbm.fit_reference(gbm.Rows.concat(train_parts), gbm.Rows.concat(val_parts), seed=0)
+    print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds", flush=True)
+    for farm, rows in test_parts:
+        pred = np.clip(ref.predict(rows), 0, 1)
+        out.append(pl.DataFrame({"farm": farm, "timestamp": rows.target_utc.astype("datetime64[s]")
+                                 .astype("datetime64[us]"), "forecast": pred})
+                   .with_columns(pl.col("timestamp").dt.replace_time_zone("UTC")))
+    return pl.concat(out).join(truth, on=["farm", "timestamp"], how="inner").select(
+        "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
+
+
 # ------------------------------------------------------------------ common
 def _jsonable(v: Any) -> Any:
     from energyai.persist import jsonable
@@ -284,7 +404,7 @@ def _print_table(table: dict[str, dict[str, float]], cols: list[str]) -> None:
         print(f"{name:26s}" + "".join(f"{r[c]:22.4f}" for c in cols))
 
 
-TASKS = {"kr_load": kr_load, "gefcom_solar": gefcom_solar}
+TASKS = {"kr_load": kr_load, "gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind}
 
 
 def main() -> None:

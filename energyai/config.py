@@ -8,6 +8,7 @@ and ``energyai tune`` all read these fields; nothing else repeats a default.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,13 @@ class TrainConfig:
         for each horizon step, the target at the same local time on the last context day
         of the same kind (day off or working day), so a holiday starts from the last
         Sunday. Needs sub-daily data and a model that reads known-future covariates.
+    wind_columns : (str, str) or (str,), optional
+        Future covariates holding the forecast wind as ``(u, v)`` components or as
+        ``(speed,)`` in m/s: speed, direction and a power-curve feature are computed from
+        them inside the network (:class:`energyai.nn.wind.WindFeatures`).
+    power_curve : (speeds, capacity factors), optional
+        The turbine or farm curve for that feature (default: a generic 3/12/25 m/s curve,
+        :data:`energyai.nn.wind.GENERIC_CURVE`).
     context_dropout : float
         Share of training windows whose whole target context is hidden (as if the meter
         had been down), so the model also learns to forecast from its known-future
@@ -182,6 +190,8 @@ class TrainConfig:
     preset: str | None = _opt(None, none=True)
     similar_day: bool = _opt(False, kind="bool")
     context_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
+    wind_columns: tuple[str, ...] | None = _opt(None, none=True)
+    power_curve: tuple[tuple[float, ...], tuple[float, ...]] | None = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -237,6 +247,17 @@ class TrainConfig:
                                   f"got {site!r}")
         if self.holidays is not None and (not isinstance(self.holidays, str) or not self.holidays):
             raise ConfigError(f"holidays must be a country code such as 'KR' (or 'US-CA'), got {self.holidays!r}")
+        wc = self.wind_columns
+        if wc is not None and not (isinstance(wc, (tuple, list)) and len(wc) in (1, 2)
+                                   and all(isinstance(c, str) for c in wc)):
+            raise ConfigError(f"wind_columns must be (u, v) or (speed,) column names, got {wc!r}")
+        pc = self.power_curve
+        if pc is not None:
+            ok = isinstance(pc, (tuple, list)) and len(pc) == 2 and len(pc[0]) == len(pc[1]) >= 2
+            xs = [float(v) for v in pc[0]] if ok else []
+            if not ok or any(b <= a for a, b in itertools.pairwise(xs)) or min(pc[1]) < 0:
+                raise ConfigError("power_curve must be (speeds, capacity factors) of equal length >= 2, speeds "
+                                  f"strictly increasing and factors >= 0; got {pc!r}")
         years = self.holiday_years
         if years is not None and not (isinstance(years, (tuple, list)) and len(years) == 2
                                       and all(isinstance(y, int) and not isinstance(y, bool) for y in years)

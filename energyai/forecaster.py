@@ -133,7 +133,8 @@ class Forecaster:
         if t.loss != "pinball" and qs:
             raise ConfigError(f"loss={t.loss!r} trains a point forecast; pass quantiles=() or use loss='pinball'")
         levels = tuple(sorted(set(qs) | {0.5})) if t.loss == "pinball" else (0.5,)
-        for option, what in (("solar_site", "solar"), ("holidays", "holiday"), ("similar_day", "similar-day")):
+        for option, what in (("solar_site", "solar"), ("holidays", "holiday"), ("similar_day", "similar-day"),
+                             ("wind_columns", "wind")):
             if getattr(t, option) not in (None, False) and "future" not in spec.supports:
                 raise ConfigError(f"{what} features are known-future covariates, which {spec.name!r} does not read; "
                                   "use nhits, tide or lstm")
@@ -147,7 +148,7 @@ class Forecaster:
 
     # -------------------------------------------------------------------- fit
     def fit(self, df: Any, schema: Schema, *, val_start: Any = None, init_from: Any = None,
-            freeze: str | None = None, callbacks: list[Any] | None = None) -> Forecaster:
+            freeze: str | None = None, callbacks: list[Any] | None = None, future: Any = None) -> Forecaster:
         """Validate ``df``, cut training and validation windows, and train.
 
         Parameters
@@ -165,6 +166,12 @@ class Forecaster:
         freeze : {None, "backbone"}
             With ``init_from``: train only the architecture's output head.
         callbacks : list of lightning.Callback, optional
+        future : energyai.data.vintages.Vintages, optional
+            Weather forecasts by run: every training and validation window then reads,
+            over its horizon, the run available at its origin (the rule of forecast time),
+            so the model learns how forecast error grows with lead. The frame's columns
+            of the same names give the contexts (use ``Vintages.as_history``). Windows
+            whose horizon no run covers are left out, never filled.
 
         Returns
         -------
@@ -174,7 +181,7 @@ class Forecaster:
         from energyai.training.fit import fit_forecaster
 
         fit_forecaster(self, df, schema, self._resolved(), val_start=val_start, init_from=init_from,
-                       freeze=freeze, callbacks=callbacks)
+                       freeze=freeze, callbacks=callbacks, future=future)
         return self
 
     # ---------------------------------------------------------------- predict

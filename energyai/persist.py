@@ -78,7 +78,7 @@ def load_forecaster(cls: type, path: str | Path) -> Any:
 
 
 def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
-    from energyai.nn.build import build_network
+    from energyai.nn.build import build_network, wind_spec
 
     r = model._resolved()
     t = r["train"]
@@ -91,7 +91,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
                         calendar=calendar, solar=t.solar(), scaler=t.scaler, affine=bool(t.affine),
                         nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]),
                         similar_day=bool(t.similar_day),
-                        solar_step=schema.frequency.seconds if schema.frequency else 0)
+                        solar_step=schema.frequency.seconds if schema.frequency else 0,
+                        wind=wind_spec(t.wind_columns, t.power_curve, schema.future_covariates))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

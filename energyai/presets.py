@@ -104,6 +104,17 @@ def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1
             "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset": "day-ahead-solar", **c}
 
 
+def _day_ahead_wind(wind_columns: Any = ("u", "v"), power_curve: Any = None, issue_time: str = "10:00",
+                    freq: Any = "1h", days_ahead: int = 1, tz: str | None = None,
+                    quantiles: Any = (0.1, 0.5, 0.9)) -> dict[str, Any]:
+    c = _common(issue_time, freq, days_ahead, tz)
+    per_day = c.pop("steps_per_day")
+    return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles),
+            "wind_columns": tuple(wind_columns), "power_curve": power_curve, "scaler": "capacity",
+            "hidden": 256, "dropout": 0.1, "temporal_width": 8, "temporal_hidden": 128, "learning_rate": 1e-3,
+            "batch_size": 128, "preset": "day-ahead-wind", **c}
+
+
 PRESETS: dict[str, Preset] = {
     "day-ahead-load": Preset(
         "day-ahead-load",
@@ -128,6 +139,18 @@ PRESETS: dict[str, Preset] = {
          "tz": "the data's time zone (one more step where it has daylight saving)",
          "quantiles": "output quantile levels"},
         _day_ahead_solar),
+    "day-ahead-wind": Preset(
+        "day-ahead-wind",
+        "Wind farm issued on D-1 for day D from NWP wind (the schema's future covariates): TiDE on the capacity "
+        "factor with wind speed, direction and a power-curve feature computed in the graph; fit(future=Vintages) "
+        "trains each window on the run available at its origin",
+        {"wind_columns": "future covariates with the forecast wind: (u, v) components or (speed,), m/s",
+         "power_curve": "(speeds, capacity factors) of the farm; None: a generic 3/12/25 m/s curve",
+         "issue_time": "local time of issue on D-1, 'HH:MM' (KPX: '10:00')",
+         "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
+         "tz": "the data's time zone (one more step where it has daylight saving)",
+         "quantiles": "output quantile levels"},
+        _day_ahead_wind),
 }
 
 

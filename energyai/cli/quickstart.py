@@ -180,11 +180,23 @@ def _write_report(out: Path, ds: Any, val_cutoffs: list[Any], test_cutoffs: list
         f"Best on test: **{winner}**, skill against {REFERENCE} on MAE **{skill:+.3f}** "
         f"(the selected baseline {best}: {skill_baseline:+.3f}).",
         "",
+        neural_verdict(metrics, best, ds.schema.units or ""),
+        "",
         "![forecast](forecast.png)",
         "",
         f"energyai {__version__}; wall time {result['wall_seconds']} s.",
     ]
     (out / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def neural_verdict(metrics: dict[str, dict[str, float]], best: str, units: str) -> str:
+    """One plain sentence: does the neural model beat the selected baseline on test MAE?"""
+    if NEURAL not in metrics or best == NEURAL:
+        return ""
+    mine, theirs = metrics[NEURAL]["mae"], metrics[best]["mae"]
+    word = "beats" if mine < theirs else "does NOT beat"
+    return (f"The neural model {word} the selected baseline {best} on test MAE ({mine:.1f} against "
+            f"{theirs:.1f} {units}).")
 
 
 def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True) -> dict[str, Any]:
@@ -222,8 +234,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
     models = candidates()
     test_best = backtest(models[best], df, schema, cutoffs=test_cutoffs)
     test_ref = test_best if best == REFERENCE else backtest(models[REFERENCE], df, schema, cutoffs=test_cutoffs)
-    keys = ["mae", "rmse", "mape", "cv_rmse", "pinball", "coverage"]
-    rows = {best: test_best, REFERENCE: test_ref}
+    rows, keys = {best: test_best, REFERENCE: test_ref}, ["mae", "rmse", "mape", "cv_rmse", "pinball", "coverage"]
     neural, onnx_result = _neural(df, schema, test_cutoffs, val_cutoffs, rows, out, say)
     winner = min(rows, key=lambda k: rows[k].metrics["mae"][0])
     test_best = rows[winner]
@@ -237,6 +248,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
         say(f"{name:26s} {m['mae']:9.1f} {m['rmse']:9.1f} {m['mape']:7.2f} {m['cv_rmse']:8.2f} {m['pinball']:8.1f} {m['coverage']:6.2f}")
     say(f"best on test: {winner}; skill against {REFERENCE} (MAE): {skill:+.3f} "
         f"(selected baseline {best}: {skill_baseline:+.3f})")
+    say(neural_verdict(metrics, best, schema.units or "") or "(no neural model: the train extra is missing)")
 
     _plot(test_best, test_ref, out / "forecast.png", schema.units or "", winner)
     result = {

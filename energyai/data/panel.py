@@ -57,6 +57,9 @@ class Panel:
         Series id of each series (``[None]`` for a single-series frame).
     weights : ndarray of float32, shape (S,)
         Loss weight of each series.
+    vintaged : HorizonVintages, optional
+        Weather runs matched to each origin's lead times
+        (:mod:`energyai.training.vintaged`); windows then read them over their horizon.
     """
 
     target: np.ndarray
@@ -70,6 +73,7 @@ class Panel:
     offsets: np.ndarray
     series_ids: list[Any]
     weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    vintaged: Any = None
 
     @property
     def n_series(self) -> int:

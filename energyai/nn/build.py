@@ -7,23 +7,51 @@ from typing import Any
 from energyai.nn.calendar import CalendarFeatures
 from energyai.nn.network import ForecastNetwork
 
-__all__ = ["build_network", "feature_width"]
+__all__ = ["build_network", "feature_width", "wind_spec"]
 
 
-def feature_width(calendar: bool, solar: bool, holidays: bool = False, similar_day: bool = False) -> int:
+def feature_width(calendar: bool, solar: bool, holidays: bool = False, similar_day: bool = False,
+                  wind: bool = False) -> int:
     """Columns the in-graph features append to the known-future covariates (each module declares its own)."""
     from energyai.nn.holidays import HolidayFeatures
     from energyai.nn.similar_day import SimilarDay
     from energyai.nn.solar import SolarFeatures
+    from energyai.nn.wind import WindFeatures
 
     return (CalendarFeatures.n_features if calendar else 0) + (SolarFeatures.n_features if solar else 0) \
-        + (HolidayFeatures.n_features if holidays else 0) + (SimilarDay.n_features if similar_day else 0)
+        + (HolidayFeatures.n_features if holidays else 0) + (WindFeatures.n_features if wind else 0) \
+        + (SimilarDay.n_features if similar_day else 0)
+
+
+def wind_spec(wind_columns: Any, power_curve: Any, future_covariates: tuple[str, ...]) -> tuple[int, int, int, Any] | None:
+    """``(u, v, speed, curve)`` column positions for :class:`~energyai.nn.wind.WindFeatures`, or None.
+
+    Raises
+    ------
+    ConfigError
+        When a named column is not among the schema's future covariates.
+    """
+    from energyai.exceptions import ConfigError
+    from energyai.nn.wind import GENERIC_CURVE
+
+    if not wind_columns:
+        return None
+    names = list(future_covariates)
+    missing = [c for c in wind_columns if c not in names]
+    if missing:
+        raise ConfigError(f"wind_columns {list(wind_columns)}: {missing} are not future covariates of the schema "
+                          f"({names}); add them to Schema(future_covariates=...)")
+    curve = tuple(tuple(float(v) for v in part) for part in (power_curve or GENERIC_CURVE))
+    if len(wind_columns) == 2:
+        return names.index(wind_columns[0]), names.index(wind_columns[1]), -1, curve
+    return -1, -1, names.index(wind_columns[0]), curve
 
 
 def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple[float, ...],
                   n_inputs: tuple[int, int, int], *, calendar: bool, solar: tuple[float, ...] | None,
                   scaler: str, affine: bool, nonnegative: bool, holiday_days: int = 0,
-                  similar_day: bool = False, solar_step: int = 0) -> ForecastNetwork:
+                  similar_day: bool = False, solar_step: int = 0,
+                  wind: tuple[int, int, int, Any] | None = None) -> ForecastNetwork:
     """The architecture ``spec`` inside a :class:`ForecastNetwork`.
 
     Parameters
@@ -40,13 +68,13 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     calendar : bool
     solar : tuple of float or None
         ``(latitude, longitude, altitude, linke_turbidity)``.
-    scaler, affine, nonnegative, holiday_days, similar_day, solar_step :
+    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind :
         As :class:`ForecastNetwork`.
     """
     P, F, S = n_inputs
-    width = F + feature_width(calendar, solar is not None, holiday_days > 0, similar_day)
+    width = F + feature_width(calendar, solar is not None, holiday_days > 0, similar_day, wind is not None)
     core = spec.build(cfg, context, horizon, len(levels), P, width, S)
     return ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=scaler, affine=affine,
                            nonnegative=nonnegative, horizon=horizon, holiday_days=holiday_days, similar_day=similar_day,
-                           solar_step=solar_step,
+                           solar_step=solar_step, wind=wind,
                            solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]

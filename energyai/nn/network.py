@@ -50,6 +50,8 @@ class ForecastNetwork(nn.Module):
         Rows of an in-graph holiday day table (0: none), filled with
         :meth:`HolidayFeatures.set_table`; appends holiday, bridge, festival and off-run
         features by local date, overridable through the ``holiday_override`` input.
+    wind : (u, v, speed, curve), optional
+        :class:`~energyai.nn.wind.WindFeatures` from raw future-covariate columns.
     solar_step : int
         Step length in seconds for the solar features' interval means (see
         :class:`~energyai.nn.solar.SolarFeatures`); 0: at the timestamps.
@@ -88,6 +90,7 @@ class ForecastNetwork(nn.Module):
         holiday_days: int = 0,
         similar_day: bool = False,
         solar_step: int = 0,
+        wind: tuple[int, int, int, Any] | None = None,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -110,6 +113,11 @@ class ForecastNetwork(nn.Module):
             from energyai.nn.holidays import HolidayFeatures
 
             self.holiday = HolidayFeatures(holiday_days)
+        self.wind = None
+        if wind is not None:
+            from energyai.nn.wind import WindFeatures
+
+            self.wind = WindFeatures(*wind)
         self.similar = None
         if similar_day:
             from energyai.nn.similar_day import SimilarDay
@@ -119,7 +127,7 @@ class ForecastNetwork(nn.Module):
     @property
     def features(self) -> list[Any]:
         """The in-graph known-future feature modules, in the order their columns are appended."""
-        return [m for m in (self.calendar, self.solar, self.holiday) if m is not None]
+        return [m for m in (self.calendar, self.solar, self.holiday, self.wind) if m is not None]
 
     def reads(self, capacity: bool = False) -> list[str]:
         """Names of the contract inputs this network reads, in contract order.

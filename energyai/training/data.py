@@ -38,6 +38,8 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
     B = len(starts)
     past = gather(panel.past, starts, context) if panel.past.shape[1] else np.zeros((B, context, 0), np.float32)
     fut = gather(panel.future, starts, span) if panel.future.shape[1] else np.zeros((B, span, 0), np.float32)
+    if panel.vintaged is not None:  # the weather run available at each origin, over its horizon
+        fut = panel.vintaged.apply(fut, starts + context - 1, context)
     unit, count = np.datetime_data(panel.utc.dtype)
     per_second = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit] // count
     utc = panel.utc.gather(starts, span).view(np.int64) // per_second  # int64 UTC seconds

@@ -36,7 +36,8 @@ class _Data:
 
 
 def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any], *, val_start: Any = None,
-                   init_from: Any = None, freeze: str | None = None, callbacks: list[Any] | None = None) -> None:
+                   init_from: Any = None, freeze: str | None = None, callbacks: list[Any] | None = None,
+                   future: Any = None) -> None:
     """Validate ``df``, cut windows, build the network and train it; state goes onto ``model``.
 
     Parameters
@@ -46,7 +47,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     schema : Schema
     resolved : dict
         ``Forecaster._resolved()``: the model spec, its config, levels and the train config.
-    val_start, init_from, freeze, callbacks :
+    val_start, init_from, freeze, callbacks, future :
         As :meth:`energyai.Forecaster.fit`.
     """
     import lightning as L
@@ -55,7 +56,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     from energyai.training.data import sample_windows
 
     spec, t = resolved["spec"], resolved["train"]
-    data = _prepare(model, df, schema, spec, t, val_start)
+    data = _prepare(model, df, schema, spec, t, val_start, future)
     panel = data.panel
     calendar = use_calendar(t, spec, data.schema)
     L.seed_everything(int(t.seed), workers=True, verbose=False)
@@ -103,7 +104,8 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
         model.manifest_["finetuned_from"] = {"data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze}
 
 
-def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val_start: Any) -> _Data:
+def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val_start: Any,
+             future: Any = None) -> _Data:
     """Validate, build the panel and the training and validation window indexes."""
     import polars as pl
 
@@ -131,8 +133,21 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
     val_first = val_origins(panel, schema, t.val_size, H, val_start)
     bad = panel.missing_covariates()
     issued = issue_mask(panel, t.origin_time)
+    if future is not None:
+        from energyai.data.vintages import Vintages
+        from energyai.training.vintaged import horizon_vintages
+
+        if not isinstance(future, Vintages):
+            raise ConfigError(f"fit(future=...) takes a Vintages table of weather runs, got {type(future).__name__}")
+        panel.vintaged = horizon_vintages(panel, schema, future, H, issued)
+        complete = panel.vintaged.complete(len(panel.target))
+        issued = complete if issued is None else issued & complete
     train_index = build_window_index(panel.offsets, panel.observed, L_, H, bad=bad, last_origin=val_first - H,
                                      allowed_last=issued)
+    if len(train_index) == 0 and future is not None:
+        raise InsufficientDataError(
+            "no training window has a weather run covering its whole horizon at its origin (fit(future=...)); "
+            "check that the runs' issue times precede the origins and their leads reach the horizon")
     if len(train_index) == 0 and issued is not None:
         raise InsufficientDataError(
             f"no training window ends at origin_time={t.origin_time!r} local time with observed targets and complete "
@@ -168,7 +183,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
              init_from: Any, freeze: str | None) -> tuple[Any, Any]:
     """The network, initialised from ``init_from`` or with covariate scalers fitted on training rows."""
     from energyai.data.split import train_rows
-    from energyai.nn.build import build_network
+    from energyai.nn.build import build_network, wind_spec
 
     t: TrainConfig = resolved["train"]
     table = holiday_table_for(t, data.panel) if t.holidays else None
@@ -176,7 +191,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
                             resolved["levels"], n_inputs, calendar=calendar, solar=t.solar(), scaler=t.scaler,
                             affine=bool(t.affine), nonnegative=data.schema.nonnegative,
                             holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day),
-                            solar_step=data.schema.frequency.seconds if data.schema.frequency else 0)
+                            solar_step=data.schema.frequency.seconds if data.schema.frequency else 0,
+                            wind=wind_spec(t.wind_columns, t.power_curve, data.schema.future_covariates))
     if table is not None and network.holiday is not None:
         network.holiday.set_table(*table)
     base = None
