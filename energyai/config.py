@@ -137,7 +137,7 @@ class TrainConfig:
         Share of training windows whose whole target context is hidden (as if the meter
         had been down), so the model also learns to forecast from its known-future
         inputs alone (weather forecasts, clear sky, calendar); validation is unchanged.
-    preset : str, optional
+    preset_name : str, optional
         The name of the preset that chose these options (:mod:`energyai.presets`), for
         the record; it changes nothing by itself.
     holidays : str, optional
@@ -187,7 +187,7 @@ class TrainConfig:
     holiday_years: tuple[int, int] | None = _opt(None, none=True)
     max_time: float | None = _opt(None, kind="float", low=0, open_low=True, none=True)
     origin_time: str | None = _opt(None, none=True)
-    preset: str | None = _opt(None, none=True)
+    preset_name: str | None = _opt(None, none=True)
     similar_day: bool = _opt(False, kind="bool")
     context_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
     wind_columns: tuple[str, ...] | None = _opt(None, none=True)

@@ -92,7 +92,7 @@ def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq:
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 7 * per_day, "quantiles": tuple(quantiles), "holidays": country,
             "hidden": 256, "dropout": 0.1, "temporal_width": 8, "learning_rate": 1e-3, "batch_size": 128,
-            "preset": "day-ahead-load", **c}
+            "preset_name": "day-ahead-load", **c}
 
 
 def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1h", days_ahead: int = 1,
@@ -101,7 +101,7 @@ def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles), "solar_site": site,
             "scaler": "capacity", "context_dropout": 0.3, "hidden": 256, "dropout": 0.1, "temporal_width": 8,
-            "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset": "day-ahead-solar", **c}
+            "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset_name": "day-ahead-solar", **c}
 
 
 def _day_ahead_wind(wind_columns: Any = ("u", "v"), power_curve: Any = None, issue_time: str = "10:00",
@@ -112,7 +112,7 @@ def _day_ahead_wind(wind_columns: Any = ("u", "v"), power_curve: Any = None, iss
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles),
             "wind_columns": tuple(wind_columns), "power_curve": power_curve, "scaler": "capacity",
             "hidden": 256, "dropout": 0.1, "temporal_width": 8, "temporal_hidden": 128, "learning_rate": 1e-3,
-            "batch_size": 128, "preset": "day-ahead-wind", **c}
+            "batch_size": 128, "preset_name": "day-ahead-wind", **c}
 
 
 PRESETS: dict[str, Preset] = {

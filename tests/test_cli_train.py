@@ -91,3 +91,34 @@ def test_every_recipe_in_models_builds():
         model = build_forecaster(cfg)
         assert model.horizon == cfg["model"]["horizon"]
         assert (path.parent / "MODEL_CARD.md").exists(), f"{path.parent.name} has no MODEL_CARD.md"
+
+
+def test_presets_list_show_and_fit_with_a_preset(tmp_path, capsys):
+    assert main(["presets", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in ("day-ahead-load", "day-ahead-solar", "day-ahead-wind"))
+    assert main(["presets", "show", "day-ahead-load", "--set", "country=KR", "--set", "hidden=64"]) == 0
+    shown = capsys.readouterr().out
+    assert "holidays" in shown and "'KR'" in shown and "64" in shown
+    assert main(["presets", "show", "no-such-preset"]) == 2
+
+    df = synthetic_hourly(n_days=30, tz="Asia/Seoul").select("ts", "load")
+    df.write_csv(tmp_path / "site.csv")
+    cfg = {"data": {"path": str(tmp_path / "site.csv"),
+                    "schema": {"timestamp": "ts", "target": "load", "tz": "Asia/Seoul", "freq": "1h"}},
+           "preset": {"country": "KR"},
+           "model": {"config": {"hidden": 16}, "context_length": 48},
+           "trainer": {"max_steps": 3, "progress_bar": False},
+           "out": str(tmp_path / "run")}
+    (tmp_path / "site.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["fit", "--preset", "day-ahead-load", "-c", str(tmp_path / "site.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "preset day-ahead-load" in out and "horizon 37" in out
+    resolved = yaml.safe_load((tmp_path / "run" / "config.resolved.yaml").read_text())
+    assert resolved["preset"]["name"] == "day-ahead-load"
+    assert resolved["trainer"]["holidays"] == "KR" and resolved["trainer"]["origin_time"] == "10:00"
+    assert resolved["model"]["config"]["hidden"] == 16
+    bad = dict(cfg, preset={"contry": "KR"})
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    assert main(["fit", "--preset", "day-ahead-load", "-c", str(tmp_path / "bad.yaml")]) == 2
+    assert "contry" in capsys.readouterr().err

@@ -43,7 +43,7 @@ def test_unknown_preset_lists_names() -> None:
 def test_preset_choices_are_parameters_and_overridable() -> None:
     m = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00")
     p = m.get_params()
-    assert (p["model"], p["horizon"], p["holidays"], p["origin_time"], p["max_steps"], p["preset"]) == \
+    assert (p["model"], p["horizon"], p["holidays"], p["origin_time"], p["max_steps"], p["preset_name"]) == \
         ("tide", 37, "KR", "10:00", "auto", "day-ahead-load")
     m2 = ea.Forecaster.preset("day-ahead-load", country="KR", context_length=336, hidden=64, max_steps=10)
     assert (m2.context_length, m2.model_config["hidden"], m2.max_steps) == (336, 64, 10)
@@ -115,7 +115,7 @@ def test_every_preset_is_documented() -> None:
     for name, p in PRESETS.items():
         assert p.name == name and p.summary and p.options
         params = preset_params(name)
-        assert params["preset"] == name and params["max_steps"] == "auto"
+        assert params["preset_name"] == name and params["max_steps"] == "auto"
 
 
 def test_day_ahead_solar_choices() -> None:

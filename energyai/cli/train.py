@@ -51,8 +51,8 @@ def _train(args: argparse.Namespace, base: Any = None) -> tuple[Any, Path]:
 def run_fit(args: argparse.Namespace) -> int:
     model, out = _train(args)
     h = model.history_
-    if model.preset:
-        print(f"preset {model.preset}: {model.model}, context {model.context_length}, horizon {model.horizon}, "
+    if model.preset_name:
+        print(f"preset {model.preset_name}: {model.model}, context {model.context_length}, horizon {model.horizon}, "
               f"budget {h['budget']['max_steps']} steps ({'sized from the data' if h['budget']['auto'] else 'fixed'})")
     print(f"trained {model.model}: {h['steps']} steps, {h['train_windows']} training windows, "
           f"best validation loss {h['best_val_loss']}, {h['fit_seconds']} s")
