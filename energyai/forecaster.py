@@ -51,7 +51,8 @@ class Forecaster:
         Output quantile levels. The median (0.5) is always trained; it is the
         ``forecast`` column. Use ``()`` with ``loss="mse"`` or ``"mae"`` for a point model.
     max_steps, max_epochs : int, optional
-        Training budget (default 3,000 steps when both are None).
+        Training budget (default 3,000 steps when both are None); ``max_steps="auto"``
+        sizes it from the number of training windows (:mod:`energyai.training.budget`).
     **options
         Training options (the fields of :class:`energyai.config.TrainConfig`: ``loss``,
         ``batch_size``, ``learning_rate``, ``calendar``, ``val_size``, ``accelerator``,

@@ -161,3 +161,15 @@ def test_context_dropout_hides_whole_contexts_in_training_only() -> None:
     assert (again.past_observed == b.past_observed).all()  # seeded
     val = WindowBatches(panel, idx, 24, 12, 400, shuffle=False, context_dropout=0.3)[0]
     assert (val.past_observed.sum(1) == 24).all()
+
+
+def test_max_time_stops_training_and_says_so() -> None:
+    df = synthetic_hourly(n_days=20).select("ts", "load")
+    schema = ea.Schema(timestamp="ts", target="load", tz="UTC", freq="1h")
+    m = ea.Forecaster("nhits", context_length=24, horizon=12, max_steps=100_000, max_time=1.0, val_size=0,
+                      hidden=16)
+    m.fit(df, schema)
+    assert m.history_["stopped_by"] == "time"
+    assert 0 < m.history_["steps"] < 100_000
+    with pytest.raises(ConfigError, match="max_time"):
+        ea.Forecaster("nhits", max_time=0).check()
