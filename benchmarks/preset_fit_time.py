@@ -31,7 +31,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _one_year(frame: pl.DataFrame, start: dt.datetime, end: dt.datetime) -> pl.DataFrame:
-    return frame.filter(pl.col("timestamp").is_between(start, end, closed="left"))
+    ts = pl.col("timestamp").dt.convert_time_zone("UTC")
+    return frame.filter(ts.is_between(start.astimezone(dt.UTC), end.astimezone(dt.UTC), closed="left"))
 
 
 def main() -> None:

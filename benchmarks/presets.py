@@ -180,8 +180,10 @@ def pinball_99(q: np.ndarray, y: np.ndarray) -> float:
 def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
     """GEFCom2014 solar Task 15: forecast June 2014 from data up to 2014-05-31 and the NWP of June."""
     ds = ea.datasets.load("gefcom2014_solar", data_dir=args.data_dir)
-    frame, schema = ds.frame, ds.schema
-    nwp = list(schema.future_covariates)
+    nwp = list(ds.schema.future_covariates)
+    zones = ("zone1", "zone2", "zone3")  # which zone, as the reference's zone feature: static one-hot columns
+    frame = ds.frame.with_columns([(pl.col("zone") == z).cast(pl.Float64).alias(f"is_{z}") for z in zones])
+    schema = ds.schema.with_(static_covariates=tuple(f"is_{z}" for z in zones))
     test_start = dt.datetime(2014, 6, 1, tzinfo=dt.UTC)
     val_start = dt.datetime(2014, 3, 1, tzinfo=dt.UTC)
     test = frame.filter(pl.col("timestamp") >= test_start).sort("zone", "timestamp")
@@ -263,8 +265,10 @@ def _task15_forecast(model: Any, frame: pl.DataFrame, nwp: list[str], test_start
         first = int(np.searchsorted(utc, int(test_start.timestamp())))
         origins = np.arange(first - 1, len(utc) - H, H)  # last context step of each day
         idx = origins[:, None] + np.arange(-L + 1, H + 1)[None, :]
+        static = np.tile(np.array([[float(zone == z) for z in ("zone1", "zone2", "zone3")]], np.float32),
+                         (len(origins), 1))
         pred = model.predict_arrays(past_target=np.full((len(origins), L), np.nan, np.float32),
-                                    future_covariates=cov[idx], utc_time=utc[idx],
+                                    future_covariates=cov[idx], utc_time=utc[idx], static=static,
                                     capacity=np.ones((len(origins), H), np.float32))
         out.append(pred.reshape(-1, pred.shape[-1]))
     q = np.concatenate(out)
