@@ -91,3 +91,33 @@ def test_training_windows_read_the_run_available_at_their_origin() -> None:
     np.testing.assert_allclose(batch.future_covariates[0, :24, 0], panel.future[origin - 23:origin + 1, 0])
     with pytest.raises(ConfigError, match="Vintages"):
         m.fit(frame, schema, future=table)
+
+
+def test_bad_weather_or_capacity_gives_a_typed_error_never_a_number() -> None:
+    """NaN, inf or 1e30 in the NWP wind, or a NaN capacity, end in NonFiniteValueError (a forecast
+    from them would be garbage that looks like a number)."""
+    from energyai.exceptions import NonFiniteValueError
+
+    power, _ = _synthetic_wind(hours=24 * 10)
+    frame = power.with_columns(pl.lit(3.0).alias("u"), pl.lit(4.0).alias("v"))
+    schema = ea.Schema(timestamp="timestamp", target="power", future_covariates=("u", "v"), freq="1h", tz="UTC",
+                       capacity=1.0)
+    m = ea.Forecaster.preset("day-ahead-wind", tz="UTC", horizon=12, context_length=24, origin_time=None,
+                             hidden=8, max_steps=2)
+    m.fit(frame, schema)
+    y = frame["power"].to_numpy()[-24:].astype(np.float32)[None]
+    t0 = int(frame["timestamp"].dt.epoch("s")[-24])
+    utc = (t0 + 3600 * np.arange(36, dtype=np.int64))[None]
+    good = np.full((1, 36, 2), 5.0, np.float32)
+    cap = np.ones((1, 12), np.float32)
+    assert np.isfinite(m.predict_arrays(past_target=y, future_covariates=good, utc_time=utc, capacity=cap)).all()
+    for bad in (np.nan, np.inf, 1e30):
+        fut = good.copy()
+        fut[0, 30, 0] = bad
+        if bad == 1e30:  # u = 1e30 overflows u*u in float32: inf speed
+            fut[0, 30, 1] = 1e30
+        with pytest.raises(NonFiniteValueError):
+            m.predict_arrays(past_target=y, future_covariates=fut, utc_time=utc, capacity=cap)
+    with pytest.raises(NonFiniteValueError):
+        m.predict_arrays(past_target=y, future_covariates=good, utc_time=utc, capacity=np.full((1, 12), np.nan,
+                                                                                                   np.float32))
