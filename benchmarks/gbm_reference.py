@@ -13,8 +13,9 @@ gets and nothing more:
   and the means of the last 24 h and 7 days;
 - covariates of the target step as the caller passes them (lead-matched weather
   forecasts: the caller picks the run that was available at each origin);
-- the target divided by a level known at the origin (the mean of the last 7 days) for
-  load, or as it is (capacity factor) for solar and wind.
+- the target divided by a level known at the origin (the mean of the last 7 days), or as
+  it is; for load both are fitted and the one with the smaller validation error in target
+  units is kept (:func:`pick`), for solar and wind the capacity factor is used as it is.
 
 Hyper-parameters are chosen on the validation period only (a small grid with early
 stopping); the chosen model is refitted on training and validation together with the
@@ -169,6 +170,10 @@ def fit_reference(train: Rows, val: Rows, quantiles: tuple[float, ...] = (), *, 
             best = (score, params, booster.best_iteration)
     assert best is not None
     _, params, rounds = best
+    # validation error of the chosen setting, in target units, to compare normalisations
+    p = {**params, "alpha": 0.5} if quantiles else params
+    check = lgb.train(p, lgb.Dataset(train.X[fin_tr], train.y[fin_tr]), rounds)
+    val_mae = float(np.mean(np.abs(check.predict(val.X[fin_va]) - val.y[fin_va]) * val.level[fin_va]))
     both = Rows.concat([train, val])
     fin = np.isfinite(both.y)
     models = []
@@ -177,7 +182,7 @@ def fit_reference(train: Rows, val: Rows, quantiles: tuple[float, ...] = (), *, 
         if q is not None:
             p["alpha"] = q
         models.append(lgb.train(p, lgb.Dataset(both.X[fin], both.y[fin]), rounds))
-    return Reference(models, tuple(quantiles), {k: params[k] for k in GRID}, rounds)
+    return Reference(models, tuple(quantiles), {k: params[k] for k in GRID}, rounds, val_mae)
 
 
 @dataclass
@@ -186,9 +191,18 @@ class Reference:
     quantiles: tuple[float, ...]
     params: dict[str, Any]
     rounds: int
+    val_mae: float  #: validation MAE (median model) in target units, fitted on train only
 
     def predict(self, rows: Rows) -> np.ndarray:
         """``(n,)`` point forecasts or ``(n, Q)`` sorted quantiles, in target units."""
         out = np.stack([m.predict(rows.X) for m in self.models], axis=1) * rows.level[:, None]
         out = np.sort(out, axis=1)
         return out[:, 0] if not self.quantiles else out
+
+
+def pick(candidates: dict[str, tuple[Reference, Rows]]) -> tuple[str, Reference, Rows]:
+    """The candidate (name: (reference, its test rows)) with the smallest validation MAE."""
+    name = min(candidates, key=lambda k: candidates[k][0].val_mae)
+    for k, (ref, _) in candidates.items():
+        print(f"  gbm {k}: validation MAE {ref.val_mae:.5g}{'  <- kept' if k == name else ''}", flush=True)
+    return name, *candidates[name]

@@ -11,6 +11,13 @@ Tasks (``--task``):
   official benchmark (the power one year earlier).
 - ``gefcom_wind``: GEFCom2012 wind, seven farms, the 156 official 48-hour windows; every
   model reads the NWP run available at its origin; RMSE beside the official persistence.
+- ``gefcom_solar_rolling``: the same three zones, every day from 2013-07 to 2014-06 forecast
+  from that day's 00 UTC NWP run with the power observed up to the origin, scored the KPX way
+  (error in % of capacity over hours at or above 10 % of capacity, share within 6 and 8 %,
+  incentive per MW).
+- ``gefcom_load``: GEFCom2014 load with 25 temperature stations, issued D-1 10:00 for D
+  00-23 h, test 2013-07..12; pinball over 99 quantiles. The temperatures are observed values
+  used as the forecast by every model alike (ex-post).
 - ``kr_load``: Korean national load (``kr_national_load_2013_2021``), issued D-1 10:00 KST
   for D 00-23 h, train 2013-2019 (validation 2019-07..12 for early stopping and the
   reference's tuning), test every day of 2020-2021. MAPE overall, on holidays and bridge
@@ -84,12 +91,15 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
     # --- gradient-boosting reference
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
-        rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "Asia/Seoul", country="KR", lead_first=lead_first)
-        o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
-        tr = rows.take(o_np + horizon * step < vs)  # training targets end before validation starts
-        va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
-        te = rows.take(o_np >= proto.origin(days[0]).timestamp())
-        ref = gbm.fit_reference(tr, va, seed=0)
+        cands = {}
+        for norm in ("level", "none"):
+            rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "Asia/Seoul", country="KR",
+                                      lead_first=lead_first, normalise=norm)
+            o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
+            tr = rows.take(o_np + horizon * step < vs)  # training targets end before validation starts
+            va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
+            cands[norm] = (gbm.fit_reference(tr, va, seed=0), rows.take(o_np >= proto.origin(days[0]).timestamp()))
+        norm, ref, te = gbm.pick(cands)
         pred = ref.predict(te)
         fc["gbm_reference"] = pl.DataFrame({
             "cutoff": te.origin_utc.astype("datetime64[s]").astype("datetime64[us]"),
@@ -98,7 +108,8 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
         }).with_columns(pl.col("cutoff", "timestamp").dt.replace_time_zone("UTC")
                         .dt.convert_time_zone("Asia/Seoul"))
         seconds["gbm_reference"] = time.perf_counter() - t0
-        print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds, {seconds['gbm_reference']:.0f} s", flush=True)
+        print(f"gbm_reference: normalise {norm}, params {ref.params}, {ref.rounds} rounds, "
+              f"{seconds['gbm_reference']:.0f} s", flush=True)
 
     # --- neural: the preset and today's default recipe
     neural = {}
@@ -114,14 +125,10 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
     fits: dict[str, Any] = {}
     for name, model in neural.items():
         t0 = time.perf_counter()
-        model.fit(train, schema, val_start=None if args.train_start else val_start)
-        fit_s = time.perf_counter() - t0
+        _fit(name, model, fits, train, schema, val_start=None if args.train_start else val_start)
         res = proto.backtest(model, frame, schema, days[0], days[-1], fit=False)
         fc[name] = res.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast")
         seconds[name] = time.perf_counter() - t0
-        fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
-                      "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
-        print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
 
     table = {name: _kr_scores(f, lead_first, horizon) for name, f in fc.items()}
     _print_table(table, ["mape", "mape_holiday_bridge", "mape_festival", "mape_other"])
@@ -179,11 +186,7 @@ def pinball_99(q: np.ndarray, y: np.ndarray) -> float:
 
 def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
     """GEFCom2014 solar Task 15: forecast June 2014 from data up to 2014-05-31 and the NWP of June."""
-    ds = ea.datasets.load("gefcom2014_solar", data_dir=args.data_dir)
-    nwp = list(ds.schema.future_covariates)
-    zones = ("zone1", "zone2", "zone3")  # which zone, as the reference's zone feature: static one-hot columns
-    frame = ds.frame.with_columns([(pl.col("zone") == z).cast(pl.Float64).alias(f"is_{z}") for z in zones])
-    schema = ds.schema.with_(static_covariates=tuple(f"is_{z}" for z in zones))
+    frame, schema, nwp = _solar_data(args)
     test_start = dt.datetime(2014, 6, 1, tzinfo=dt.UTC)
     val_start = dt.datetime(2014, 3, 1, tzinfo=dt.UTC)
     test = frame.filter(pl.col("timestamp") >= test_start).sort("zone", "timestamp")
@@ -202,41 +205,18 @@ def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
 
-        def rows(f: pl.DataFrame) -> gbm.Rows:
-            utc = _utc_seconds(f["timestamp"])
-            X = np.column_stack([f.select(nwp).to_numpy(), (utc % 86400) / 3600.0,
-                                 f["timestamp"].dt.ordinal_day().to_numpy(),
-                                 f["zone"].str.slice(4).cast(pl.Int32).to_numpy()])
-            n = f.height
-            return gbm.Rows(X, f["power"].to_numpy(), np.ones(n), utc, utc, np.ones(n, np.int64),
-                            np.zeros(n, np.int64), [*nwp, "hour", "doy", "zone"])
-
         hist = frame.filter(pl.col("timestamp") < test_start)
-        tr = rows(hist.filter(pl.col("timestamp") < val_start))
-        va = rows(hist.filter(pl.col("timestamp") >= val_start))
-        ref = gbm.fit_reference(tr, va, GBM_LEVELS, seed=0)
-        q13 = ref.predict(rows(test))
-        quant["gbm_reference"] = np.clip(np.stack([np.interp(LEVELS_99, GBM_LEVELS, r) for r in q13]), 0, 1)
+        quant["gbm_reference"] = _solar_reference(*(_solar_rows(f, nwp) for f in (
+            hist.filter(pl.col("timestamp") < val_start), hist.filter(pl.col("timestamp") >= val_start), test)))
         seconds["gbm_reference"] = time.perf_counter() - t0
-        print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds, {seconds['gbm_reference']:.0f} s", flush=True)
 
-    neural: dict[str, Any] = {}
-    if "preset" not in args.skip:
-        neural["preset_day_ahead_solar"] = ea.Forecaster.preset(
-            "day-ahead-solar", issue_time="23:00", freq="1h", tz="UTC", quantiles=LEVELS_99, **args.set)
-    if "default" not in args.skip:
-        neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=24, quantiles=LEVELS_99,
-                                               max_steps=args.default_steps)
+    neural = _solar_models(args)
     train = frame.filter(pl.col("timestamp") < test_start)
     for name, model in neural.items():
         t0 = time.perf_counter()
-        model.fit(train, schema, val_start=val_start)
-        fit_s = time.perf_counter() - t0
+        _fit(name, model, fits, train, schema, val_start=val_start)
         quant[name] = _task15_forecast(model, frame, nwp, test_start, test)
         seconds[name] = time.perf_counter() - t0
-        fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
-                      "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
-        print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
 
     table = {name: {"pinball_99": pinball_99(q, y_test),
                     "pinball_99_zone": {z: pinball_99(q[m], y_test[m]) for z in ("zone1", "zone2", "zone3")
@@ -244,6 +224,11 @@ def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
                     "mae_median": float(np.mean(np.abs(q[:, 49] - y_test)))}
              for name, q in quant.items()}
     _print_table(table, ["pinball_99", "mae_median"])
+    z1 = test["zone"].to_numpy() == "zone1"
+    _plot_quantiles({n: (test.filter(pl.col("zone") == "zone1")["timestamp"], y_test[z1], q[z1])
+                     for n, q in quant.items()}, RESULTS / "presets_gefcom_solar.png",
+                    (dt.datetime(2014, 6, 10, tzinfo=dt.UTC), dt.datetime(2014, 6, 17, tzinfo=dt.UTC)),
+                    "GEFCom2014 solar Task 15, zone 1", "power / capacity")
     return {"task": "gefcom_solar", "protocol": "GEFCom2014 solar Task 15: train to 2014-05-31 (validation "
             "2014-03..05), forecast every hour of June 2014 for 3 zones from the NWP of June, with no June power "
             "(the neural models get their context hidden, as trained with context_dropout); pinball over the 99 "
@@ -275,6 +260,105 @@ def _task15_forecast(model: Any, frame: pl.DataFrame, nwp: list[str], test_start
     if q.shape[0] != test.height:
         raise SystemExit(f"task 15: {q.shape[0]} forecasts for {test.height} test hours")
     return q
+
+
+def gefcom_solar_rolling(args: argparse.Namespace) -> dict[str, Any]:
+    """GEFCom2014 solar, a year of daily forecasts from each day's 00 UTC NWP run, scored the KPX way."""
+    from energyai.evaluation.kpx import kpx_settlement
+
+    frame, schema, nwp = _solar_data(args)
+    first, last = dt.date(2013, 7, 1), dt.date(2014, 6, 30)
+    test_start = dt.datetime.combine(first, dt.time(0), dt.UTC)
+    test_end = dt.datetime.combine(last, dt.time(23), dt.UTC)
+    val_start = dt.datetime(2013, 4, 1, tzinfo=dt.UTC)
+    # the forecast for UTC day D is made at D 00:00 UTC, when the day's ECMWF run arrives; the
+    # last observed hour (the origin, hour-start labels) is D-1 23:00
+    cutoffs = [test_start - dt.timedelta(hours=1) + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    test = frame.filter(pl.col("timestamp").is_between(test_start, test_end)).sort("zone", "timestamp")
+    point: dict[str, np.ndarray] = {}
+    quant: dict[str, np.ndarray] = {}
+    seconds: dict[str, float] = {}
+    fits: dict[str, Any] = {}
+
+    yesterday = frame.select("zone", (pl.col("timestamp") + pl.duration(days=1)).alias("timestamp"),
+                             pl.col("power").alias("lag_1d"))
+    point["persistence_yesterday"] = test.join(yesterday, on=["zone", "timestamp"], how="left")["lag_1d"].to_numpy()
+
+    if "gbm" not in args.skip:
+        t0 = time.perf_counter()
+        lagged = frame.join(yesterday, on=["zone", "timestamp"], how="left").sort("zone", "timestamp")
+
+        quant["gbm_reference"] = _solar_reference(*(_solar_rows(f, [*nwp, "lag_1d"]) for f in (
+            lagged.filter(pl.col("timestamp") < val_start),
+            lagged.filter(pl.col("timestamp").is_between(val_start, test_start, closed="left")),
+            lagged.filter(pl.col("timestamp").is_between(test_start, test_end)))))
+        seconds["gbm_reference"] = time.perf_counter() - t0
+
+    neural = _solar_models(args)
+    train = frame.filter(pl.col("timestamp") < test_start)
+    for name, model in neural.items():
+        t0 = time.perf_counter()
+        _fit(name, model, fits, train, schema, val_start=val_start)
+        # the frame's NWP for day D is the run issued at D 00 UTC, which the forecaster has at issue
+        res = ea.backtest(model, frame, schema, cutoffs=cutoffs, fit=False, known_future=tuple(nwp))
+        f = res.forecasts.sort("zone", "timestamp")
+        if f.height != test.height or (f["timestamp"] != test["timestamp"]).any():
+            raise SystemExit(f"{name}: forecasts do not line up with the {test.height} test hours")
+        from energyai.base import quantile_column
+
+        quant[name] = f.select([quantile_column(q) for q in model.quantiles]).to_numpy()
+        seconds[name] = time.perf_counter() - t0
+    for name, q in quant.items():
+        point[name] = q[:, 49]
+    y = test["power"].to_numpy()
+    ts = test["timestamp"].dt.replace_time_zone(None).to_numpy()
+    table: dict[str, dict[str, Any]] = {}
+    for name, p in point.items():
+        s = kpx_settlement(y, p, 1.0, units="MW", timestamps=ts, tz="UTC")
+        e = s.error[s.eligible]
+        table[name] = {"kpx_error": s.mean_error, "share_le_6": float(np.mean(e <= 6)),
+                       "share_le_8": float(np.mean(e <= 8)), "krw_per_mw_year": s.krw_per_mw / 3,
+                       "months_passing_10pct": sum(bool(m["passes"]) for m in s.monthly.values()),
+                       "eligible_hours": s.eligible_hours,
+                       "pinball_99": pinball_99(quant[name], y) if name in quant else None,
+                       "monthly_error": {k: m["mean_error_pct"] for k, m in s.monthly.items()}}
+    _print_table(table, ["kpx_error", "share_le_8", "krw_per_mw_year"])
+    _plot_quantiles({n: (test.filter(pl.col("zone") == "zone1")["timestamp"], y[:len(y) // 3], q[: len(y) // 3])
+                     for n, q in quant.items()}, RESULTS / "presets_gefcom_solar_rolling.png",
+                    (dt.datetime(2014, 1, 10, tzinfo=dt.UTC), dt.datetime(2014, 1, 17, tzinfo=dt.UTC)),
+                    "GEFCom2014 solar zone 1, Jan 2014, from each day's 00 UTC NWP run", "power / capacity")
+    return {"task": "gefcom_solar_rolling", "protocol": "GEFCom2014 solar, 3 zones; train 2012-04..2013-06 "
+            "(validation 2013-04..06); every UTC day of 2013-07-01..2014-06-30 forecast at 00 UTC from that day's "
+            "ECMWF run (the only run the data hold; a true KPX D-1 10:00 issue would need a 2-day run), power "
+            "observed up to the origin; KPX error = |median - actual| / capacity x 100 over hours with actual >= 10% "
+            "of capacity, its share at or under 6 and 8 %, and the incentive per MW of capacity per year (the three "
+            "zones summed, divided by 3), on capacity-normalised power",
+            "metrics": table, "seconds": {k: round(v, 1) for k, v in seconds.items()}, "fits": fits}
+
+
+def _plot_quantiles(series: dict[str, tuple[Any, np.ndarray, np.ndarray]], path: Path, window: tuple[Any, Any],
+                    title: str, ylabel: str) -> None:
+    """Median and 10-90 % band of each model over ``window``; ``series[name] = (timestamps, actual, q99)``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 4))
+    for i, (name, (t, a, q)) in enumerate(series.items()):
+        t = np.asarray(t.dt.replace_time_zone(None).to_numpy() if hasattr(t, "dt") else t)
+        lo, hi = (np.datetime64(w.replace(tzinfo=None)) for w in window)
+        m = (t >= lo) & (t < hi)
+        if i == 0:
+            ax.plot(t[m], a[m], color="black", lw=2, label="actual")
+        (line,) = ax.plot(t[m], q[m, 49], lw=1, label=f"{name} (median)")
+        ax.fill_between(t[m], q[m, 9], q[m, 89], color=line.get_color(), alpha=0.15)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title + " (bands: 10-90 %)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 # ------------------------------------------------------------------ gefcom_wind
@@ -335,15 +419,11 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
     train = frame.filter(pl.col("timestamp") <= train_end)
     for name, (model, vint) in neural.items():
         t0 = time.perf_counter()
-        model.fit(train, schema, future=vint)
-        fit_s = time.perf_counter() - t0
+        _fit(name, model, fits, train, schema, future=vint)
         res = ea.backtest(model, frame, schema, cutoffs=cutoffs, future=runs, fit=False)
         fc[name] = res.forecasts.join(truth, on=["farm", "timestamp"], how="inner").select(
             "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
         seconds[name] = time.perf_counter() - t0
-        fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
-                      "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
-        print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
     table = {}
     for name, f in fc.items():
         if f.height != truth.height:
@@ -351,6 +431,12 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
         e = (f["forecast"] - f["actual"]).to_numpy()
         table[name] = {"rmse": float(np.sqrt(np.mean(e ** 2))), "mae": float(np.mean(np.abs(e))), "n": len(e)}
     _print_table(table, ["rmse", "mae"])
+    series = {}
+    for name, f in fc.items():
+        f = f.filter(pl.col("farm") == "wp1").sort("timestamp")
+        series[name] = (f["timestamp"], f["actual"].to_numpy(), np.repeat(f["forecast"].to_numpy()[:, None], 99, 1))
+    _plot_quantiles(series, RESULTS / "presets_gefcom_wind.png", (cutoffs[0], cutoffs[0] + dt.timedelta(hours=49)),
+                    "GEFCom2012 wind farm 1, first official 48-h window", "power / capacity")
     return {"task": "gefcom_wind", "protocol": "GEFCom2012 wind, the 156 official 48-h test windows x 7 farms; "
             "train 2009-07-01..2010-12-31; every forecast reads the NWP run available at its origin (Vintages, "
             "leakage-checked); RMSE of normalised power against test.csv",
@@ -395,7 +481,178 @@ def _wind_gbm(frame: pl.DataFrame, runs: Any, cutoffs: list[Any], truth: pl.Data
         "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
 
 
+# ------------------------------------------------------------------ gefcom_load
+def gefcom_load(args: argparse.Namespace) -> dict[str, Any]:
+    """GEFCom2014 load (normalised), day-ahead with the temperatures of 25 stations, probabilistic."""
+    ds = ea.datasets.load("gefcom2014_load", data_dir=args.data_dir)
+    frame, schema = ds.frame, ds.schema
+    temps = list(schema.future_covariates)
+    proto = DayAheadProtocol(dt.time(10, 0), "UTC", name="day-ahead, D-1 10:00")
+    step = 3600
+    horizon = proto.horizon(step)
+    lead_first = horizon - 23
+    first_day, last_day = dt.date(2013, 7, 1), dt.date(2013, 12, 31)
+    train_end = dt.datetime(2013, 6, 30, 23, tzinfo=dt.UTC)
+    val_start = dt.datetime(2013, 4, 1, tzinfo=dt.UTC)
+    y = frame["load"].to_numpy().astype(np.float64)
+    utc = _utc_seconds(frame["timestamp"])
+    origins = np.flatnonzero((utc % 86400) // 3600 == proto.issue_time.hour)
+    origins = origins[origins >= 24 * 8]
+    quant: dict[str, pl.DataFrame] = {}
+    seconds: dict[str, float] = {}
+    fits: dict[str, Any] = {}
+    cutoffs = proto.cutoffs(first_day, last_day)
+
+    t0 = time.perf_counter()
+    sn = ea.backtest(ea.SeasonalNaive(horizon, season="week"), frame, schema.with_(future_covariates=()),
+                     cutoffs=cutoffs)
+    quant["seasonal_naive_week"] = _wide_quantiles(sn.forecasts, None)
+    seconds["seasonal_naive_week"] = time.perf_counter() - t0
+
+    if "gbm" not in args.skip:
+        t0 = time.perf_counter()
+        cov_all = frame.select(temps).to_numpy().astype(np.float64)
+        cov_all = np.column_stack([cov_all, cov_all.mean(axis=1)])
+        idx = np.clip(origins[:, None] + np.arange(1, horizon + 1)[None, :], 0, len(y) - 1)
+        cands = {}
+        for norm in ("level", "none"):
+            rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "UTC", country="US", covariates=cov_all[idx],
+                                      cov_names=(*temps, "t_mean"), lead_first=lead_first, normalise=norm)
+            o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
+            tr = rows.take(o_np + horizon * step < vs)
+            va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
+            cands[norm] = (gbm.fit_reference(tr, va, GBM_LEVELS, seed=0), rows.take(o_np >= cutoffs[0].timestamp()))
+        norm, ref, te = gbm.pick(cands)
+        q13 = ref.predict(te)
+        q99 = np.stack([np.interp(LEVELS_99, GBM_LEVELS, r) for r in q13])
+        quant["gbm_reference"] = pl.DataFrame({
+            "timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"), "lead": te.lead,
+            "actual": te.y * te.level, "q": q99}).with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+        seconds["gbm_reference"] = time.perf_counter() - t0
+        print(f"gbm_reference: normalise {norm}, params {ref.params}, {ref.rounds} rounds, "
+              f"{seconds['gbm_reference']:.0f} s", flush=True)
+
+    neural: dict[str, Any] = {}
+    if "preset" not in args.skip:
+        neural["preset_day_ahead_load"] = ea.Forecaster.preset(
+            "day-ahead-load", country="US", issue_time="10:00", tz="UTC", freq="1h", quantiles=LEVELS_99, **args.set)
+    if "default" not in args.skip:
+        neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=horizon, quantiles=LEVELS_99,
+                                               max_steps=args.default_steps)
+    train = frame.filter(pl.col("timestamp") <= train_end)
+    for name, model in neural.items():
+        t0 = time.perf_counter()
+        _fit(name, model, fits, train, schema, val_start=val_start)
+        # the temperatures are observed values used as if forecast (ex-post), for every model alike
+        res = proto.backtest(model, frame, schema, first_day, last_day, fit=False, oracle=True)
+        quant[name] = _wide_quantiles(res.forecasts, model.quantiles)
+        seconds[name] = time.perf_counter() - t0
+
+    table = {}
+    for name, f in quant.items():
+        f = f.filter(pl.col("lead").is_between(lead_first, horizon)).sort("timestamp")
+        if f.height != 24 * len(cutoffs):
+            raise SystemExit(f"{name}: {f.height} forecasts for {24 * len(cutoffs)} delivery hours")
+        q, a = np.stack(f["q"].to_numpy()), f["actual"].to_numpy()
+        table[name] = {"pinball_99": pinball_99(q, a), "mape_median": float(np.mean(np.abs(q[:, 49] - a) / a) * 100),
+                       "coverage_80": float(np.mean((a >= q[:, 9]) & (a <= q[:, 89]))), "hours": f.height}
+    _print_table(table, ["pinball_99", "mape_median", "coverage_80"])
+    _plot_load(quant, RESULTS / "presets_gefcom_load.png", lead_first, horizon)
+    return {"task": "gefcom_load", "protocol": "GEFCom2014 load (load / its maximum), origins D-1 10:00, scored D "
+            f"00-23 h (leads {lead_first}-{horizon}); train 2012-01-02..2013-06-30 (validation 2013-04..06); test "
+            "every day of 2013-07..12; the 25 stations' observed temperatures serve as the temperature forecast for "
+            "every model alike (ex-post, oracle=True); US holidays; pinball over the 99 levels 0.01..0.99",
+            "metrics": table, "seconds": {k: round(v, 1) for k, v in seconds.items()}, "fits": fits}
+
+
+def _wide_quantiles(forecasts: pl.DataFrame, quantiles: tuple[float, ...] | None) -> pl.DataFrame:
+    """timestamp, lead, actual and ``q`` (99 levels) from a backtest frame; points repeat at every level."""
+    f = forecasts.sort("cutoff", "timestamp")
+    if quantiles is None:
+        q = np.repeat(f["forecast"].to_numpy()[:, None], 99, axis=1)
+    else:
+        from energyai.base import quantile_column
+
+        raw = f.select([quantile_column(x) for x in quantiles]).to_numpy()
+        q = raw if tuple(quantiles) == LEVELS_99 else np.stack([np.interp(LEVELS_99, quantiles, r) for r in raw])
+    return f.select("timestamp", "lead", "actual").with_columns(pl.Series("q", q))
+
+
+def _plot_load(quant: dict[str, pl.DataFrame], path: Path, lead_first: int, horizon: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lo, hi = dt.datetime(2013, 7, 14, tzinfo=dt.UTC), dt.datetime(2013, 7, 24, tzinfo=dt.UTC)
+    fig, ax = plt.subplots(figsize=(11, 4))
+    for i, (name, f) in enumerate(quant.items()):
+        f = f.filter(pl.col("lead").is_between(lead_first, horizon) & pl.col("timestamp").is_between(lo, hi))
+        f = f.sort("timestamp")
+        t = f["timestamp"].to_list()
+        if i == 0:
+            ax.plot(t, f["actual"].to_list(), color="black", lw=2, label="actual")
+        q = np.stack(f["q"].to_numpy())
+        (line,) = ax.plot(t, q[:, 49], lw=1, label=f"{name} (median)")
+        if "preset" in name:
+            ax.fill_between(t, q[:, 9], q[:, 89], color=line.get_color(), alpha=0.2, label=f"{name} 10-90%")
+    ax.set_ylabel("load / maximum")
+    ax.set_title("GEFCom2014 load, July 2013 heat wave, issued D-1 10:00")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 # ------------------------------------------------------------------ common
+def _fit(name: str, model: Any, fits: dict[str, Any], *args: Any, **kwargs: Any) -> float:
+    """``model.fit(*args, **kwargs)``; records the fit in ``fits`` and returns its seconds."""
+    t0 = time.perf_counter()
+    model.fit(*args, **kwargs)
+    fit_s = time.perf_counter() - t0
+    fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
+                  "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
+    print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
+    return fit_s
+
+
+def _solar_data(args: argparse.Namespace) -> tuple[pl.DataFrame, Any, list[str]]:
+    """GEFCom2014 solar with which zone as static one-hot columns (the reference's zone feature)."""
+    ds = ea.datasets.load("gefcom2014_solar", data_dir=args.data_dir)
+    zones = ("zone1", "zone2", "zone3")
+    frame = ds.frame.with_columns([(pl.col("zone") == z).cast(pl.Float64).alias(f"is_{z}") for z in zones])
+    return frame, ds.schema.with_(static_covariates=tuple(f"is_{z}" for z in zones)), list(ds.schema.future_covariates)
+
+
+def _solar_models(args: argparse.Namespace) -> dict[str, Any]:
+    """The solar preset and today's default model, both on the 99 levels, issued at 23:00 UTC."""
+    neural: dict[str, Any] = {}
+    if "preset" not in args.skip:
+        neural["preset_day_ahead_solar"] = ea.Forecaster.preset(
+            "day-ahead-solar", issue_time="23:00", freq="1h", tz="UTC", quantiles=LEVELS_99, **args.set)
+    if "default" not in args.skip:
+        neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=24, quantiles=LEVELS_99,
+                                               max_steps=args.default_steps)
+    return neural
+
+
+def _solar_reference(train: gbm.Rows, val: gbm.Rows, test: gbm.Rows) -> np.ndarray:
+    """Quantile reference on the 13 ``GBM_LEVELS``, interpolated to the 99 levels, clipped to [0, 1]."""
+    ref = gbm.fit_reference(train, val, GBM_LEVELS, seed=0)
+    print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds", flush=True)
+    q13 = ref.predict(test)
+    return np.clip(np.stack([np.interp(LEVELS_99, GBM_LEVELS, r) for r in q13]), 0, 1)
+
+
+def _solar_rows(f: pl.DataFrame, columns: list[str]) -> gbm.Rows:
+    """Reference rows of the solar tasks: ``columns`` at the target hour, hour, day of year, zone."""
+    utc = _utc_seconds(f["timestamp"])
+    X = np.column_stack([f.select(columns).to_numpy(), (utc % 86400) / 3600.0,
+                         f["timestamp"].dt.ordinal_day().to_numpy(), f["zone"].str.slice(4).cast(pl.Int32).to_numpy()])
+    n = f.height
+    return gbm.Rows(X, f["power"].to_numpy(), np.ones(n), utc, utc, np.ones(n, np.int64), np.zeros(n, np.int64),
+                    [*columns, "hour", "doy", "zone"])
+
 def _jsonable(v: Any) -> Any:
     from energyai.persist import jsonable
 
@@ -408,7 +665,7 @@ def _print_table(table: dict[str, dict[str, float]], cols: list[str]) -> None:
         print(f"{name:26s}" + "".join(f"{r[c]:22.4f}" for c in cols))
 
 
-TASKS = {"kr_load": kr_load, "gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind}
+TASKS = {"kr_load": kr_load, "gefcom_load": gefcom_load, "gefcom_solar_rolling": gefcom_solar_rolling, "gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind}
 
 
 def main() -> None:
