@@ -133,6 +133,11 @@ class TrainConfig:
     power_curve : (speeds, capacity factors), optional
         The turbine or farm curve for that feature (default: a generic 3/12/25 m/s curve,
         :data:`energyai.nn.wind.GENERIC_CURVE`).
+    daylight_column : str, optional
+        A future covariate that is positive exactly while the sun is up over the step (an
+        NWP top-of-atmosphere net solar radiation, say): PV forecasts are 0 where it is
+        not, and those steps stay out of the loss. For sites whose coordinates are not
+        known; with ``solar_site`` both must say day.
     context_dropout : float
         Share of training windows whose whole target context is hidden (as if the meter
         had been down), so the model also learns to forecast from its known-future
@@ -192,6 +197,7 @@ class TrainConfig:
     context_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
     wind_columns: tuple[str, ...] | None = _opt(None, none=True)
     power_curve: tuple[tuple[float, ...], tuple[float, ...]] | None = _opt(None, none=True)
+    daylight_column: str | None = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -251,6 +257,9 @@ class TrainConfig:
         if wc is not None and not (isinstance(wc, (tuple, list)) and len(wc) in (1, 2)
                                    and all(isinstance(c, str) for c in wc)):
             raise ConfigError(f"wind_columns must be (u, v) or (speed,) column names, got {wc!r}")
+        if self.daylight_column is not None and (not isinstance(self.daylight_column, str)
+                                                 or not self.daylight_column):
+            raise ConfigError(f"daylight_column must be a future-covariate name, got {self.daylight_column!r}")
         pc = self.power_curve
         if pc is not None:
             ok = isinstance(pc, (tuple, list)) and len(pc) == 2 and len(pc[0]) == len(pc[1]) >= 2

@@ -135,7 +135,7 @@ class Forecaster:
             raise ConfigError(f"loss={t.loss!r} trains a point forecast; pass quantiles=() or use loss='pinball'")
         levels = tuple(sorted(set(qs) | {0.5})) if t.loss == "pinball" else (0.5,)
         for option, what in (("solar_site", "solar"), ("holidays", "holiday"), ("similar_day", "similar-day"),
-                             ("wind_columns", "wind")):
+                             ("wind_columns", "wind"), ("daylight_column", "daylight")):
             if getattr(t, option) not in (None, False) and "future" not in spec.supports:
                 raise ConfigError(f"{what} features are known-future covariates, which {spec.name!r} does not read; "
                                   "use nhits, tide or lstm")

@@ -78,7 +78,7 @@ def load_forecaster(cls: type, path: str | Path) -> Any:
 
 
 def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
-    from energyai.nn.build import build_network, wind_spec
+    from energyai.nn.build import build_network, daylight_index, wind_spec
 
     r = model._resolved()
     t = r["train"]
@@ -92,7 +92,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
                         nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]),
                         similar_day=bool(t.similar_day),
                         solar_step=schema.frequency.seconds if schema.frequency else 0,
-                        wind=wind_spec(t.wind_columns, t.power_curve, schema.future_covariates))
+                        wind=wind_spec(t.wind_columns, t.power_curve, schema.future_covariates),
+                        daylight_index=daylight_index(t.daylight_column, schema.future_covariates))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

@@ -96,10 +96,12 @@ def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq:
 
 
 def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1h", days_ahead: int = 1,
-                     tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9)) -> dict[str, Any]:
+                     tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9),
+                     daylight_column: str | None = None) -> dict[str, Any]:
     c = _common(issue_time, freq, days_ahead, tz)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles), "solar_site": site,
+            "daylight_column": daylight_column,
             "scaler": "capacity", "context_dropout": 0.3, "hidden": 256, "dropout": 0.1, "temporal_width": 8,
             "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset_name": "day-ahead-solar", **c}
 
@@ -134,6 +136,8 @@ PRESETS: dict[str, Preset] = {
         "site is given, trained also with the recent output hidden",
         {"site": "(latitude, longitude[, altitude]) in degrees and metres: clear-sky irradiance, sun elevation "
                  "and exact zeros at night inside the model; None: weather forecasts only",
+         "daylight_column": "a weather-forecast column that is positive exactly while the sun is up (NWP "
+                            "top-of-atmosphere solar radiation): exact zeros at night when the site is not known",
          "issue_time": "local time of issue on D-1, 'HH:MM' (KPX: '10:00')",
          "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
          "tz": "the data's time zone (one more step where it has daylight saving)",

@@ -87,3 +87,55 @@ def test_daylight_covers_the_whole_interval_of_a_step():
     instant = SolarFeatures(lat, lon, 0.0, 3.0).daylight(torch.from_numpy(secs[None]))[0].numpy()
     assert (hourly == (up_at_start | up_at_end)).all()
     assert (instant == up_at_start).all()
+
+
+def _with_toa(df: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``toa``: a top-of-atmosphere irradiance proxy (1361 W/m2 x cos zenith at the
+    interval's middle, 0 with the sun down), standing in for an NWP radiation column."""
+    utc = df["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
+    zen = solar_position(utc + np.timedelta64(450, "s"), *SITE).apparent_zenith
+    return df.with_columns(pl.Series("toa", np.maximum(np.cos(np.radians(zen)), 0.0) * 1361.0))
+
+
+def test_daylight_column_zero_at_night_without_a_site(pv, tmp_path):
+    df, schema = pv
+    df, schema = _with_toa(df), schema.with_(future_covariates=("toa",))
+    f = Forecaster("tide", context_length=96, horizon=96, hidden=32, max_steps=30, batches_per_epoch=10,
+                   batch_size=64, daylight_column="toa", calendar=False)
+    f.fit(df, schema)
+    cut = pl.datetime(2012, 6, 19, 12, time_zone="Etc/GMT+7")
+    hist = df.filter(pl.col("timestamp") < cut)
+    future = df.filter(pl.col("timestamp") >= cut).head(96).select("timestamp", "toa")
+    fc = f.predict(hist, future)
+    night = future["toa"].to_numpy() <= 0
+    assert night.any() and (~night).any()
+    qcols = [c for c in fc.columns if c.startswith("q")]
+    assert (fc.filter(pl.Series(night)).select(qcols).to_numpy() == 0).all()  # every quantile, exactly
+    assert (fc.filter(pl.Series(~night))["q0.9"] > 0).any()
+
+    f.save(tmp_path / "m")
+    again = Forecaster.load(tmp_path / "m")
+    assert again.get_params()["daylight_column"] == "toa"
+    np.testing.assert_array_equal(again.predict(hist, future)["q0.9"].to_numpy(), fc["q0.9"].to_numpy())
+
+    f.export(tmp_path / "pv.onnx")
+    runtime = OnnxForecaster(tmp_path / "pv.onnx")
+    tail = hist.tail(96)
+    toa = np.concatenate([tail["toa"].to_numpy(), future["toa"].to_numpy()])[None, :, None]
+    out = runtime.predict_arrays(tail["ac_power"].to_numpy(), tail["timestamp"].dt.epoch("s").to_numpy(),
+                                 future_covariates=toa)
+    assert (out.values[0][night] == 0).all()
+    # tolerance: the parity gate's (rtol 1e-4, atol 1e-5 x output scale)
+    scale = float(np.abs(fc["q0.9"].to_numpy()).max())
+    np.testing.assert_allclose(out.quantile(0.9)[0], fc["q0.9"].to_numpy(), rtol=1e-4, atol=1e-5 * scale)
+
+
+def test_daylight_column_must_be_a_future_covariate(pv):
+    df, schema = pv
+    df, schema = _with_toa(df), schema.with_(future_covariates=("toa",))
+    with pytest.raises(ConfigError, match="daylight_column 'ssrd' is not a future covariate"):
+        Forecaster("tide", context_length=96, horizon=96, max_steps=5, daylight_column="ssrd").fit(df, schema)
+    with pytest.raises(ConfigError, match="daylight"):
+        Forecaster("dlinear", context_length=96, horizon=96, daylight_column="toa").fit(df, schema)
+    with pytest.raises(ConfigError, match="daylight_column must be"):
+        Forecaster("tide", context_length=96, horizon=96, daylight_column=3).fit(df, schema)

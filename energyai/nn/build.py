@@ -7,7 +7,7 @@ from typing import Any
 from energyai.nn.calendar import CalendarFeatures
 from energyai.nn.network import ForecastNetwork
 
-__all__ = ["build_network", "feature_width", "wind_spec"]
+__all__ = ["build_network", "daylight_index", "feature_width", "wind_spec"]
 
 
 def feature_width(calendar: bool, solar: bool, holidays: bool = False, similar_day: bool = False,
@@ -47,11 +47,30 @@ def wind_spec(wind_columns: Any, power_curve: Any, future_covariates: tuple[str,
     return -1, -1, names.index(wind_columns[0]), curve
 
 
+def daylight_index(daylight_column: str | None, future_covariates: tuple[str, ...]) -> int:
+    """Position of ``daylight_column`` among the schema's future covariates (-1: none).
+
+    Raises
+    ------
+    ConfigError
+        When the column is not a future covariate.
+    """
+    from energyai.exceptions import ConfigError
+
+    if daylight_column is None:
+        return -1
+    if daylight_column not in future_covariates:
+        raise ConfigError(f"daylight_column {daylight_column!r} is not a future covariate of the schema "
+                          f"({list(future_covariates)}); add it to Schema(future_covariates=...) or leave "
+                          "daylight_column unset")
+    return list(future_covariates).index(daylight_column)
+
+
 def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple[float, ...],
                   n_inputs: tuple[int, int, int], *, calendar: bool, solar: tuple[float, ...] | None,
                   scaler: str, affine: bool, nonnegative: bool, holiday_days: int = 0,
                   similar_day: bool = False, solar_step: int = 0,
-                  wind: tuple[int, int, int, Any] | None = None) -> ForecastNetwork:
+                  wind: tuple[int, int, int, Any] | None = None, daylight_index: int = -1) -> ForecastNetwork:
     """The architecture ``spec`` inside a :class:`ForecastNetwork`.
 
     Parameters
@@ -68,7 +87,7 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     calendar : bool
     solar : tuple of float or None
         ``(latitude, longitude, altitude, linke_turbidity)``.
-    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind :
+    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind, daylight_index :
         As :class:`ForecastNetwork`.
     """
     P, F, S = n_inputs
@@ -76,5 +95,5 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     core = spec.build(cfg, context, horizon, len(levels), P, width, S)
     return ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=scaler, affine=affine,
                            nonnegative=nonnegative, horizon=horizon, holiday_days=holiday_days, similar_day=similar_day,
-                           solar_step=solar_step, wind=wind,
+                           solar_step=solar_step, wind=wind, daylight_index=daylight_index,
                            solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]

@@ -59,6 +59,10 @@ class ForecastNetwork(nn.Module):
         Append :class:`~energyai.nn.similar_day.SimilarDay`: the scaled target at the same
         local time on the last context day of the same kind (day off or working day; days
         off from the holiday table when there is one, else weekends).
+    daylight_index : int
+        Index of a raw future covariate that is positive exactly while the sun is up (an
+        NWP top-of-atmosphere or downward solar radiation of the step); the forecast is
+        forced to 0 where it is not, and those steps stay out of the loss. -1: none.
 
     Inputs
     ------
@@ -91,6 +95,7 @@ class ForecastNetwork(nn.Module):
         similar_day: bool = False,
         solar_step: int = 0,
         wind: tuple[int, int, int, Any] | None = None,
+        daylight_index: int = -1,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -118,6 +123,9 @@ class ForecastNetwork(nn.Module):
             from energyai.nn.wind import WindFeatures
 
             self.wind = WindFeatures(*wind)
+        if daylight_index >= n_future:
+            raise ValueError(f"daylight_index {daylight_index} is not one of the {n_future} future covariates")
+        self.daylight_index = int(daylight_index)
         self.similar = None
         if similar_day:
             from energyai.nn.similar_day import SimilarDay
@@ -221,10 +229,24 @@ class ForecastNetwork(nn.Module):
         capacity = x.get("capacity")
         if capacity is not None:
             out = torch.minimum(out, capacity.unsqueeze(-1))
-        if self.solar is not None:  # no PV output with the sun below the horizon
-            day = self.daylight(x["utc_time"])[:, -out.shape[1]:].unsqueeze(-1)
-            out = torch.where(day, out, torch.zeros_like(out))
+        day = self.sun_up(x, out.shape[1])
+        if day is not None:  # no PV output with the sun below the horizon
+            out = torch.where(day.unsqueeze(-1), out, torch.zeros_like(out))
         return out
+
+    def sun_up(self, x: dict[str, Any], horizon: int) -> torch.Tensor | None:
+        """``(B, horizon)`` bool, True where the sun is up over the last ``horizon`` steps.
+
+        From the site's sun position and/or the daylight column (both must say day);
+        None when the network knows no night.
+        """
+        up = None
+        if self.solar is not None:
+            up = self.solar.daylight(x["utc_time"])[:, -horizon:]
+        if self.daylight_index >= 0:
+            col = x["future_covariates"][:, -horizon:, self.daylight_index] > 0
+            up = col if up is None else up & col
+        return up
 
     def daylight(self, utc_time: torch.Tensor) -> torch.Tensor:
         """True where the sun is above the horizon (solar models only), shape of ``utc_time``."""

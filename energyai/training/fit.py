@@ -183,7 +183,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
              init_from: Any, freeze: str | None) -> tuple[Any, Any]:
     """The network, initialised from ``init_from`` or with covariate scalers fitted on training rows."""
     from energyai.data.split import train_rows
-    from energyai.nn.build import build_network, wind_spec
+    from energyai.nn.build import build_network, daylight_index, wind_spec
 
     t: TrainConfig = resolved["train"]
     table = holiday_table_for(t, data.panel) if t.holidays else None
@@ -192,7 +192,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
                             affine=bool(t.affine), nonnegative=data.schema.nonnegative,
                             holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day),
                             solar_step=data.schema.frequency.seconds if data.schema.frequency else 0,
-                            wind=wind_spec(t.wind_columns, t.power_curve, data.schema.future_covariates))
+                            wind=wind_spec(t.wind_columns, t.power_curve, data.schema.future_covariates),
+                            daylight_index=daylight_index(t.daylight_column, data.schema.future_covariates))
     if table is not None and network.holiday is not None:
         network.holiday.set_table(*table)
     base = None

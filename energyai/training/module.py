@@ -53,8 +53,9 @@ class ForecastModule(L.LightningModule):
         batch = Batch(*batch)  # the DataLoader may hand over a plain tuple
         pred, target = self.network.normalized(batch.inputs(), future_target=batch.future_target)
         fo = batch.future_observed
-        if self.network.solar is not None:  # night steps are forced to 0: keep them out of the loss
-            fo = fo * self.network.daylight(batch.utc_time)[:, -fo.shape[1]:].to(fo.dtype)
+        up = self.network.sun_up(batch.inputs(), fo.shape[1])
+        if up is not None:  # night steps are forced to 0: keep them out of the loss
+            fo = fo * up.to(fo.dtype)
         return masked_loss(pred.float(), target.float(), fo, self.network.quantiles, self.loss_kind, batch.weight)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
