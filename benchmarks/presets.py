@@ -114,7 +114,7 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
     # --- neural: the preset and today's default recipe
     neural = {}
     if "preset" not in args.skip:
-        neural["preset_day_ahead_load"] = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00",
+        neural[_key("preset_day_ahead_load", args)] = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00",
                                                                tz="Asia/Seoul", freq="1h", **args.set)
     if "default" not in args.skip:
         neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=horizon, quantiles=(0.1, 0.5, 0.9),
@@ -411,7 +411,7 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
 
     neural: dict[str, Any] = {}
     if "preset" not in args.skip:
-        neural["preset_day_ahead_wind"] = (ea.Forecaster.preset(
+        neural[_key("preset_day_ahead_wind", args)] = (ea.Forecaster.preset(
             "day-ahead-wind", wind_columns=("u", "v"), tz="UTC", horizon=H, origin_time=None, **args.set), runs)
     if "default" not in args.skip:
         neural["default_tide"] = (ea.Forecaster("tide", context_length=72, horizon=H, quantiles=(0.1, 0.5, 0.9),
@@ -534,7 +534,7 @@ def gefcom_load(args: argparse.Namespace) -> dict[str, Any]:
 
     neural: dict[str, Any] = {}
     if "preset" not in args.skip:
-        neural["preset_day_ahead_load"] = ea.Forecaster.preset(
+        neural[_key("preset_day_ahead_load", args)] = ea.Forecaster.preset(
             "day-ahead-load", country="US", issue_time="10:00", tz="UTC", freq="1h", quantiles=LEVELS_99, **args.set)
     if "default" not in args.skip:
         neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=horizon, quantiles=LEVELS_99,
@@ -605,6 +605,11 @@ def _plot_load(quant: dict[str, pl.DataFrame], path: Path, lead_first: int, hori
 
 
 # ------------------------------------------------------------------ common
+def _key(name: str, args: argparse.Namespace) -> str:
+    """The preset's row name, with the ``--set`` overrides when there are any."""
+    return name + ("[" + ",".join(f"{k}={v}" for k, v in args.set.items()) + "]" if args.set else "")
+
+
 def _fit(name: str, model: Any, fits: dict[str, Any], *args: Any, **kwargs: Any) -> float:
     """``model.fit(*args, **kwargs)``; records the fit in ``fits`` and returns its seconds."""
     t0 = time.perf_counter()
@@ -628,7 +633,7 @@ def _solar_models(args: argparse.Namespace) -> dict[str, Any]:
     """The solar preset and today's default model, both on the 99 levels, issued at 23:00 UTC."""
     neural: dict[str, Any] = {}
     if "preset" not in args.skip:
-        neural["preset_day_ahead_solar"] = ea.Forecaster.preset(
+        neural[_key("preset_day_ahead_solar", args)] = ea.Forecaster.preset(
             "day-ahead-solar", issue_time="23:00", freq="1h", tz="UTC", quantiles=LEVELS_99, **args.set)
     if "default" not in args.skip:
         neural["default_tide"] = ea.Forecaster("tide", context_length=336, horizon=24, quantiles=LEVELS_99,
