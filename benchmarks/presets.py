@@ -345,6 +345,7 @@ def _plot_quantiles(series: dict[str, tuple[Any, np.ndarray, np.ndarray]], path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 4))
+    banded = any(bool(np.any(q[:, 89] > q[:, 9])) for _, _, q in series.values())
     for i, (name, (t, a, q)) in enumerate(series.items()):
         t = np.asarray(t.dt.replace_time_zone(None).to_numpy() if hasattr(t, "dt") else t)
         lo, hi = (np.datetime64(w.replace(tzinfo=None)) for w in window)
@@ -354,7 +355,7 @@ def _plot_quantiles(series: dict[str, tuple[Any, np.ndarray, np.ndarray]], path:
         (line,) = ax.plot(t[m], q[m, 49], lw=1, label=f"{name} (median)")
         ax.fill_between(t[m], q[m, 9], q[m, 89], color=line.get_color(), alpha=0.15)
     ax.set_ylabel(ylabel)
-    ax.set_title(title + " (bands: 10-90 %)")
+    ax.set_title(title + (" (bands: 10-90 %)" if banded else ""))
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
