@@ -247,9 +247,3 @@ class ForecastNetwork(nn.Module):
             col = x["future_covariates"][:, -horizon:, self.daylight_index] > 0
             up = col if up is None else up & col
         return up
-
-    def daylight(self, utc_time: torch.Tensor) -> torch.Tensor:
-        """True where the sun is above the horizon (solar models only), shape of ``utc_time``."""
-        if self.solar is None:
-            raise ValueError("daylight() needs a network with solar features")
-        return self.solar.daylight(utc_time)
