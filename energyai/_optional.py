@@ -21,6 +21,7 @@ EXTRA_OF: dict[str, str] = {
     "holidays": "calendar",
     "pandas": "all",
     "pyarrow": "all",
+    "cryptography": "sign",
 }
 
 

@@ -8,6 +8,7 @@ are spelled once, in this module.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,10 @@ class ModelInfo:
     capacity : dict
         ``input`` (whether the graph takes ``capacity``), ``default``, ``column``,
         ``nonnegative`` and a description of the clipping.
+    ranges : dict
+        Training ``mean`` and ``std`` of every covariate column, by role
+        (``past_covariates``, ``future_covariates``, ``static``); the runtime refuses
+        values further than :data:`energyai.limits.MAX_SIGMAS` from them.
     """
 
     format: str
@@ -61,6 +66,7 @@ class ModelInfo:
     parity: dict[str, Any] = field(default_factory=dict)
     solar: dict[str, float] | None = None
     torch_version: str = ""
+    ranges: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def input(self, name: str) -> dict[str, Any] | None:
@@ -150,6 +156,7 @@ class ModelInfo:
             _P + "opset": str(self.opset),
             _P + "torch_version": self.torch_version,
             _P + "parity": j(self.parity),
+            _P + "ranges": j(self.ranges),
         }
 
     @classmethod
@@ -163,7 +170,7 @@ class ModelInfo:
         """
         fmt = check_format(props.get(_P + "format"))
         try:
-            return cls(
+            info = cls(
                 format=fmt,
                 version=props[_P + "version"],
                 model=props[_P + "model"],
@@ -186,10 +193,46 @@ class ModelInfo:
                 parity=json.loads(props.get(_P + "parity", "{}")),
                 solar=json.loads(props.get(_P + "solar", "null")),
                 torch_version=props.get(_P + "torch_version", ""),
+                ranges=json.loads(props.get(_P + "ranges", "{}")),
                 raw=dict(props),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ArtifactError(f"energyai metadata is incomplete or malformed: {exc}") from exc
+        info.check()
+        return info
+
+    def check(self) -> None:
+        """Raise :class:`ArtifactError` when the metadata contradicts itself (an edited file)."""
+        problems = []
+        if self.context_length < 1 or self.horizon < 1:
+            problems.append(f"context_length {self.context_length} and horizon {self.horizon} must be positive")
+        if self.freq_seconds < 1:
+            problems.append(f"freq_seconds {self.freq_seconds} must be positive")
+        q = list(self.quantiles)
+        if not q or not all(isinstance(v, (int, float)) and 0 < v < 1 for v in q) \
+                or any(b <= a for a, b in itertools.pairwise(q)):
+            problems.append(f"quantiles {q} must be increasing levels in (0, 1)")
+        elif not 0 <= self.median_index < len(q) or q[self.median_index] != 0.5:
+            problems.append(f"median_index {self.median_index} does not point at the level 0.5 of {q}")
+        if not isinstance(self.inputs, list) or not all(isinstance(i, dict) and "name" in i for i in self.inputs):
+            problems.append("inputs must be a list of objects with a name")
+        try:
+            from energyai.timeutil import zone
+
+            zone(self.tz)
+        except Exception:  # any failure to resolve the zone is the same defect
+            problems.append(f"time zone {self.tz!r} is unknown")
+        if problems:
+            raise ArtifactError("energyai metadata is inconsistent (" + "; ".join(problems) + "); the file was "
+                                "edited or damaged: re-export the model")
+
+    def guard(self) -> Any:
+        """The :class:`~energyai.limits.InputGuard` of this file's inputs."""
+        from energyai.limits import InputGuard
+
+        roles = ("past_covariates", "future_covariates", "static")
+        ranges = {r: (v["mean"], v["std"]) for r, v in self.ranges.items() if r in roles and "mean" in v}
+        return InputGuard(self.target, {r: self.columns(r) for r in roles}, ranges)
 
 
 def check_format(fmt: str | None) -> str:

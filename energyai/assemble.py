@@ -18,12 +18,13 @@ import numpy as np
 from energyai import contract
 from energyai.contract import Window
 from energyai.exceptions import InsufficientDataError, NonFiniteValueError
+from energyai.limits import InputGuard
 from energyai.timeutil import check_grid, future_seconds
 
 __all__ = ["assemble", "check_output", "horizon_utc", "last_context"]
 
 
-def assemble(window: Window, names: Sequence[str]) -> dict[str, np.ndarray]:
+def assemble(window: Window, names: Sequence[str], guard: InputGuard | None = None) -> dict[str, np.ndarray]:
     """The feeds ``names`` (contract order is kept) made from ``window``.
 
     Parameters
@@ -38,6 +39,8 @@ def assemble(window: Window, names: Sequence[str]) -> dict[str, np.ndarray]:
     dict of str to ndarray
         One C-contiguous array per name, in the contract's dtype and shape.
     """
+    if guard is not None:
+        guard.check(window)
     out = {}
     for name in names:
         arr = contract.get(name).make(window)

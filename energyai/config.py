@@ -138,6 +138,11 @@ class TrainConfig:
         NWP top-of-atmosphere net solar radiation, say): PV forecasts are 0 where it is
         not, and those steps stay out of the loss. For sites whose coordinates are not
         known; with ``solar_site`` both must say day.
+    checkpoint_every : int
+        Optimiser steps between training checkpoints (0: none); epoch ends are saved too
+        (:mod:`energyai.training.checkpoint`). ``fit(..., resume=True)`` continues a killed run.
+    checkpoint_dir : str, optional
+        Folder of the checkpoints (``last.ckpt``); needed with ``checkpoint_every``.
     context_dropout : float
         Share of training windows whose whole target context is hidden (as if the meter
         had been down), so the model also learns to forecast from its known-future
@@ -198,6 +203,8 @@ class TrainConfig:
     wind_columns: tuple[str, ...] | None = _opt(None, none=True)
     power_curve: tuple[tuple[float, ...], tuple[float, ...]] | None = _opt(None, none=True)
     daylight_column: str | None = _opt(None, none=True)
+    checkpoint_every: int = _opt(0, kind="int", low=0)
+    checkpoint_dir: str | None = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -257,6 +264,8 @@ class TrainConfig:
         if wc is not None and not (isinstance(wc, (tuple, list)) and len(wc) in (1, 2)
                                    and all(isinstance(c, str) for c in wc)):
             raise ConfigError(f"wind_columns must be (u, v) or (speed,) column names, got {wc!r}")
+        if self.checkpoint_every and not self.checkpoint_dir:
+            raise ConfigError("checkpoint_every needs checkpoint_dir, the folder to write last.ckpt to")
         if self.daylight_column is not None and (not isinstance(self.daylight_column, str)
                                                  or not self.daylight_column):
             raise ConfigError(f"daylight_column must be a future-covariate name, got {self.daylight_column!r}")

@@ -7,10 +7,10 @@ Every error a user can cause derives from :class:`EnergyAIError`, so that
     ├── ConfigError (also ValueError)          a bad parameter value
     ├── MissingDependencyError (also ImportError)   an optional extra is not installed
     ├── NotFittedError                          predict() before fit()
-    ├── SchemaError                             the frame does not have the declared columns/dtypes
+    ├── SchemaError (also ValueError)           the frame does not have the declared columns/dtypes
     │   ├── MissingColumnError
     │   └── ColumnTypeError
-    ├── DataError                               the values break the data contract
+    ├── DataError (also ValueError)             the values break the data contract
     │   ├── TimestampError
     │   │   ├── NaiveTimestampError
     │   │   ├── DuplicateTimestampError
@@ -18,11 +18,14 @@ Every error a user can cause derives from :class:`EnergyAIError`, so that
     │   ├── NonFiniteValueError
     │   ├── NegativeValueError
     │   ├── CapacityExceededError
+    │   ├── OutOfRangeError                    a value beyond what the float32 graph carries safely
     │   └── InsufficientDataError
     ├── LeakageError                            a value from after the forecast origin reached a model
     ├── DatasetError                            a registry or file problem
     │   └── ChecksumError
+    ├── TrainingError                           training diverged (a non-finite loss)
     └── ArtifactError                           a saved model or ONNX file is unreadable
+        └── IntegrityError                      its digest, checksums or signature do not match
 
 Messages name the parameter, column or timestamps at fault and say how to fix them.
 """
@@ -42,6 +45,7 @@ __all__ = [
     "EnergyAIWarning",
     "ExportError",
     "InsufficientDataError",
+    "IntegrityError",
     "IrregularTimestampError",
     "LeakageError",
     "MissingColumnError",
@@ -50,8 +54,10 @@ __all__ = [
     "NegativeValueError",
     "NonFiniteValueError",
     "NotFittedError",
+    "OutOfRangeError",
     "SchemaError",
     "TimestampError",
+    "TrainingError",
 ]
 
 
@@ -75,7 +81,7 @@ class NotFittedError(EnergyAIError):
     """A model was used before ``fit`` was called."""
 
 
-class SchemaError(EnergyAIError):
+class SchemaError(EnergyAIError, ValueError):
     """The frame does not match the declared :class:`energyai.Schema`."""
 
 
@@ -87,7 +93,7 @@ class ColumnTypeError(SchemaError):
     """A column has a dtype the contract does not allow."""
 
 
-class DataError(EnergyAIError):
+class DataError(EnergyAIError, ValueError):
     """Values in the frame break the data contract."""
 
 
@@ -119,6 +125,11 @@ class CapacityExceededError(DataError):
     """Generation above the declared capacity."""
 
 
+class OutOfRangeError(DataError):
+    """A value whose magnitude is beyond what energyai's float32 graph carries safely
+    (:data:`energyai.limits.MAX_ABS`), or a covariate far outside its training range."""
+
+
 class InsufficientDataError(DataError):
     """Too little history for the requested operation."""
 
@@ -137,6 +148,15 @@ class ChecksumError(DatasetError):
 
 class ArtifactError(EnergyAIError):
     """A saved model or exported file cannot be read or is of an unsupported version."""
+
+
+class IntegrityError(ArtifactError):
+    """A model file or folder is not what was written: a digest, checksum or signature mismatch,
+    or a folder left half-written by an interrupted save."""
+
+
+class TrainingError(EnergyAIError):
+    """Training cannot go on: the loss became NaN or infinite (the message names the step)."""
 
 
 class ExportError(EnergyAIError):

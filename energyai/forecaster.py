@@ -149,7 +149,8 @@ class Forecaster:
 
     # -------------------------------------------------------------------- fit
     def fit(self, df: Any, schema: Schema, *, val_start: Any = None, init_from: Any = None,
-            freeze: str | None = None, callbacks: list[Any] | None = None, future: Any = None) -> Forecaster:
+            freeze: str | None = None, callbacks: list[Any] | None = None, future: Any = None,
+            resume: Any = None) -> Forecaster:
         """Validate ``df``, cut training and validation windows, and train.
 
         Parameters
@@ -173,6 +174,11 @@ class Forecaster:
             so the model learns how forecast error grows with lead. The frame's columns
             of the same names give the contexts (use ``Vintages.as_history``). Windows
             whose horizon no run covers are left out, never filled.
+        resume : bool, str or Path, optional
+            Continue a killed run from its last checkpoint: True (the ``checkpoint_dir``
+            option's ``last.ckpt``), a checkpoint folder or a ``.ckpt`` file. Data and
+            options must be the run's; in deterministic mode the result equals an
+            uninterrupted run's. Checkpoints are written with ``checkpoint_every``.
 
         Returns
         -------
@@ -182,7 +188,7 @@ class Forecaster:
         from energyai.training.fit import fit_forecaster
 
         fit_forecaster(self, df, schema, self._resolved(), val_start=val_start, init_from=init_from,
-                       freeze=freeze, callbacks=callbacks, future=future)
+                       freeze=freeze, callbacks=callbacks, future=future, resume=resume)
         return self
 
     # ---------------------------------------------------------------- predict
@@ -190,11 +196,14 @@ class Forecaster:
         if "network_" not in self.__dict__:
             raise NotFittedError("Forecaster is not fitted; call fit(df, schema) or Forecaster.load(path) first")
 
-    def predict(self, df: Any, future: Any = None) -> Any:
+    def predict(self, df: Any, future: Any = None, *, fallback: str = "seasonal",
+                min_observed: float = 0.5) -> Any:
         """Forecast ``horizon`` steps after the last timestamp of every series in ``df``.
 
-        Only the last ``context_length`` steps of each series are read (and validated);
-        a shorter history is left-padded with missing values.
+        Only the last ``context_length`` steps of each series are read (and validated).
+        The same rules as :class:`energyai.runtime.OnnxForecaster`: a series with fewer
+        than ``context_length`` steps of history is refused, and one whose context is too
+        gappy gets a flagged fallback forecast.
 
         Parameters
         ----------
@@ -205,17 +214,33 @@ class Forecaster:
             Known-future covariates of the ``horizon`` steps after each series' last
             timestamp (series id, timestamp, covariates). Required when the schema has
             future covariates.
+        fallback : {"seasonal", "climatology", "persistence", "none", "raise"}
+            For a series with less than ``min_observed`` of its context observed: forecast
+            it with a simple method and flag it (see :mod:`energyai.runtime.fallback`), use
+            the model anyway (``"none"``), or raise :class:`InsufficientDataError`.
+        min_observed : float
+            Smallest observed share of the context before the fallback applies.
 
         Returns
         -------
         polars.DataFrame
-            Series id, timestamp, ``forecast`` (the median) and one ``q<level>`` column per
-            requested quantile, in target units, sorted and clipped.
+            Series id, timestamp, ``forecast`` (the median), one ``q<level>`` column per
+            requested quantile, in target units, sorted and clipped, and ``fallback``
+            (True where the row comes from the fallback method, not the model).
+
+        Raises
+        ------
+        InsufficientDataError
+            A series has fewer than ``context_length`` steps from its first row to its
+            origin, or (``fallback="raise"``) too gappy a context.
         """
+        from energyai.runtime.fallback import check_fallback
+
+        check_fallback(fallback, min_observed)
         from energyai.inference import predict_frame
 
         self._check_fitted()
-        return predict_frame(self, df, future)
+        return predict_frame(self, df, future, fallback=fallback, min_observed=float(min_observed))
 
     def predict_arrays(self, *inputs: np.ndarray, batch_size: int = 1024, **named: np.ndarray) -> np.ndarray:
         """Run the network on contract arrays; returns ``(B, H, Q)`` in target units.
@@ -254,6 +279,13 @@ class Forecaster:
             required.add("capacity")
         if set(missing) & required:
             raise ConfigError(f"this model reads {sorted(set(missing) & required)}; pass them (inputs: {list(NAMES)})")
+        pt = feeds["past_target"]
+        if "past_observed" in feeds:
+            pt = np.where(feeds["past_observed"] > 0, pt, np.nan)
+        span = np.zeros((pt.shape[0], pt.shape[1] + self.horizon), np.int64)
+        self._input_guard().check(Window(
+            target=np.asarray(pt, np.float32), utc=feeds.get("utc_time", span), past=feeds.get("past_covariates"),
+            future=feeds.get("future_covariates"), static=feeds.get("static"), capacity=feeds.get("capacity")))
         if missing:
             pt = feeds["past_target"]
             # without utc_time, local_time is given and the zeros only carry the shape (B, L + H)
@@ -266,6 +298,16 @@ class Forecaster:
         pred = run_network(self.network_, feeds, self.horizon, len(self.levels_), batch_size)
         check_output(pred)
         return pred
+
+    def _input_guard(self) -> Any:
+        """The magnitude and training-range checks of this model's inputs (:class:`energyai.limits.InputGuard`)."""
+        from energyai.limits import InputGuard
+
+        s = self.schema_
+        columns = {"past_covariates": s.past_covariates, "future_covariates": s.future_covariates,
+                   "static": s.static_covariates}
+        ranges = {r: (v["mean"], v["std"]) for r, v in self.network_.training_ranges().items()}
+        return InputGuard(s.target, columns, ranges)
 
     def forecast_origins(self, df: Any, cutoffs: list[Any], future: Any = None) -> Any:
         """Forecast from many origins in one batched pass (no refit).
@@ -294,11 +336,15 @@ class Forecaster:
         return save_forecaster(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> Forecaster:
-        """Rebuild a saved forecaster (no pickle: JSON config and a safetensors state dict)."""
+    def load(cls, path: str | Path, *, verify: bool = True) -> Forecaster:
+        """Rebuild a saved forecaster (no pickle: JSON config and a safetensors state dict).
+
+        ``verify``: check every file against the folder's ``checksums.json`` and refuse a
+        partial, mixed or edited folder with :class:`~energyai.exceptions.IntegrityError`.
+        """
         from energyai.persist import load_forecaster
 
-        model: Forecaster = load_forecaster(cls, path)
+        model: Forecaster = load_forecaster(cls, path, verify=verify)
         return model
 
     def export(self, path: str | Path, *, quantize: str | None = None, opset: int | None = None,

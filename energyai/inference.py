@@ -18,6 +18,7 @@ from energyai.assemble import assemble, check_output
 from energyai.base import check_future, check_quantiles, quantile_column
 from energyai.contract import NAMES, Window
 from energyai.exceptions import ConfigError, DataError, InsufficientDataError
+from energyai.runtime.fallback import apply_fallback
 from energyai.timeutil import future_seconds
 
 __all__ = ["forecast_origins", "output_columns", "predict_frame", "run_network", "utc64"]
@@ -47,8 +48,9 @@ def output_columns(pred: np.ndarray, levels: tuple[float, ...], quantiles: Any) 
     return cols
 
 
-def predict_frame(model: Any, df: Any, future: Any) -> Any:
-    """Validate the last ``context_length`` rows of each series and forecast ``horizon`` steps."""
+def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", min_observed: float = 0.5) -> Any:
+    """Validate the last ``context_length`` rows of each series and forecast ``horizon`` steps
+    (``fallback`` and ``min_observed`` as :class:`~energyai.runtime.OnnxForecaster`'s)."""
     import polars as pl
 
     from energyai.data.regularize import regularize
@@ -73,8 +75,12 @@ def predict_frame(model: Any, df: Any, future: Any) -> Any:
     fut_frame = check_future(future, reg, schema, model.horizon) if future is not None else None
     groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}
     window, ids = _window(model, groups, fut_frame)
-    feeds = assemble(window, NAMES)
+    feeds = assemble(window, NAMES, model._input_guard())
     pred = run_network(model.network_, feeds, model.horizon, len(model.levels_))
+    freq = schema.frequency.seconds
+    flags, _ = apply_fallback(pred, window.target, max(86400 // freq, 1) if freq <= 86400 else 1, fallback,
+                              min_observed, nonnegative=schema.nonnegative,
+                              capacity=None if schema.capacity is None else window.capacity, series=ids)
     check_output(pred, ids)
     cols: dict[str, Any] = {}
     if sid:
@@ -83,6 +89,7 @@ def predict_frame(model: Any, df: Any, future: Any) -> Any:
     cols[ts] = pl.Series(ts, horizon * 1_000_000, pl.Int64).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(
         schema.tz or "UTC").cast(frame.schema[ts])
     cols.update(output_columns(pred, model.levels_, model.quantiles))
+    cols["fallback"] = np.repeat(flags, model.horizon)
     return pl.DataFrame(cols)
 
 
@@ -107,6 +114,12 @@ def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window,
     step = schema.frequency.seconds
     for b, (key, g) in enumerate(groups.items()):
         n = g.height
+        if n < L_:
+            first = g[ts][0]
+            raise InsufficientDataError(
+                f"series {key[0]!r} has {n} steps of history (from {first}), fewer than the model's context_length "
+                f"{L_}; give at least {L_} steps up to the origin, with missing values as null"
+            )
         obs = g["__observed__"].to_numpy()
         if not obs.any():
             raise InsufficientDataError(f"series {key[0]!r} has no observed target in its last {L_} steps")
@@ -119,8 +132,6 @@ def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window,
                                           key[0], ts)
             fut[b, L_:] = block_of(fg, schema.future_covariates)
         utc[b, L_ - n:L_] = g[ts].dt.epoch("s").to_numpy()
-        if n < L_:  # left-pad the time axis with whole steps; those targets are missing
-            utc[b, :L_ - n] = utc[b, L_ - n] - step * np.arange(L_ - n, 0, -1)
         utc[b, L_:] = future_seconds(utc[b, L_ - 1:L_], step, H, schema.tz or "UTC")[0]  # as check_future expects
         if S:
             static[b] = block_of(g.head(1), schema.static_covariates)[0]
@@ -183,6 +194,7 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
     override = _origin_covariates(model, future, panel, frame, cut, cut_a, series_a, starts_a) \
         if future is not None else None
     preds = []
+    guard = model._input_guard()
     step = 1024  # windows per pass: the transient memory stays a few tens of MB
     for i in range(0, len(starts_a), step):
         batch = make_batch(panel, starts_a[i:i + step], series_a[i:i + step], L_, H, as_tensors=False,
@@ -194,7 +206,7 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
                         utc=batch.utc_time, tz=schema.tz or "UTC", past=batch.past_covariates,
                         future=batch.future_covariates, static=batch.static, capacity=batch.capacity,
                         local=batch.local_time)
-        preds.append(run_network(model.network_, assemble(window, NAMES), H, len(model.levels_)))
+        preds.append(run_network(model.network_, assemble(window, NAMES, guard), H, len(model.levels_)))
     pred = np.concatenate(preds)
     check_output(pred, [f"{panel.series_ids[s]} at cutoff {cutoffs[c]}" for s, c in zip(series_a, cut_a, strict=True)]
                  if not np.isfinite(pred).all() else None)

@@ -1,12 +1,19 @@
 """Saving and loading a fitted :class:`~energyai.Forecaster` folder (no pickle).
 
 A folder holds ``config.json`` (options, schema, quantile levels, input counts),
-``model.safetensors`` (the network's state dict), ``manifest.json`` (what produced it) and,
-when known, ``parity.safetensors`` (real training windows for the export parity gate).
+``model.safetensors`` (the network's state dict), ``manifest.json`` (what produced it),
+when known ``parity.safetensors`` (real training windows for the export parity gate), and
+``checksums.json`` (the sha256 of each of those files).
+
+Saves are atomic: the folder is written beside the target under a temporary name, every
+file fsynced, ``checksums.json`` written last, and the whole folder renamed into place, so
+an interrupted save leaves the old model intact. :func:`load_forecaster` checks every
+file against ``checksums.json`` and refuses a partial, mixed or edited folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -14,12 +21,75 @@ from typing import Any
 
 import numpy as np
 
-from energyai.exceptions import ArtifactError
+from energyai.exceptions import ArtifactError, ConfigError, IntegrityError
+from energyai.fileio import replace_dir, staging_dir
 from energyai.schema import Schema
 
-__all__ = ["FORMAT", "jsonable", "load_forecaster", "save_forecaster"]
+__all__ = ["CHECKSUMS", "FORMAT", "jsonable", "load_forecaster", "save_forecaster", "verify_folder",
+           "write_checksums"]
 
 FORMAT = "energyai.forecaster/1"
+#: The file listing every other file's sha256; written last.
+CHECKSUMS = "checksums.json"
+#: Files a save writes (anything else in an existing target folder stops the save).
+FILES = ("config.json", "model.safetensors", "manifest.json", "parity.safetensors", CHECKSUMS)
+_REQUIRED = ("config.json", "model.safetensors")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_checksums(folder: str | Path) -> Path:
+    """Write ``checksums.json`` with the sha256 of every other file of ``folder``."""
+    src = Path(folder)
+    files = {f.name: _sha256(f) for f in sorted(src.iterdir()) if f.is_file() and f.name != CHECKSUMS}
+    out = src / CHECKSUMS
+    out.write_text(json.dumps({"format": "energyai.checksums/1", "sha256": files}, indent=2))
+    return out
+
+
+def verify_folder(folder: str | Path) -> dict[str, str]:
+    """Check a saved folder against its ``checksums.json``; return the listed sha256s.
+
+    Raises
+    ------
+    IntegrityError
+        No ``checksums.json`` (an interrupted or pre-0.9 save), a listed file missing or
+        different, or a model file present but not listed (a mixed folder).
+    """
+    src = Path(folder)
+    path = src / CHECKSUMS
+    if not path.exists():
+        raise IntegrityError(
+            f"{src} has no {CHECKSUMS}: its save was interrupted, or an older energyai wrote it. Save the model "
+            "again, or load it with verify=False if you trust it"
+        )
+    try:
+        listed = json.loads(path.read_text())["sha256"]
+        listed = {str(k): str(v) for k, v in listed.items()}
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise IntegrityError(f"{path} is damaged ({exc}); save the model again") from exc
+    for name in _REQUIRED:
+        if name not in listed:
+            raise IntegrityError(f"{path} does not list {name}; the folder is not a complete energyai model")
+    for name, sha in listed.items():
+        f = src / name
+        if not f.is_file():
+            raise IntegrityError(f"{src} lacks {name}, which {CHECKSUMS} lists; the folder is incomplete")
+        if _sha256(f) != sha:
+            raise IntegrityError(
+                f"{f} does not match the sha256 in {CHECKSUMS}: it was changed, or mixed with another save. "
+                "Do not use this folder; save the model again"
+            )
+    extra = [n for n in FILES if n != CHECKSUMS and n not in listed and (src / n).exists()]
+    if extra:
+        raise IntegrityError(f"{src} holds {extra}, which {CHECKSUMS} does not list: a mixed folder; save again")
+    return listed
 
 
 def save_forecaster(model: Any, path: str | Path) -> Path:
@@ -28,7 +98,27 @@ def save_forecaster(model: Any, path: str | Path) -> Path:
 
     model._check_fitted()
     out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists():
+        if not out.is_dir():
+            raise ConfigError(f"cannot save into {out}: it is a file; give a folder path")
+        other = sorted(f.name for f in out.iterdir() if f.name not in FILES)
+        if other:
+            raise ConfigError(f"cannot save into {out}: it holds other files {other[:5]}, which a save would remove; "
+                              "give a new or empty folder")
+    stage = staging_dir(out)
+    try:
+        _write(model, stage, save_file)
+        write_checksums(stage)
+        replace_dir(stage, out)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return out
+
+
+def _write(model: Any, out: Path, save_file: Any) -> None:
     config = {
         "format": FORMAT,
         "params": jsonable(model.get_params()),
@@ -47,20 +137,41 @@ def save_forecaster(model: Any, path: str | Path) -> Path:
         from safetensors.numpy import save_file as save_arrays
 
         save_arrays({k: np.ascontiguousarray(v) for k, v in windows.items()}, str(out / "parity.safetensors"))
-    return out
 
 
-def load_forecaster(cls: type, path: str | Path) -> Any:
-    """Rebuild a saved forecaster of class ``cls`` from its folder."""
-    from safetensors.torch import load_file
+def load_forecaster(cls: type, path: str | Path, verify: bool = True) -> Any:
+    """Rebuild a saved forecaster of class ``cls`` from its folder.
 
+    ``verify``: check every file against ``checksums.json`` first (see :func:`verify_folder`).
+    """
     src = Path(path)
+    if not src.is_dir():
+        aside = sorted(src.parent.glob(f".{src.name}.*.old")) if src.parent.is_dir() else []
+        hint = f"; an interrupted save left the previous model at {aside[-1]}: rename it back" if aside else ""
+        raise ArtifactError(f"{src} is not a folder holding a saved Forecaster{hint}")
     cfg_path = src / "config.json"
     if not cfg_path.exists():
         raise ArtifactError(f"{src} is not a saved Forecaster: config.json is missing")
-    config = json.loads(cfg_path.read_text())
-    if config.get("format") != FORMAT:
-        raise ArtifactError(f"{cfg_path} has format {config.get('format')!r}; this energyai reads {FORMAT!r}")
+    if verify:
+        verify_folder(src)
+    try:
+        config = json.loads(cfg_path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{cfg_path} is not valid JSON ({exc}); the folder is damaged") from exc
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        fmt = config.get("format") if isinstance(config, dict) else None
+        raise ArtifactError(f"{cfg_path} has format {fmt!r}; this energyai reads {FORMAT!r}")
+    try:
+        return _build(cls, src, config)
+    except (ArtifactError, ConfigError):
+        raise
+    except Exception as exc:  # safetensors, json and constructor errors of a damaged folder
+        raise ArtifactError(f"cannot rebuild the model saved in {src}: {type(exc).__name__}: {exc}") from exc
+
+
+def _build(cls: type, src: Path, config: dict[str, Any]) -> Any:
+    from safetensors.torch import load_file
+
     params = dict(config["params"])
     if isinstance(params.get("quantiles"), list):
         params["quantiles"] = tuple(params["quantiles"])

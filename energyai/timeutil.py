@@ -72,6 +72,21 @@ def _parse_one(text: str, tz: _dt.tzinfo) -> int:
     return int((t - _EPOCH).total_seconds())
 
 
+#: Timestamps energyai accepts: 1800-01-01 to 2399-12-31 UTC (in epoch seconds); beyond them
+#: calendar conversions overflow (Python's datetime stops at year 9999) and no energy data exists.
+MIN_UTC = -5364662400
+MAX_UTC = 13569465600
+
+
+def check_range(secs: np.ndarray, what: str = "timestamps") -> np.ndarray:
+    """``secs`` (UTC epoch seconds) when all lie in [1800, 2400); else :class:`TimestampError` naming one."""
+    if secs.size and (int(secs.min()) < MIN_UTC or int(secs.max()) >= MAX_UTC):
+        bad = secs.reshape(-1)[(secs.reshape(-1) < MIN_UTC) | (secs.reshape(-1) >= MAX_UTC)][0]
+        raise TimestampError(f"{what} include {int(bad)} s since 1970 UTC, outside the years 1800 to 2399 that "
+                             "energyai reads; check the unit (seconds, not milliseconds) and the source")
+    return secs
+
+
 def to_utc_seconds(values: Any, tz: str = "UTC", *, naive: str = "local") -> np.ndarray:
     """Timestamps as int64 UTC seconds since 1970-01-01.
 
@@ -100,10 +115,10 @@ def to_utc_seconds(values: Any, tz: str = "UTC", *, naive: str = "local") -> np.
     if arr.dtype.kind == "M":
         if np.isnat(arr).any():
             raise TimestampError("timestamps contain NaT (missing); every row needs a timestamp")
-        secs = arr.astype("datetime64[s]").astype(np.int64)
+        secs = check_range(arr.astype("datetime64[s]").astype(np.int64))
         return secs if naive == "utc" else local_to_utc(secs, tz)
     if arr.dtype.kind in "iu":
-        return arr if arr.dtype == np.int64 else arr.astype(np.int64)
+        return check_range(arr if arr.dtype == np.int64 else arr.astype(np.int64))
     if arr.dtype.kind in "OUS":
         z = zone(tz)
         flat = arr.reshape(-1)
@@ -119,7 +134,7 @@ def to_utc_seconds(values: Any, tz: str = "UTC", *, naive: str = "local") -> np.
                 raise TimestampError("timestamps contain an empty value; every row needs a timestamp")
             else:
                 out[i] = _parse_one(v.decode() if isinstance(v, bytes) else str(v), z)
-        return out.reshape(arr.shape)
+        return check_range(out.reshape(arr.shape))
     raise TimestampError(f"timestamps of dtype {arr.dtype} are not understood; pass datetime64 or ISO strings")
 
 

@@ -95,7 +95,7 @@ def test_save_load_round_trip_is_exact_and_pickle_free(tmp_path):
     before = f.predict(hist, fut.select("site", "ts", "temp"))
     f.save(tmp_path / "m")
     files = sorted(p.name for p in (tmp_path / "m").iterdir())
-    assert files == ["config.json", "manifest.json", "model.safetensors", "parity.safetensors"]
+    assert files == ["checksums.json", "config.json", "manifest.json", "model.safetensors", "parity.safetensors"]
     manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
     assert len(manifest["data_sha256"]) == 64 and manifest["versions"]["torch"] and manifest["seed"] == 0
     g = Forecaster.load(tmp_path / "m")
@@ -118,15 +118,33 @@ def test_quantiles_sorted_and_forecast_is_median():
     df = synthetic_hourly(12, 1)
     f = Forecaster("dlinear", context_length=24, horizon=6, quantiles=(0.9, 0.1), **FAST).fit(df, _schema(False))
     p = f.predict(df)
-    assert p.columns == ["site", "ts", "forecast", "q0.1", "q0.9"]
+    assert p.columns == ["site", "ts", "forecast", "q0.1", "q0.9", "fallback"]
+    assert not p["fallback"].any()
     assert (p["q0.1"] <= p["forecast"]).all() and (p["forecast"] <= p["q0.9"]).all()
 
 
-def test_short_history_is_left_padded_and_masked():
+def test_short_history_is_refused_and_a_gappy_context_gets_the_flagged_fallback():
+    # issue 14: Forecaster.predict behaves like the runtime; it used to forecast from 10 rows of a
+    # 48-step context, silently
     df = synthetic_hourly(12, 1)
     f = Forecaster("nlinear", context_length=48, horizon=6, **FAST).fit(df, _schema(False))
-    p = f.predict(df.tail(10))
-    assert p.height == 6 and p["forecast"].is_finite().all()
+    with pytest.raises(ea.exceptions.InsufficientDataError, match=r"10 steps of history .* context_length 48"):
+        f.predict(df.tail(10))
+    gappy = df.tail(48).with_columns(
+        pl.when(pl.int_range(pl.len()) < 30).then(None).otherwise(pl.col("load")).alias("load"))
+    p = f.predict(gappy)  # 18 of 48 observed: below min_observed 0.5
+    assert p["fallback"].all() and p["forecast"].is_finite().all()
+    # hand-checked: the horizon's hours 0-5 were observed nowhere in the context (rows 0-29 are
+    # null), so the seasonal rule gives the last observed value for every step
+    last = gappy["load"].to_numpy()
+    np.testing.assert_allclose(p["forecast"].to_numpy(), np.full(6, last[-1]), rtol=1e-6)
+    model = f.predict(gappy, fallback="none")
+    assert not model["fallback"].any()
+    with pytest.raises(ea.exceptions.InsufficientDataError, match="observed"):
+        f.predict(gappy, fallback="raise")
+    with pytest.raises(ea.exceptions.ConfigError, match="fallback"):
+        f.predict(gappy, fallback="linear")
+    assert not f.predict(gappy, min_observed=0.3)["fallback"].any()
 
 
 def test_batched_backtest_equals_one_predict_per_cutoff():

@@ -11,7 +11,7 @@ import torch
 
 import energyai as ea
 from energyai.config import TrainConfig
-from energyai.exceptions import ConfigError
+from energyai.exceptions import ConfigError, OutOfRangeError
 from energyai.nn.build import wind_spec
 from energyai.nn.wind import GENERIC_CURVE, WindFeatures
 
@@ -114,9 +114,9 @@ def test_bad_weather_or_capacity_gives_a_typed_error_never_a_number() -> None:
     for bad in (np.nan, np.inf, 1e30):
         fut = good.copy()
         fut[0, 30, 0] = bad
-        if bad == 1e30:  # u = 1e30 overflows u*u in float32: inf speed
+        if bad == 1e30:  # u = 1e30 overflows u*u in float32: refused before the graph (issue 14)
             fut[0, 30, 1] = 1e30
-        with pytest.raises(NonFiniteValueError):
+        with pytest.raises(OutOfRangeError if bad == 1e30 else NonFiniteValueError):
             m.predict_arrays(past_target=y, future_covariates=fut, utc_time=utc, capacity=cap)
     with pytest.raises(NonFiniteValueError):
         m.predict_arrays(past_target=y, future_covariates=good, utc_time=utc, capacity=np.full((1, 12), np.nan,

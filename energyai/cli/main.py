@@ -26,8 +26,13 @@ def _data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="energyai", description="Energy forecasting: load, solar and wind.")
+    parser = argparse.ArgumentParser(
+        prog="energyai", description="Energy forecasting: load, solar and wind.",
+        epilog="Exit codes: 0 success; 1 internal error (a bug: rerun with --debug and report it); 2 bad usage, "
+               "configuration or data; 3 a model file or folder refused (damaged, edited, unsigned); 4 an optional "
+               "extra missing; 5 training diverged; 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"energyai {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the full traceback of an error")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     p = sub.add_parser("validate", help="check a CSV or Parquet file against the data contract")
@@ -89,6 +94,11 @@ def _train_parsers(sub: Any) -> None:
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one configuration value (repeatable), e.g. trainer.max_steps=500")
     p.add_argument("--out", default=None, help="run folder (default: the config's out)")
+    p.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                   help="steps between training checkpoints in <out>/checkpoints (default: the config's "
+                        "trainer.checkpoint_every, else 100; 0: none)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a killed run of the same config from <out>/checkpoints/last.ckpt")
 
     p = sub.add_parser("finetune", help="fine-tune a saved model on new data (weights only, fresh optimiser)")
     p.add_argument("-c", "--config", required=True, help="YAML with data, trainer and out sections")
@@ -140,65 +150,108 @@ def _tune_parser(sub: Any) -> None:
     p.add_argument("--out", default=None, help="folder for best.yaml, trials.csv and plots")
 
 
+#: Exit codes by error type (documented in ``energyai --help`` and docs/cli.md).
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ARTIFACT, EXIT_DEPENDENCY, EXIT_TRAINING, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+
+
+def exit_code(exc: BaseException) -> int:
+    """The documented exit code of an error."""
+    from energyai.exceptions import ArtifactError, MissingDependencyError, TrainingError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    if isinstance(exc, ArtifactError):
+        return EXIT_ARTIFACT
+    if isinstance(exc, MissingDependencyError):
+        return EXIT_DEPENDENCY
+    if isinstance(exc, TrainingError):
+        return EXIT_TRAINING
+    if isinstance(exc, (EnergyAIError, OSError)):
+        return EXIT_USAGE
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.verb == "validate":
-            from energyai.cli.verbs import run_validate
+        return _dispatch(parser, args)
+    except (EnergyAIError, OSError, KeyboardInterrupt, Exception) as exc:
+        code = exit_code(exc)
+        if args.debug:
+            import traceback
 
-            return run_validate(args)
-        if args.verb == "datasets":
-            from energyai.cli.verbs import run_datasets
+            traceback.print_exc(file=sys.stderr)
+        if isinstance(exc, KeyboardInterrupt):
+            print(f"energyai {args.verb}: interrupted", file=sys.stderr)
+        elif isinstance(exc, OSError) and not isinstance(exc, EnergyAIError):
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            print(f"energyai {args.verb}: cannot access{where}: {exc.strerror or exc}", file=sys.stderr)
+        elif code == EXIT_INTERNAL:
+            print(f"energyai {args.verb}: internal error {type(exc).__name__}: {exc} (a bug in energyai: rerun with "
+                  "--debug and report the traceback)", file=sys.stderr)
+        else:
+            print(f"energyai {args.verb}: {type(exc).__name__}: {_one_line(str(exc))}", file=sys.stderr)
+        return code
 
-            return run_datasets(args)
-        if args.verb == "backtest":
-            from energyai.cli.verbs import run_backtest
 
-            return run_backtest(args)
-        if args.verb == "predict":
-            source = args.model_path or args.model
-            if source is None:
-                parser.error("predict needs a model: energyai predict model.onnx --data recent.csv")
-            if str(source).endswith(".onnx"):
-                from energyai.cli.onnx_verbs import run_predict_onnx
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
-                args.model_path = source
-                return run_predict_onnx(args)
-            args.model = source
-        if args.verb in ("export", "inspect"):
-            from energyai.cli import onnx_verbs
 
-            return {"export": onnx_verbs.run_export, "inspect": onnx_verbs.run_inspect}[args.verb](args)
-        if args.verb in ("fit", "finetune", "predict"):
-            from energyai.cli import train
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.verb == "validate":
+        from energyai.cli.verbs import run_validate
 
-            return {"fit": train.run_fit, "finetune": train.run_finetune, "predict": train.run_predict}[args.verb](args)
-        if args.verb == "tune":
-            from energyai.recipe import load_config
-            from energyai.tuning import tune
+        return run_validate(args)
+    if args.verb == "datasets":
+        from energyai.cli.verbs import run_datasets
 
-            res = tune(load_config(args.config, args.set), args.n_trials, timeout=args.timeout, storage=args.storage,
-                       study_name=args.study_name, metric=args.metric, seed=args.seed, preset=args.preset,
-                       out=args.out, worker=args.worker, heartbeat_interval=args.heartbeat)
-            print(f"study {res.study_name}: {res.n_complete} complete, {res.n_pruned} pruned, {res.n_failed} failed; "
-                  f"best val_loss {res.best_value:.6g} with {res.best_params}")
-            print(f"wrote {res.out / 'best.yaml'} (energyai fit -c {res.out / 'best.yaml'}), trials.csv, history.png")
-            return 0
-        if args.verb == "presets":
-            from energyai.cli.verbs import run_presets
+        return run_datasets(args)
+    if args.verb == "backtest":
+        from energyai.cli.verbs import run_backtest
 
-            return run_presets(args)
-        if args.verb == "quickstart":
-            from energyai.cli.quickstart import run_quickstart
+        return run_backtest(args)
+    if args.verb == "predict":
+        source = args.model_path or args.model
+        if source is None:
+            parser.error("predict needs a model: energyai predict model.onnx --data recent.csv")
+        if str(source).endswith(".onnx"):
+            from energyai.cli.onnx_verbs import run_predict_onnx
 
-            run_quickstart(args.out)
-            return 0
-    except EnergyAIError as exc:
-        print(f"energyai {args.verb}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+            args.model_path = source
+            return run_predict_onnx(args)
+        args.model = source
+    if args.verb in ("export", "inspect"):
+        from energyai.cli import onnx_verbs
+
+        return {"export": onnx_verbs.run_export, "inspect": onnx_verbs.run_inspect}[args.verb](args)
+    if args.verb in ("fit", "finetune", "predict"):
+        from energyai.cli import train
+
+        return {"fit": train.run_fit, "finetune": train.run_finetune, "predict": train.run_predict}[args.verb](args)
+    if args.verb == "tune":
+        from energyai.recipe import load_config
+        from energyai.tuning import tune
+
+        res = tune(load_config(args.config, args.set), args.n_trials, timeout=args.timeout, storage=args.storage,
+                   study_name=args.study_name, metric=args.metric, seed=args.seed, preset=args.preset,
+                   out=args.out, worker=args.worker, heartbeat_interval=args.heartbeat)
+        print(f"study {res.study_name}: {res.n_complete} complete, {res.n_pruned} pruned, {res.n_failed} failed; "
+              f"best val_loss {res.best_value:.6g} with {res.best_params}")
+        print(f"wrote {res.out / 'best.yaml'} (energyai fit -c {res.out / 'best.yaml'}), trials.csv, history.png")
+        return 0
+    if args.verb == "presets":
+        from energyai.cli.verbs import run_presets
+
+        return run_presets(args)
+    if args.verb == "quickstart":
+        from energyai.cli.quickstart import run_quickstart
+
+        run_quickstart(args.out)
+        return 0
     parser.error(f"unknown verb {args.verb}")
-    return 2
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

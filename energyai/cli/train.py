@@ -41,7 +41,14 @@ def _train(args: argparse.Namespace, base: Any = None) -> tuple[Any, Path]:
         model = build_forecaster(cfg, None if base is None else base.get_params())
         frame, schema = load_data(cfg.get("data") or {})
     if base is None:
-        model.fit(frame, schema)
+        every = getattr(args, "checkpoint_every", None)
+        if model.get_params().get("checkpoint_dir") is None:
+            model.set_params(checkpoint_dir=str(out / "checkpoints"))
+        if every is not None:
+            model.set_params(checkpoint_every=int(every))
+        elif not model.get_params().get("checkpoint_every"):
+            model.set_params(checkpoint_every=100)
+        model.fit(frame, schema, resume=True if getattr(args, "resume", False) else None)
     else:
         model.fit(frame, schema, init_from=base, freeze=args.freeze)
     _write_run(out, cfg, model, schema)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
-from energyai.exceptions import ColumnTypeError, DatasetError, MissingColumnError
+from energyai.exceptions import ColumnTypeError, DataError, DatasetError, MissingColumnError
 from energyai.schema import Schema
 
 if TYPE_CHECKING:
@@ -78,33 +78,58 @@ def read_csv(
     timestamp_format : str, optional
         strftime format of the timestamps; inferred when None.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DatasetError(f"file not found: {path}")
+    path = _existing_file(path)
     overrides: dict[str, Any] = {}
     if schema is not None:
         overrides[schema.timestamp] = pl.String
         if schema.series_id:
             overrides[schema.series_id] = pl.String
-    df = pl.read_csv(
-        path,
-        separator=separator,
-        null_values=NULL_TOKENS,
-        schema_overrides=overrides,
-        infer_schema_length=100_000,
-        **kwargs,
-    )
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty; a CSV file needs a header row and data rows")
+    try:
+        df = pl.read_csv(
+            path,
+            separator=separator,
+            null_values=NULL_TOKENS,
+            schema_overrides=overrides,
+            infer_schema_length=100_000,
+            **kwargs,
+        )
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"cannot read {path} as CSV: {_reason(exc)}. {_CSV_HINT}") from exc
+    if df.width == 0 or df.height == 0:
+        raise DataError(f"{path} has no data rows (columns {df.columns}); a CSV file needs a header and rows")
     if schema is not None:
         df = parse_timestamp_column(df, schema.timestamp, timestamp_format)
     return df
 
 
+_CSV_HINT = ("Check that every row has the header's number of fields, that quotes are closed, and that the file is "
+             "UTF-8 (re-save it as 'CSV UTF-8'); pass separator= for ';' or tab files")
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of a reader's error, without polars' long hints."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+def _existing_file(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise DatasetError(f"file not found: {p}")
+    if p.is_dir():
+        raise DatasetError(f"{p} is a folder; give the path of a CSV or Parquet file")
+    return p
+
+
 def read_parquet(path: str | Path, schema: Schema | None = None) -> pl.DataFrame:
     """Read a Parquet file; string timestamps are parsed as in :func:`read_csv`."""
-    path = Path(path)
-    if not path.exists():
-        raise DatasetError(f"file not found: {path}")
-    df = pl.read_parquet(path)
+    path = _existing_file(path)
+    try:
+        df = pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise DataError(f"cannot read {path} as Parquet: {_reason(exc)}; is it a complete Parquet file?") from exc
     if schema is not None:
         df = parse_timestamp_column(df, schema.timestamp)
     return df

@@ -8,6 +8,7 @@ values: rows are only sorted by (series, timestamp) and timestamps given a time 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
@@ -17,15 +18,18 @@ from energyai.exceptions import (
     ColumnTypeError,
     DataError,
     DuplicateTimestampError,
+    InsufficientDataError,
     IrregularTimestampError,
     MissingColumnError,
     NaiveTimestampError,
     NegativeValueError,
     NonFiniteValueError,
+    OutOfRangeError,
     SchemaError,
     TimestampError,
 )
 from energyai.frequency import Frequency, parse_freq
+from energyai.limits import MAX_ABS
 from energyai.schema import Schema
 
 if TYPE_CHECKING:
@@ -118,6 +122,24 @@ def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tupl
     if dtype.time_zone != schema.tz:
         df = df.with_columns(pl.col(col).dt.convert_time_zone(schema.tz))
     return df, schema
+
+
+def _in_range(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> bool:
+    """Timestamps within the years 1800 to 2399 (:data:`energyai.timeutil.MIN_UTC`, ``MAX_UTC``)."""
+    from energyai.timeutil import MAX_UTC, MIN_UTC
+
+    secs = pl.col(schema.timestamp).dt.epoch("s")
+    lo, hi = df.select(secs.min().alias("lo"), secs.max().alias("hi")).row(0)
+    if lo is None or (lo >= MIN_UTC and hi < MAX_UTC):
+        return True
+    bad = (secs < MIN_UTC) | (secs >= MAX_UTC)
+    rows = df.with_row_index("_row").filter(bad)["_row"].head(MAX_EXAMPLES).to_list()
+    problems.append(Problem(
+        TimestampError, schema.timestamp,
+        f"column {schema.timestamp!r} has timestamps outside the years 1800 to 2399 (rows {rows}, epoch seconds "
+        f"{lo} to {hi}); check the unit (seconds, not milliseconds) and the source",
+    ))
+    return False
 
 
 def _step_expr(schema: Schema, freq_seconds: int | None = None) -> pl.Expr:
@@ -229,6 +251,16 @@ def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> 
                 "Mark missing values as null (polars: pl.col(c).fill_nan(None)); energyai "
                 "masks nulls instead of filling them",
             ))
+        huge = (pl.col(col).abs() > MAX_ABS) & pl.col(col).is_finite()
+        n = int(_chunked_sum(df, huge.fill_null(False).cast(pl.UInt32)))
+        if n:
+            top = df.filter(huge.fill_null(False))[col].head(1).item()
+            problems.append(Problem(
+                OutOfRangeError, col,
+                f"column {col!r} has {n} values beyond energyai's limit of {MAX_ABS:.0e} in magnitude (first "
+                f"{top:.6g}), at {_where(df, huge.fill_null(False), schema)}; float32 graphs overflow near 3.4e38. "
+                "Check the units, or set bad readings to null",
+            ))
     if schema.nonnegative:
         bad = pl.col(target) < 0
         n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
@@ -328,6 +360,10 @@ def check(df: Any, schema: Schema) -> Report:
         ))
         return Report(None, schema, problems)
 
+    if df.height == 0:
+        problems.append(Problem(InsufficientDataError, schema.timestamp,
+                                f"the frame has no rows (columns {df.columns}); give at least one row per series"))
+        return Report(None, schema, problems)
     for col in [schema.target, *schema.past_covariates, *schema.future_covariates]:
         df = _numeric_column(df, col, problems)
     if schema.capacity_column and not df.schema[schema.capacity_column].is_numeric():
@@ -340,6 +376,8 @@ def check(df: Any, schema: Schema) -> Report:
 
     df, schema = _localize(df, schema, problems)
     if df is None:
+        return Report(None, schema, problems)
+    if not _in_range(df, schema, problems):
         return Report(None, schema, problems)
     keys = ([schema.series_id] if schema.series_id else []) + [schema.timestamp]
     if schema.series_id and df[schema.series_id].null_count():
@@ -363,6 +401,8 @@ def check(df: Any, schema: Schema) -> Report:
     }
     if grid_gaps is not None and not problems:
         stats["grid_gaps"] = int(grid_gaps)
+        if grid_gaps:
+            stats["gaps_at"] = _gap_places(df, schema)
     return Report(df, schema, problems, stats)
 
 
@@ -395,17 +435,44 @@ def _grid(df: pl.DataFrame, schema: Schema, duplicated: bool, problems: list[Pro
     grid_gaps = None
     if freq is not None and not duplicated:
         step = _step_expr(schema, freq.seconds)
-        bad = (step % freq.seconds != 0).fill_null(False)
+        bad = (step % freq.seconds != 0) | (step <= 0)
+        if freq.seconds % 86400 == 0:
+            # daily or coarser: steps are counted in local dates, so also require one clock time per
+            # series; a row at 12:00 among midnights, or two rows on one date, is off the grid
+            clock = pl.col(schema.timestamp).dt.replace_time_zone(None).dt.time()
+            same = pl.col(schema.series_id) == pl.col(schema.series_id).shift(1) if schema.series_id else pl.lit(True)
+            bad = bad | (same & (clock != clock.shift(1)))
+        bad = bad.fill_null(False)
         gaps = ((step // freq.seconds) - 1).clip(lower_bound=0)
         n, grid_gaps = _chunked_sums(df, [bad.cast(pl.UInt32), gaps], lookback=1)  # one pass for both
         if n:
             problems.append(Problem(
                 IrregularTimestampError, schema.timestamp,
-                f"{n} timestamps are off the {freq.name} grid (the step before them is not a "
-                f"whole number of {freq.name}), at {_where(df, bad, schema)}. Resample or "
-                "aggregate to one frequency first, or declare the right freq",
+                f"{int(n)} timestamps are off the {freq.name} grid (the step before them is not a "
+                f"whole number of {freq.name}{', or the clock time or date repeats' if freq.seconds % 86400 == 0 else ''}),"
+                f" at {_where(df, bad, schema)}. Resample or aggregate to one frequency first, or declare the "
+                "right freq",
             ))
     return schema, grid_gaps
+
+
+def _gap_places(df: pl.DataFrame, schema: Schema) -> list[str]:
+    """The first :data:`MAX_EXAMPLES` missing grid steps, as 'series X: N steps missing from T'."""
+    freq = schema.frequency
+    assert freq is not None
+    step = _step_expr(schema, freq.seconds)
+    missing = ((step // freq.seconds) - 1).fill_null(0)
+    ts = pl.col(schema.timestamp)
+    rows = df.select(*([pl.col(schema.series_id)] if schema.series_id else []),
+                     ts.shift(1).alias("_before"), missing.alias("_n")).filter(pl.col("_n") > 0).head(MAX_EXAMPLES)
+    out = []
+    for row in rows.iter_rows(named=True):
+        who = f"{schema.series_id}={row[schema.series_id]!r}: " if schema.series_id else ""
+        if freq.seconds < 86400:
+            out.append(f"{who}{row['_n']} step(s) missing from {row['_before'] + timedelta(seconds=freq.seconds)}")
+        else:
+            out.append(f"{who}{row['_n']} step(s) missing after {row['_before']}")
+    return out
 
 
 def _n_series(df: pl.DataFrame, schema: Schema) -> int:

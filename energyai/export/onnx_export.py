@@ -31,6 +31,8 @@ from energyai.artifact import FORMAT, ModelInfo
 from energyai.exceptions import ConfigError, ExportError, NotFittedError
 from energyai.export.graph import ExportGraph, input_specs
 from energyai.export.parity import ParityResult, run_gate
+from energyai.fileio import atomic_write_bytes
+from energyai.integrity import seal
 
 if TYPE_CHECKING:
     import torch
@@ -124,7 +126,9 @@ def model_info(forecaster: Any, specs: list[dict[str, Any]], quantization: str, 
         solar=None if solar is None else dict(zip(("latitude", "longitude", "altitude", "linke_turbidity"),
                                                   [float(v) for v in solar.site.tolist()], strict=True)),
         torch_version=torch.__version__,
+        ranges=forecaster.network_.training_ranges(),
     )
+
 
 
 def _plain(value: Any) -> Any:
@@ -310,13 +314,9 @@ def export_onnx(
     for key, value in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
-    payload = proto.SerializeToString()
+    payload = seal(proto.SerializeToString())  # the digest entry, over everything before it
     onnx.checker.check_model(onnx.load_model_from_string(payload))
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(payload)
-    os.replace(tmp, out)
+    out = atomic_write_bytes(path, payload)
     return ExportReport(
         path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=got,
         ir_version=int(proto.ir_version), quantization=quantization, seconds=time.perf_counter() - t0,

@@ -137,6 +137,17 @@ class ForecastNetwork(nn.Module):
         """The in-graph known-future feature modules, in the order their columns are appended."""
         return [m for m in (self.calendar, self.solar, self.holiday, self.wind) if m is not None]
 
+    def training_ranges(self) -> dict[str, dict[str, list[float]]]:
+        """Training ``mean`` and ``std`` of every raw covariate column, by contract role
+        (from the feature scalers), for :class:`energyai.limits.InputGuard`."""
+        out = {}
+        for role, scaler in (("past_covariates", self.past_scaler), ("future_covariates", self.future_scaler),
+                             ("static", self.static_scaler)):
+            if scaler.mean.numel():
+                out[role] = {"mean": [float(v) for v in scaler.mean.tolist()],
+                             "std": [float(v) for v in scaler.std.tolist()]}
+        return out
+
     def reads(self, capacity: bool = False) -> list[str]:
         """Names of the contract inputs this network reads, in contract order.
 
@@ -224,11 +235,14 @@ class ForecastNetwork(nn.Module):
         z, loc, scale, pc, fc, st = self._inputs(x)
         out = self.instance.denormalize(self.core(z, x["past_observed"], pc, fc, st), loc, scale)
         out, _ = torch.sort(out, dim=-1)
+        # clips written with where(), which keeps NaN (ONNX Max/Clip would turn it into the bound,
+        # a finite forecast from an overflow); the runtime refuses a non-finite output
         if self.nonnegative:
-            out = torch.clamp(out, min=0.0)
+            out = torch.where(out < 0, torch.zeros_like(out), out)
         capacity = x.get("capacity")
         if capacity is not None:
-            out = torch.minimum(out, capacity.unsqueeze(-1))
+            cap = capacity.unsqueeze(-1).expand_as(out)
+            out = torch.where(out > cap, cap, out)
         day = self.sun_up(x, out.shape[1])
         if day is not None:  # no PV output with the sun below the horizon
             out = torch.where(day.unsqueeze(-1), out, torch.zeros_like(out))

@@ -31,7 +31,9 @@ class InstanceScaler(nn.Module):
     affine : bool
         Learn a per-model scale and shift applied after standardisation (RevIN's affine).
     eps : float
-        Smallest scale, in target units, so constant windows do not divide by zero.
+        Smallest scale relative to the window's largest magnitude (in target units for an
+        all-zero window), so constant windows do not divide by zero and a series of 1e-30
+        or 1e15 keeps its size.
     """
 
     def __init__(self, mode: str = "revin", affine: bool = False, eps: float = 1e-5) -> None:
@@ -55,12 +57,19 @@ class InstanceScaler(nn.Module):
             return torch.zeros_like(scale), scale
         if self.mode == "none":
             return torch.zeros_like(n), torch.ones_like(n)
+        # Statistics of y / m with m the window's largest magnitude, multiplied back: squares
+        # of values near 1e19 and above overflow float32, squares of 1e-20 underflow to 0.
+        yo = y * mask
+        m = yo.abs().amax(dim=1, keepdim=True)
+        m = torch.where(m > 0, m, torch.ones_like(m))
+        u = yo / m
+        floor = self.eps * m  # the smallest scale, relative: constant windows keep their size
         if self.mode == "mean":
-            scale = ((y.abs() * mask).sum(dim=1, keepdim=True) / n).clamp_min(self.eps)
-            return torch.zeros_like(scale), scale
-        loc = (y * mask).sum(dim=1, keepdim=True) / n
-        var = (((y - loc) * mask) ** 2).sum(dim=1, keepdim=True) / n
-        return loc, torch.sqrt(var).clamp_min(self.eps)
+            scale = (u.abs().sum(dim=1, keepdim=True) / n) * m
+            return torch.zeros_like(scale), torch.maximum(scale, floor)
+        loc_u = u.sum(dim=1, keepdim=True) / n
+        var_u = (((u - loc_u) * mask) ** 2).sum(dim=1, keepdim=True) / n
+        return loc_u * m, torch.maximum(torch.sqrt(var_u) * m, floor)
 
     def normalize(self, y: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
         z = (y - loc) / scale

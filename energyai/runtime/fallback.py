@@ -20,7 +20,7 @@ import numpy as np
 
 from energyai.exceptions import ConfigError, InsufficientDataError
 
-__all__ = ["METHODS", "fallback_forecast"]
+__all__ = ["METHODS", "apply_fallback", "check_fallback", "fallback_forecast"]
 
 METHODS = ("seasonal", "climatology", "persistence")
 
@@ -61,3 +61,71 @@ def fallback_forecast(y: np.ndarray, horizon: int, period: int, method: str) -> 
             else:
                 out[b, h] = row[same].mean()
     return out
+
+
+def check_fallback(fallback: str, min_observed: float) -> None:
+    """Raise :class:`ConfigError` for a ``fallback`` or ``min_observed`` outside their allowed values."""
+    if fallback not in (*METHODS, "none", "raise"):
+        raise ConfigError(f"fallback must be one of {METHODS}, 'none' or 'raise'; got {fallback!r}")
+    if not 0.0 <= float(min_observed) <= 1.0:
+        raise ConfigError(f"min_observed must lie in [0, 1], got {min_observed!r}")
+
+
+def apply_fallback(values: np.ndarray, y: np.ndarray, period: int, fallback: str, min_observed: float, *,
+                   nonnegative: bool, capacity: np.ndarray | None = None,
+                   series: list[object] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Replace, in place, the forecasts of series whose context is too gappy; return their flags.
+
+    The one fallback rule of :class:`energyai.runtime.OnnxForecaster` and
+    ``Forecaster.predict``.
+
+    Parameters
+    ----------
+    values : ndarray, shape (B, H, Q)
+        The model's forecasts, overwritten for the flagged series.
+    y : ndarray, shape (B, L)
+        The contexts, NaN where missing.
+    period : int
+        Steps per day.
+    fallback : {"seasonal", "climatology", "persistence", "none", "raise"}
+    min_observed : float
+        Smallest observed share of the context that keeps the model's forecast.
+    nonnegative : bool
+    capacity : ndarray, shape (B, H), optional
+    series : list, optional
+        Series ids for messages.
+
+    Returns
+    -------
+    flags : ndarray of bool, shape (B,)
+    methods : list of str
+        ``"model"`` or the fallback method of every series.
+    """
+    B, L = y.shape
+    H = values.shape[1]
+    flags = np.zeros(B, bool)
+    methods = ["model"] * B
+    if fallback == "none" or np.isfinite(y.sum(dtype=np.float64)):
+        return flags, methods
+    observed = np.isfinite(y).sum(axis=1) / L
+    gappy = observed < min_observed
+    if not gappy.any():
+        return flags, methods
+    if fallback == "raise":
+        b = int(np.flatnonzero(gappy)[0])
+        name = series[b] if series is not None else b
+        raise InsufficientDataError(
+            f"series {name!r} has only {100 * observed[b]:.0f}% of its last {L} steps observed (min_observed "
+            f"{100 * min_observed:.0f}%); fill the meter's gap, or pass fallback='seasonal' for a flagged forecast"
+        )
+    rows = np.flatnonzero(gappy)
+    point = fallback_forecast(y[rows], H, period, fallback)
+    if nonnegative:
+        point = np.maximum(point, 0.0)
+    if capacity is not None:
+        point = np.minimum(point, capacity[rows])
+    values[rows] = point[..., None]
+    flags[rows] = True
+    for r in rows:
+        methods[int(r)] = fallback
+    return flags, methods

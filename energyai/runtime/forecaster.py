@@ -14,7 +14,8 @@ from energyai.artifact import ModelInfo
 from energyai.assemble import assemble, check_output, horizon_utc, last_context
 from energyai.contract import Window
 from energyai.exceptions import ArtifactError, ChecksumError, ConfigError, InsufficientDataError, MissingColumnError
-from energyai.runtime.fallback import METHODS, fallback_forecast
+from energyai.integrity import verify as verify_file
+from energyai.runtime.fallback import apply_fallback, check_fallback
 from energyai.runtime.inputs import (
     as_float_matrix,
     check_target,
@@ -25,7 +26,7 @@ from energyai.runtime.inputs import (
     row_vector,
 )
 from energyai.runtime.result import RuntimeForecast
-from energyai.timeutil import future_seconds, to_utc_seconds
+from energyai.timeutil import MAX_UTC, MIN_UTC, future_seconds, to_utc_seconds
 
 __all__ = ["OnnxForecaster"]
 
@@ -50,21 +51,30 @@ class OnnxForecaster:
         Smallest observed share of the context before the fallback applies.
     batch_size : int
         Largest batch sent to onnxruntime at once.
+    verify : bool
+        Check the file's embedded digest (:mod:`energyai.integrity`) and refuse a file that
+        lacks one or does not match it, with :class:`IntegrityError`. On by default; turn
+        off only for a file you trust that an older energyai exported.
+    public_key : bytes, str or Path, optional
+        An ed25519 public key (PEM, or the path of a PEM file): the file must then be signed
+        by its private key (``energyai sign``). Needs the ``sign`` extra.
 
     Attributes
     ----------
     info : ModelInfo
         The file's metadata.
+    digest : str
+        ``"sha256:<hex>"``, the digest recorded in the file (empty when not verified).
     """
 
     def __init__(self, path: str | Path, threads: int = 1, *, sha256: str | None = None,
-                 fallback: str = "seasonal", min_observed: float = 0.5, batch_size: int = 1024) -> None:
+                 fallback: str = "seasonal", min_observed: float = 0.5, batch_size: int = 1024,
+                 verify: bool = True, public_key: Any = None) -> None:
         ort = import_optional("onnxruntime", "the ONNX runtime")
-        if fallback not in (*METHODS, "none", "raise"):
-            raise ConfigError(f"fallback must be one of {METHODS}, 'none' or 'raise'; got {fallback!r}")
-        if not 0.0 <= float(min_observed) <= 1.0:
-            raise ConfigError(f"min_observed must lie in [0, 1], got {min_observed!r}")
+        check_fallback(fallback, min_observed)
         src = Path(path)
+        if int(batch_size) < 1 or int(threads) < 1:
+            raise ConfigError(f"threads and batch_size must be at least 1, got {threads} and {batch_size}")
         try:
             payload = src.read_bytes()
         except OSError as exc:
@@ -72,6 +82,9 @@ class OnnxForecaster:
         self.sha256 = hashlib.sha256(payload).hexdigest()
         if sha256 is not None and sha256.lower() != self.sha256:
             raise ChecksumError(f"{src} has sha256 {self.sha256}, expected {sha256}; do not load it")
+        self.digest = ""
+        if verify or public_key is not None:
+            self.digest = verify_file(payload, str(src), public_key).digest
         so = ort.SessionOptions()
         so.intra_op_num_threads = int(threads)
         so.inter_op_num_threads = 1
@@ -87,6 +100,7 @@ class OnnxForecaster:
         if graph_inputs != [i["name"] for i in self.info.inputs]:
             raise ArtifactError(f"graph inputs {graph_inputs} do not match the metadata {self.info.inputs}")
         self._names = tuple(graph_inputs)
+        self._guard = self.info.guard()
         self._nonnegative = bool(self.info.capacity.get("nonnegative"))
         # one clean sub-daily window with only time-derived inputs takes the lean checks
         step = self.info.freq_seconds
@@ -177,7 +191,8 @@ class OnnxForecaster:
                 and capacity is None and not inputs:
             clean = self._clean_context(target, timestamps)
             if clean is not None:  # the same checks passed, in fewer steps; the same assembler
-                return assemble(Window(target=clean[0], utc=clean[1], tz=info.tz), self._names), clean[1][:, L:]
+                window = Window(target=clean[0], utc=clean[1], tz=info.tz)
+                return assemble(window, self._names, self._guard), clean[1][:, L:]
         y = as_float_matrix(target, f"target {info.target!r}")
         B, T = y.shape
         ts = to_utc_seconds(timestamps, info.tz)
@@ -207,7 +222,7 @@ class OnnxForecaster:
             raise ConfigError("this model reads no past covariates; drop past_covariates=")
         if future_covariates is not None and "future_covariates" not in names:
             raise ConfigError("this model reads no future covariates; drop future_covariates=")
-        return assemble(window, names), utc[:, L:]
+        return assemble(window, names, self._guard), utc[:, L:]
 
     def _given(self, inputs: dict[str, Any] | None) -> dict[str, Any]:
         if not inputs:
@@ -235,6 +250,8 @@ class OnnxForecaster:
                 or target.shape[0] != timestamps.shape[0] or target.shape[0] < L:
             return None
         y, t = target[-L:], timestamps[-L:]
+        if not MIN_UTC <= t[0] <= t[-1] < MAX_UTC - 86400 * 366:
+            return None  # the general path names the timestamp
         if ((t[1:] - t[:-1]) != step).any() or not math.isfinite(y.sum(dtype=np.float64)):
             return None
         if self._nonnegative and y.min() < 0:
@@ -250,34 +267,12 @@ class OnnxForecaster:
 
     def _forecast(self, feeds: dict[str, np.ndarray], fut_t: np.ndarray, series: list[Any] | None) -> RuntimeForecast:
         info = self.info
-        L, H = info.context_length, info.horizon
         y = feeds["past_target"]
         B = y.shape[0]
         values = self._run(feeds)
-        flags = np.zeros(B, bool)
-        methods = ["model"] * B
-        if math.isfinite(y.sum(dtype=np.float64)):  # the common case: nothing missing, no share to compute
-            observed = gappy = None
-        else:
-            observed = np.isfinite(y).sum(axis=1) / L
-            gappy = observed < self.min_observed
-        if gappy is not None and observed is not None and gappy.any() and self.fallback != "none":
-            if self.fallback == "raise":
-                b = int(np.flatnonzero(gappy)[0])
-                raise InsufficientDataError(
-                    f"series {b} has only {100 * observed[b]:.0f}% of its last {L} steps observed "
-                    f"(min_observed {100 * self.min_observed:.0f}%)"
-                )
-            rows = np.flatnonzero(gappy)
-            point = fallback_forecast(y[rows], H, self._period, self.fallback)
-            if info.capacity.get("nonnegative"):
-                point = np.maximum(point, 0.0)
-            if "capacity" in feeds:
-                point = np.minimum(point, feeds["capacity"][rows])
-            values[rows] = point[..., None]
-            flags[rows] = True
-            for r in rows:
-                methods[int(r)] = self.fallback
+        flags, methods = apply_fallback(values, y, self._period, self.fallback, self.min_observed,
+                                        nonnegative=bool(info.capacity.get("nonnegative")),
+                                        capacity=feeds.get("capacity"), series=series)
         check_output(values, series)
         return RuntimeForecast(
             series=list(series) if series is not None else [None] * B,
@@ -329,13 +324,13 @@ class OnnxForecaster:
         if missing:
             raise MissingColumnError(f"data lacks column(s) {missing}; this model reads {need} "
                                      f"plus {self._covariate_names()}")
+        _same_length(cols, [info.timestamp, info.target, *self._covariate_names(), info.series_id], "data")
         groups, ids = _group(cols, info.series_id, info.timestamp, info.tz)
         L, H = info.context_length, info.horizon
-        short = [ids[i] for i, g in enumerate(groups) if len(g) < L]
-        if short:
-            raise InsufficientDataError(f"series {short[:5]} have fewer than {L} rows (context_length)")
-        rows = np.stack([g[-L:] for g in groups])
         t_all = to_utc_seconds(cols[info.timestamp], info.tz)
+        for i, g in enumerate(groups):
+            _check_rows(t_all[g], ids[i], L, info.freq_seconds)
+        rows = np.stack([g[-L:] for g in groups])
         kwargs: dict[str, Any] = {}
         past_cols = info.columns("past_covariates")
         if past_cols:
@@ -369,6 +364,7 @@ class OnnxForecaster:
         H = info.horizon
         fcols = frame_columns(future)
         _require(fcols, [info.timestamp, *fut_cols], "future column")
+        _same_length(fcols, [info.timestamp, *fut_cols, info.series_id], "future")
         fgroups, fids = _group(fcols, info.series_id, info.timestamp, info.tz)
         where = {k: i for i, k in enumerate(fids)}
         ft_all = to_utc_seconds(fcols[info.timestamp], info.tz)
@@ -392,6 +388,41 @@ class OnnxForecaster:
 
 def _numeric_column(values: np.ndarray, name: str) -> np.ndarray:
     return numeric_array(values, f"column {name!r}")
+
+
+def _check_rows(t: np.ndarray, key: Any, L: int, step: int) -> None:
+    """The last ``L`` rows of one series (times ``t``, sorted) must be ``L`` consecutive grid steps:
+    name the first missing step, or say how many rows are lacking."""
+    tail = t[-L:]
+    if step % 86400 == 0:
+        return  # whole-day steps follow the local calendar; the grid check names a gap
+    gaps = np.flatnonzero(np.diff(tail) != step)
+    if gaps.size:
+        at = np.datetime64(int(tail[gaps[-1]] + step), "s")
+        raise InsufficientDataError(
+            f"series {key!r} has no row at {at} UTC (a missing step inside its last {L} rows); add the row with an "
+            "empty target (NaN), which the model treats as missing: the runtime does not fill gaps"
+        )
+    if len(t) < L:
+        raise InsufficientDataError(
+            f"series {key!r} has {len(t)} rows, from {np.datetime64(int(t[0]), 's')} UTC; this model reads the last "
+            f"{L} steps (context_length): give {L - len(t)} more earlier rows, NaN where the target is missing"
+        )
+
+
+def _same_length(cols: dict[str, np.ndarray], names: list[Any], what: str) -> None:
+    """Every present column of ``names`` one-dimensional and as long as the first (the timestamps)."""
+    present = [n for n in names if n is not None and n in cols]
+    if not present:
+        return
+    n0 = cols[present[0]].shape[0] if cols[present[0]].ndim == 1 else None
+    for name in present:
+        arr = cols[name]
+        if arr.ndim != 1:
+            raise ConfigError(f"{what} column {name!r} must be one value per row (1-D), got shape {arr.shape}")
+        if arr.shape[0] != n0:
+            raise ConfigError(f"{what} column {name!r} has {arr.shape[0]} values and {present[0]!r} has {n0}; "
+                              "every column needs one value per row")
 
 
 def _require(cols: dict[str, np.ndarray], names: list[str], what: str) -> None:

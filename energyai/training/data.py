@@ -10,6 +10,7 @@ windows.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,8 @@ class WindowBatches(Dataset):
         self.shuffle, self.seed, self.names = shuffle, seed, names
         self.epoch = 0
         self.rank = 0
+        self.skip = 0  # batches of this epoch already trained on (a resumed run)
+        self.resume_epoch = -1
         n = len(index)
         if shuffle:
             self.order = None
@@ -132,8 +135,25 @@ class WindowBatches(Dataset):
 
     def loader(self, num_workers: int = 0, **kwargs: Any) -> DataLoader:
         """A DataLoader that yields this dataset's batches as they are (``batch_size=None``)."""
-        return DataLoader(self, batch_size=None, shuffle=False, num_workers=num_workers,
+        return DataLoader(self, batch_size=None, sampler=_ResumeSampler(self), num_workers=num_workers,
                           persistent_workers=num_workers > 0, **kwargs)
+
+
+class _ResumeSampler(torch.utils.data.Sampler[int]):
+    """Batch numbers ``skip .. n_batches - 1`` of the epoch (all of them unless resumed inside it).
+
+    Its length stays ``n_batches``: Lightning counts a resumed epoch's batches from where the
+    checkpoint left off, so the epoch still ends after ``n_batches``.
+    """
+
+    def __init__(self, batches: WindowBatches) -> None:
+        self.batches = batches
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.batches.skip, self.batches.n_batches))
+
+    def __len__(self) -> int:
+        return self.batches.n_batches
 
 
 def sample_windows(panel: Panel, index: WindowIndex, context: int, horizon: int, n: int = 64,

@@ -8,6 +8,7 @@ learned state (``network_``, ``schema_``, ``levels_``, ``calendar_``, ``series_i
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import platform
 import time
@@ -37,7 +38,7 @@ class _Data:
 
 def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any], *, val_start: Any = None,
                    init_from: Any = None, freeze: str | None = None, callbacks: list[Any] | None = None,
-                   future: Any = None) -> None:
+                   future: Any = None, resume: Any = None) -> None:
     """Validate ``df``, cut windows, build the network and train it; state goes onto ``model``.
 
     Parameters
@@ -47,12 +48,14 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     schema : Schema
     resolved : dict
         ``Forecaster._resolved()``: the model spec, its config, levels and the train config.
-    val_start, init_from, freeze, callbacks, future :
+    val_start, init_from, freeze, callbacks, future, resume :
         As :meth:`energyai.Forecaster.fit`.
     """
     import lightning as L
 
+    from energyai.persist import jsonable
     from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
+    from energyai.training.checkpoint import Checkpointer, StepSeed, resolve_resume
     from energyai.training.data import sample_windows
 
     spec, t = resolved["spec"], resolved["train"]
@@ -77,14 +80,22 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     if t.compile:
         module.network.core = _torch().compile(module.network.core)
     best = BestWeights()
-    extra: list[Any] = [EpochSetter(train), best, *(callbacks or [])]
+    extra: list[Any] = [EpochSetter(train), best, StepSeed(int(t.seed)), *(callbacks or [])]
+    ckpt = resolve_resume(resume, t.checkpoint_dir)
+    data_sha = panel.sha256()
+    if t.checkpoint_every or ckpt is not None:
+        folder = t.checkpoint_dir or (ckpt.parent if ckpt is not None else None)
+        same = {k: v for k, v in model.get_params().items() if k not in _NOT_FINGERPRINTED}
+        fingerprint = {"data_sha256": data_sha, "params": json.dumps(jsonable(same), sort_keys=True)}
+        extra.append(Checkpointer(folder, int(t.checkpoint_every), train, fingerprint))
     if val is not None:
         extra.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t.early_stopping_patience, strict=False))
     with quiet_lightning(not t.progress_bar):
         trainer = _trainer(L, t, max_steps, extra, val is not None)
     t0 = time.perf_counter()
     with quiet_lightning(not t.progress_bar):
-        trainer.fit(module, datamodule=WindowDataModule(train, val, t.num_workers))
+        trainer.fit(module, datamodule=WindowDataModule(train, val, t.num_workers),
+                    ckpt_path=None if ckpt is None else str(ckpt), weights_only=True)
     seconds = time.perf_counter() - t0
     if t.compile:
         module.network.core = getattr(module.network.core, "_orig_mod", module.network.core)
@@ -99,7 +110,9 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
                                 "max_time": t.max_time}
     model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
     model.parity_windows_ = sample_windows(panel, data.train_index, L_, H, n=64, seed=int(t.seed))
-    model.manifest_ = manifest(model, panel.sha256(), data.n_rows)
+    model.manifest_ = manifest(model, data_sha, data.n_rows)
+    if ckpt is not None:
+        model.history_["resumed_from"] = str(ckpt)
     if base is not None:
         model.manifest_["finetuned_from"] = {"data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze}
 
@@ -260,6 +273,10 @@ def _stopped_by(trainer: Any, t: TrainConfig, max_steps: int | None, seconds: fl
     return "early_stopping"
 
 
+#: Options that may differ between a killed run and its resumption.
+_NOT_FINGERPRINTED = ("progress_bar", "checkpoint_every", "checkpoint_dir", "num_workers", "max_time")
+
+
 def _trainer(L: Any, t: TrainConfig, max_steps: int | None, callbacks: list[Any], validate: bool) -> Any:
     import datetime as dt
 
@@ -386,7 +403,7 @@ def quiet_lightning(quiet: bool) -> Iterator[None]:
         lg.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*(does not have many workers|litlogger|LitLogger|treespec).*")
+            warnings.filterwarnings("ignore", message=".*(does not have many workers|litlogger|LitLogger|treespec|resuming from a checkpoint that ended before the epoch).*")
             yield
     finally:
         for lg, lvl in zip(loggers, levels, strict=True):

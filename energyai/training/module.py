@@ -60,9 +60,18 @@ class ForecastModule(L.LightningModule):
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = self._loss(batch)
+        if not bool(torch.isfinite(loss.detach())):
+            from energyai.exceptions import TrainingError
+
+            raise TrainingError(
+                f"the training loss became {float(loss.detach())} at step {self.global_step} (batch {batch_idx} of "
+                f"epoch {self.current_epoch}); the weights would be NaN. Lower lr, check the data's units "
+                "(energyai.validate reports values beyond its limits), or set gradient_clip"
+            )
         # Lightning's self.log costs about 2 ms per call on CPU; sum here and log once per epoch
-        self._loss_sum: torch.Tensor = self._loss_sum + loss.detach() if batch_idx else loss.detach().clone()
-        self._loss_n = batch_idx + 1
+        n = getattr(self, "_loss_n", 0)  # batch_idx does not restart at 0 in a resumed epoch
+        self._loss_sum: torch.Tensor = self._loss_sum + loss.detach() if n else loss.detach().clone()
+        self._loss_n = n + 1
         return loss
 
     def on_train_epoch_end(self) -> None:
@@ -117,6 +126,8 @@ class EpochSetter(L.Callback):
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.batches.epoch = trainer.current_epoch
         self.batches.rank = trainer.global_rank
+        if trainer.current_epoch != self.batches.resume_epoch:
+            self.batches.skip = 0
 
 
 class BestWeights(L.Callback):
@@ -128,6 +139,15 @@ class BestWeights(L.Callback):
         self.best_step = -1
         self.state: dict[str, torch.Tensor] | None = None
         self.history: list[tuple[int, float]] = []
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "best_step": self.best_step, "history": [list(h) for h in self.history],
+                "state": self.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.best_step = float(state["best"]), int(state["best_step"])
+        self.history = [(int(s), float(v)) for s, v in state["history"]]
+        self.state = state["state"]
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.sanity_checking:

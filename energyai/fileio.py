@@ -1,0 +1,83 @@
+"""Crash-safe writes: a file or folder appears complete under its name, or not at all.
+
+Standard library only. Data is written under a unique temporary name beside the
+target, flushed to disk (``fsync``), then renamed over the target, and the folder entry
+is flushed too. A process killed at any moment leaves the old target intact (and at
+worst a temporary entry starting with ``.`` that the next write ignores).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+__all__ = ["atomic_write_bytes", "fsync_dir", "replace_dir", "staging_dir"]
+
+
+def fsync_dir(path: str | Path) -> None:
+    """Flush a folder's entries (a rename is durable only once its folder is); no-op where unsupported."""
+    with contextlib.suppress(OSError):
+        fd = os.open(str(path), os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a unique temporary file, fsync and rename."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(out.parent)
+    return out
+
+
+def staging_dir(target: str | Path) -> Path:
+    """A new empty folder beside ``target`` to write into before :func:`replace_dir`."""
+    out = Path(target)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = out.with_name(f".{out.name}.{uuid.uuid4().hex[:12]}.partial")
+    stage.mkdir()
+    return stage
+
+
+def replace_dir(stage: Path, target: str | Path) -> Path:
+    """Put the finished folder ``stage`` in place of ``target`` (which may exist).
+
+    Every file of ``stage`` is fsynced first. An existing target is renamed aside, the
+    stage renamed in, and the old one removed; between the two renames (microseconds)
+    the old folder is at ``.<name>.<id>.old``, which :func:`energyai.persist.load_forecaster`
+    names if it finds the target missing.
+    """
+    out = Path(target)
+    for f in stage.iterdir():
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    fsync_dir(stage)
+    old = None
+    if out.exists():
+        if not out.is_dir():
+            raise FileExistsError(f"{out} exists and is not a folder")
+        old = out.with_name(f".{out.name}.{uuid.uuid4().hex[:12]}.old")
+        os.replace(out, old)
+    os.replace(stage, out)
+    fsync_dir(out.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return out

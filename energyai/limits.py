@@ -1,0 +1,154 @@
+"""Numeric limits every input passes before it reaches a float32 graph.
+
+numpy only (the device runtime imports it). float32 carries magnitudes up to about
+3.4e38, but a forecast multiplies a value by the network's output, and a covariate is
+divided by its training spread: a value that fits in float32 can still overflow inside the
+graph, or come out as a finite but absurd forecast. energyai therefore refuses, with
+:class:`~energyai.exceptions.OutOfRangeError` naming the column and the value:
+
+- any target, covariate, static or capacity value whose magnitude exceeds
+  :data:`MAX_ABS` (1e18: a terawatt-hour is 1e15 Wh, so no energy quantity in any unit
+  comes near);
+- a covariate more than :data:`MAX_SIGMAS` training standard deviations from its
+  training mean (a unit or sensor error, such as 1e30 in a temperature column), where the
+  model's output would have no meaning. W against MW (1e6) is caught; W against kW is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from energyai.exceptions import NonFiniteValueError, OutOfRangeError
+
+__all__ = ["MAX_ABS", "MAX_SIGMAS", "InputGuard", "check_magnitude", "check_training_range"]
+
+#: Largest magnitude accepted in any input, in the data's own units.
+MAX_ABS = 1e18
+
+#: Largest distance of a covariate from its training mean, in training standard deviations.
+MAX_SIGMAS = 1e6
+
+
+def _when(times: np.ndarray | None, index: tuple[int, ...]) -> str:
+    if times is None:
+        return f" at position {index}"
+    t = times[index[:times.ndim]] if times.ndim <= len(index) else None
+    return f" at {np.datetime64(int(t), 's')} UTC" if t is not None else ""
+
+
+def check_magnitude(values: np.ndarray, name: str, times: np.ndarray | None = None) -> None:
+    """Raise :class:`OutOfRangeError` when a finite value of ``values`` exceeds :data:`MAX_ABS`.
+
+    NaN passes (it means missing, and callers handle it); ``times`` (UTC seconds, shaped as
+    the leading axes of ``values``) lets the message give the instant.
+    """
+    if values.size == 0:
+        return
+    top = float(np.nanmax(np.abs(values))) if values.dtype.kind == "f" else float(np.abs(values).max())
+    if not top > MAX_ABS or top == np.inf:  # NaN-only arrays give nan; inf is the non-finite check's
+        return
+    where = tuple(int(v) for v in np.argwhere((np.abs(values) > MAX_ABS) & np.isfinite(values))[0])
+    raise OutOfRangeError(
+        f"{name} has the value {float(values[where]):.6g}{_when(times, where)}, beyond energyai's limit of "
+        f"{MAX_ABS:.0e} in magnitude (float32 graphs overflow near 3.4e38); check the units, or mark a bad "
+        "reading as missing"
+    )
+
+
+def check_training_range(block: np.ndarray, columns: Sequence[str], mean: Any, std: Any, name: str,
+                         times: np.ndarray | None = None) -> None:
+    """Raise :class:`OutOfRangeError` when a covariate lies more than :data:`MAX_SIGMAS` training
+    standard deviations from its training mean.
+
+    Parameters
+    ----------
+    block : ndarray, shape (..., K)
+        Covariate values, last axis in ``columns`` order.
+    mean, std : array-like, shape (K,)
+        The training mean and standard deviation of each column (the model's scaler).
+    """
+    if block.size == 0 or not len(columns):
+        return
+    m = np.asarray(mean, np.float64)
+    s = np.maximum(np.asarray(std, np.float64), 1e-30)
+    z = np.abs((block.astype(np.float64) - m) / s)
+    if not (z > MAX_SIGMAS).any():
+        return
+    where = tuple(int(v) for v in np.argwhere(z > MAX_SIGMAS)[0])
+    k = where[-1]
+    raise OutOfRangeError(
+        f"{name} {columns[k]!r} has the value {float(block[where]):.6g}{_when(times, where[:-1])}, "
+        f"{float(z[where]):.3g} standard deviations from its training mean {m[k]:.6g} (sd {s[k]:.3g}); the model "
+        "cannot say anything about it. Check the column's units and source"
+    )
+
+
+class InputGuard:
+    """The magnitude and training-range checks of one model's inputs, by contract role.
+
+    Parameters
+    ----------
+    target : str
+        The target column's name (for messages).
+    columns : mapping of str to sequence of str
+        Column names of ``past_covariates``, ``future_covariates`` and ``static``.
+    ranges : mapping of str to (mean, std), optional
+        Training mean and standard deviation per column of each role (the model's feature
+        scalers); roles left out get the magnitude check only (files exported before
+        energyai 0.9 carry no ranges).
+    """
+
+    ROLES = ("past_covariates", "future_covariates", "static")
+
+    def __init__(self, target: str, columns: dict[str, Sequence[str]],
+                 ranges: dict[str, tuple[Any, Any]] | None = None) -> None:
+        self.target = target
+        self.columns = {r: list(columns.get(r, ())) for r in self.ROLES}
+        self.ranges = {r: (np.asarray(m, np.float64), np.asarray(s, np.float64))
+                       for r, (m, s) in (ranges or {}).items()}
+
+    def check(self, window: Any) -> None:
+        """Raise :class:`OutOfRangeError` (or :class:`DataError` for a NaN or non-positive
+        capacity) for the first bad value of ``window`` (a :class:`~energyai.contract.Window`)."""
+        from energyai.exceptions import DataError
+
+        L = window.target.shape[1]
+        if np.isinf(window.target).any():
+            where = tuple(int(v) for v in np.argwhere(np.isinf(window.target))[0])
+            raise NonFiniteValueError(f"target {self.target!r} is infinite{_when(window.utc, where)}; use NaN "
+                                      "for a missing value")
+        check_magnitude(window.target, f"target {self.target!r}", window.utc[:, :L])
+        blocks = {"past_covariates": (window.past, window.utc[:, :L]),
+                  "future_covariates": (window.future, window.utc), "static": (window.static, None)}
+        for role, (block, times) in blocks.items():
+            if block is None or block.size == 0:
+                continue
+            cols = self.columns[role] or [str(k) for k in range(block.shape[-1])]
+            if not np.isfinite(block.sum(dtype=np.float64)):
+                bad = ~np.isfinite(block)
+                if bad.any():
+                    where = tuple(int(v) for v in np.argwhere(bad)[0])
+                    raise NonFiniteValueError(
+                        f"{role.replace('_', ' ')} {cols[where[-1]]!r} is {float(block[where])}"
+                        f"{_when(times, where[:-1])}; covariates must be complete and finite (energyai does not "
+                        "interpolate them)")
+            for k, col in enumerate(cols[:block.shape[-1]]):
+                check_magnitude(block[..., k], f"{role.replace('_', ' ')} {col!r}", times)
+            if role in self.ranges:
+                mean, std = self.ranges[role]
+                check_training_range(block, cols, mean, std, role.replace("_", " "), times)
+        cap = window.capacity
+        if cap is not None and cap.size:
+            if np.isnan(cap).any():
+                b, h = (int(v) for v in np.argwhere(np.isnan(cap))[0])
+                raise NonFiniteValueError(f"capacity of series {b} is NaN at horizon step {h + 1}; capacity must "
+                                          "be a positive number in target units")
+            bad = cap <= 0
+            if bad.any():
+                b, h = (int(v) for v in np.argwhere(bad)[0])
+                raise DataError(f"capacity of series {b} is {float(cap[b, h])} at horizon step {h + 1}; capacity "
+                                "must be a positive number in target units")
+            check_magnitude(np.where(np.isinf(cap), 0, cap), "capacity")
