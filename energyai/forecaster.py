@@ -269,6 +269,7 @@ class Forecaster:
         unknown = sorted(set(feeds) - set(NAMES))
         if unknown:
             raise ConfigError(f"predict_arrays got unknown inputs {unknown}; the contract has {list(NAMES)}")
+        self._check_shapes(feeds)
         cap = self.schema_.capacity
         needed = self.network_.reads(capacity=cap is not None)
         missing = [n for n in needed if n not in feeds]
@@ -298,6 +299,25 @@ class Forecaster:
         pred = run_network(self.network_, feeds, self.horizon, len(self.levels_), batch_size)
         check_output(pred)
         return pred
+
+    def _check_shapes(self, feeds: dict[str, np.ndarray]) -> None:
+        """Raise :class:`ConfigError` for a contract input of the wrong shape or kind."""
+        L_, H = self.context_length, self.horizon
+        P, F, S = self.n_inputs_
+        if "past_target" not in feeds:
+            raise ConfigError("predict_arrays needs past_target (B, context_length)")
+        B = feeds["past_target"].shape[0] if feeds["past_target"].ndim else 0
+        want = {"past_target": (B, L_), "past_observed": (B, L_), "past_covariates": (B, L_, P),
+                "future_covariates": (B, L_ + H, F), "local_time": (B, L_ + H), "utc_time": (B, L_ + H),
+                "static": (B, S), "capacity": (B, H)}
+        for name, arr in feeds.items():
+            shape = want.get(name)
+            if shape is not None and tuple(arr.shape) != shape:
+                raise ConfigError(f"{name} has shape {tuple(arr.shape)}; this model takes {shape} "
+                                  f"(batch, context_length {L_}, horizon {H}, covariates {P}/{F}/{S})")
+            kinds = "iu" if name in ("local_time", "utc_time") else "fiub"
+            if arr.dtype.kind not in kinds:
+                raise ConfigError(f"{name} has dtype {arr.dtype}; expected {'integers' if kinds == 'iu' else 'numbers'}")
 
     def _input_guard(self) -> Any:
         """The magnitude and training-range checks of this model's inputs (:class:`energyai.limits.InputGuard`)."""

@@ -61,7 +61,7 @@ def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", 
     L_ = model.context_length
     keys = [sid] if sid else []
     tail = df
-    if isinstance(df, pl.DataFrame) and ts in df.columns:
+    if isinstance(df, pl.DataFrame) and all(c in df.columns for c in [*keys, ts]):
         tail = df.sort([*keys, ts])
         tail = tail.group_by(keys, maintain_order=True).tail(L_) if keys else tail.tail(L_)
     frame = validate(tail, schema)

@@ -232,9 +232,9 @@ def resolved_config(cfg: dict[str, Any], model: Any, schema: Schema) -> dict[str
     return out
 
 
-def load_saved(path: str | Path) -> Any:
-    """A saved Forecaster from a model folder or a run folder (``RUN/model``)."""
+def load_saved(path: str | Path, verify: bool = True) -> Any:
+    """A saved Forecaster from a model folder or a run folder (``RUN/model``), checksums verified."""
     from energyai.forecaster import Forecaster
 
     p = Path(path)
-    return Forecaster.load(p / "model" if (p / "model" / "config.json").exists() else p)
+    return Forecaster.load(p / "model" if (p / "model" / "config.json").exists() else p, verify=verify)

@@ -19,7 +19,7 @@ def test_validate_exit_codes_and_names_the_duplicate(tmp_path, capsys):
     assert "OK" in capsys.readouterr().out
     bad = tmp_path / "dup.csv"
     _write(pl.concat([df, df.slice(7, 1)]), bad)
-    assert main(["validate", "--data", str(bad), "--timestamp", "ts", "--target", "load"]) == 1
+    assert main(["validate", "--data", str(bad), "--timestamp", "ts", "--target", "load"]) == 2
     out = capsys.readouterr().out
     assert "DuplicateTimestampError" in out and "2021-03-01 07:00:00" in out
 
@@ -28,7 +28,7 @@ def test_validate_naive_csv_needs_tz(tmp_path, capsys):
     df = synthetic_hourly(n_days=2).drop("site").with_columns(pl.col("ts").dt.replace_time_zone(None))
     path = tmp_path / "naive.csv"
     df.write_csv(path)
-    assert main(["validate", "--data", str(path), "--timestamp", "ts", "--target", "load"]) == 1
+    assert main(["validate", "--data", str(path), "--timestamp", "ts", "--target", "load"]) == 2
     assert "--tz" in capsys.readouterr().out
     assert main(["validate", "--data", str(path), "--timestamp", "ts", "--target", "load", "--tz", "Asia/Seoul"]) == 0
 

@@ -119,7 +119,12 @@ def _deploy_parsers(sub: Any) -> None:
     p.add_argument("--threads", type=int, default=1, help="onnxruntime threads (.onnx only)")
     p.add_argument("--sha256", default=None, help="refuse to load an .onnx file with another sha256")
     p.add_argument("--fallback", default="seasonal", choices=["seasonal", "climatology", "persistence", "none", "raise"],
-                   help="forecast for too gappy contexts (.onnx only; flagged in the output)")
+                   help="forecast for too gappy contexts (flagged in the output's fallback column)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="skip the digest check of an .onnx file, or the checksums of a saved folder (files you trust "
+                        "that an older energyai wrote)")
+    p.add_argument("--public-key", default=None, help="ed25519 public key (PEM file): accept only .onnx files signed "
+                                                       "with its private key (energyai sign)")
 
     p = sub.add_parser("export", help="export a saved model to one self-contained ONNX file (parity-checked)")
     p.add_argument("model", help="saved model folder or run folder")
@@ -132,6 +137,12 @@ def _deploy_parsers(sub: Any) -> None:
     p = sub.add_parser("inspect", help="print the metadata inside an exported .onnx file")
     p.add_argument("model", help="the .onnx file")
     p.add_argument("--json", action="store_true", help="raw metadata as JSON")
+    p.add_argument("--no-verify", action="store_true", help="read a file whose digest is missing or wrong")
+
+    p = sub.add_parser("sign", help="sign an exported .onnx file with an ed25519 private key (needs energyai[sign])")
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("--key", required=True, help="private key, PEM (openssl genpkey -algorithm ed25519 -out key.pem)")
+    p.add_argument("-o", "--out", default=None, help="write the signed file here (default: in place)")
 
 
 def _tune_parser(sub: Any) -> None:
@@ -222,10 +233,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             args.model_path = source
             return run_predict_onnx(args)
         args.model = source
-    if args.verb in ("export", "inspect"):
+    if args.verb in ("export", "inspect", "sign"):
         from energyai.cli import onnx_verbs
 
-        return {"export": onnx_verbs.run_export, "inspect": onnx_verbs.run_inspect}[args.verb](args)
+        return {"export": onnx_verbs.run_export, "inspect": onnx_verbs.run_inspect,
+                "sign": onnx_verbs.run_sign}[args.verb](args)
     if args.verb in ("fit", "finetune", "predict"):
         from energyai.cli import train
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from energyai.exceptions import ArtifactError
 
-__all__ = ["run_export", "run_inspect", "run_predict_onnx"]
+__all__ = ["run_export", "run_inspect", "run_predict_onnx", "run_sign"]
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 
     if not Path(args.model).is_file():
         raise ArtifactError(f"{args.model} is not a file")
-    info = read_metadata(args.model)
+    info = read_metadata(args.model, verify=not args.no_verify)
     if args.json:
         print(json.dumps(info.raw, indent=2, sort_keys=True))
     else:
@@ -53,7 +53,8 @@ def run_predict_onnx(args: argparse.Namespace) -> int:
     from energyai.runtime.csvio import read_csv_columns
 
     t0 = time.perf_counter()
-    model = OnnxForecaster(args.model_path, threads=args.threads, sha256=args.sha256, fallback=args.fallback)
+    model = OnnxForecaster(args.model_path, threads=args.threads, sha256=args.sha256, fallback=args.fallback,
+                           verify=not args.no_verify, public_key=args.public_key)
     info = model.info
     numeric = [info.target, *(c for n in ("past_covariates", "future_covariates", "static") for c in info.columns(n))]
     if info.capacity.get("column"):
@@ -72,4 +73,20 @@ def run_predict_onnx(args: argparse.Namespace) -> int:
         fc.to_csv(tmp, series_name=sid, timestamp_name=info.timestamp)
         sys.stdout.write(tmp.read_text())
         tmp.unlink()
+    return 0
+
+
+def run_sign(args: argparse.Namespace) -> int:
+    """Sign an exported file in place (or into ``--out``) with an ed25519 private key (PEM)."""
+    from energyai.fileio import atomic_write_bytes
+    from energyai.integrity import sign, verify
+
+    src = Path(args.model)
+    try:
+        payload = src.read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"cannot read {src}: {exc.strerror or exc}") from exc
+    signed = sign(payload, Path(args.key))
+    out = atomic_write_bytes(args.out or src, signed)
+    print(f"signed {out}: digest {verify(signed).digest}")
     return 0

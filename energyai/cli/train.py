@@ -79,11 +79,11 @@ def run_finetune(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     from energyai.data.io import read_table
 
-    model = load_saved(args.model)
+    model = load_saved(args.model, verify=not getattr(args, "no_verify", False))
     schema = model.schema_
     history = read_table(args.data, schema)
     future = read_table(args.future, schema) if args.future else None
-    pred = model.predict(history, future)
+    pred = model.predict(history, future, fallback=getattr(args, "fallback", "seasonal"))
     if args.out:
         pred.write_csv(args.out)
         print(f"wrote {pred.height} rows to {args.out}")

@@ -48,7 +48,7 @@ def run_validate(args: argparse.Namespace) -> int:
     print(f"{len(report.problems)} problem(s) in {args.data}:")
     for i, problem in enumerate(report.problems, 1):
         print(f"{i}. {problem}")
-    return 1
+    return 2  # bad data: the documented exit code of DataError (energyai --help)
 
 
 def run_datasets(args: argparse.Namespace) -> int:

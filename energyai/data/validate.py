@@ -8,13 +8,15 @@ values: rows are only sorted by (series, timestamp) and timestamps given a time 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.data.report import Problem, Report
+from energyai.data.scan import MAX_EXAMPLES, _chunked_sum, _chunked_sums, _fmt_times, _where
+from energyai.data.values import check_values as _check_values
+from energyai.data.values import gap_places as _gap_places
+from energyai.data.values import numeric_column as _numeric_column
 from energyai.exceptions import (
-    CapacityExceededError,
     ColumnTypeError,
     DataError,
     DuplicateTimestampError,
@@ -22,14 +24,10 @@ from energyai.exceptions import (
     IrregularTimestampError,
     MissingColumnError,
     NaiveTimestampError,
-    NegativeValueError,
-    NonFiniteValueError,
-    OutOfRangeError,
     SchemaError,
     TimestampError,
 )
 from energyai.frequency import Frequency, parse_freq
-from energyai.limits import MAX_ABS
 from energyai.schema import Schema
 
 if TYPE_CHECKING:
@@ -39,24 +37,11 @@ else:
 
 __all__ = ["Problem", "Report", "check", "infer_freq", "validate"]
 
-#: How many offending rows a message quotes.
-MAX_EXAMPLES = 5
+#: How to give a time zone, in Python and on the command line.
+_TZ_HOW = ("Python: Schema(..., tz='Asia/Seoul'); CLI: --tz Asia/Seoul for validate, backtest and predict, or "
+           "data.schema.tz in a run config for fit and tune (--set data.schema.tz=Asia/Seoul)")
 
 
-def _fmt_times(values: Any, n: int = MAX_EXAMPLES) -> str:
-    items = [str(v) for v in list(values)[:n]]
-    return ", ".join(items)
-
-
-def _where(df: pl.DataFrame, mask: pl.Series | pl.Expr, schema: Schema) -> str:
-    """Describe the first offending rows as 'series X at t1, t2' strings."""
-    bad = df.filter(mask).head(MAX_EXAMPLES)
-    parts = []
-    for row in bad.iter_rows(named=True):
-        ts = row[schema.timestamp]
-        prefix = f"{schema.series_id}={row[schema.series_id]!r} " if schema.series_id else ""
-        parts.append(f"{prefix}{ts}")
-    return "; ".join(parts)
 
 
 def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tuple[pl.DataFrame | None, Schema]:
@@ -66,8 +51,8 @@ def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tupl
         if schema.tz is None:
             problems.append(Problem(
                 NaiveTimestampError, col,
-                f"column {col!r} holds dates without a time zone; pass tz (for example "
-                "Schema(..., tz='Europe/Berlin')) so days start at local midnight",
+                f"column {col!r} holds dates without a time zone; give the zone so days start at local "
+                f"midnight, for example Europe/Berlin ({_TZ_HOW})",
             ))
             return None, schema
         df = df.with_columns(pl.col(col).cast(pl.Datetime("us")).dt.replace_time_zone(schema.tz))
@@ -92,8 +77,8 @@ def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tupl
             problems.append(Problem(
                 NaiveTimestampError, col,
                 f"timestamps in column {col!r} have no time zone (first value "
-                f"{df[col][0]}); pass the zone the clock was in, for example "
-                "Schema(..., tz='Asia/Seoul') or --tz Asia/Seoul, or give UTC offsets in the data",
+                f"{df[col][0]}); give the zone the clock was in, for example Asia/Seoul ({_TZ_HOW}), or "
+                "give UTC offsets in the data",
             ))
             return None, schema
         local = df[col].dt.replace_time_zone(schema.tz, ambiguous="null", non_existent="null")
@@ -182,33 +167,6 @@ def _strictly_sorted(df: pl.DataFrame, schema: Schema) -> bool:
     return _chunked_sum(df, (~ok).cast(pl.UInt32), lookback=1) == 0
 
 
-#: Rows per slice when an expression is evaluated over a large frame.
-CHUNK_ROWS = 1 << 20
-
-
-def _chunked_sums(df: pl.DataFrame, exprs: list[pl.Expr], lookback: int = 0) -> list[int | float]:
-    """``expr.sum()`` of every expression over ``df``, evaluated on slices of :data:`CHUNK_ROWS` rows.
-
-    The temporaries of a slice are a few megabytes, where the whole frame would allocate
-    (and polars' allocator keep) several full-length columns. ``lookback`` rows before
-    each slice are included so that ``shift``/``diff`` see the row above; their results
-    are dropped (the first row of the frame keeps its null, as in one evaluation).
-    """
-    totals: list[int | float] = [0] * len(exprs)
-    for lo in range(0, df.height, CHUNK_ROWS):
-        start = max(lo - lookback, 0)
-        part = df.slice(start, lo + CHUNK_ROWS - start).select(
-            e.alias(f"_v{i}") for i, e in enumerate(exprs)).slice(lo - start)
-        for i in range(len(exprs)):
-            totals[i] += float(part[f"_v{i}"].sum() or 0)
-    return totals
-
-
-def _chunked_sum(df: pl.DataFrame, expr: pl.Expr, lookback: int = 0) -> int | float:
-    """:func:`_chunked_sums` of one expression."""
-    return _chunked_sums(df, [expr], lookback)[0]
-
-
 def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
     """Infer the frequency as the most common positive step across all series.
 
@@ -233,99 +191,6 @@ def _common_step(df: pl.DataFrame, schema: Schema) -> Frequency | None:
     if common % 3600 == 0 and common >= 82800 and common <= 90000:
         return Frequency(86400)
     return parse_freq(int(common))
-
-
-def _check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> None:
-    target = schema.target
-    numeric = [target, *list(schema.past_covariates), *list(schema.future_covariates)]
-    numeric += [c for c in schema.static_covariates if df.schema[c].is_numeric()]
-    for col in numeric:
-        if not df.schema[col].is_float():
-            continue
-        bad = ~pl.col(col).is_finite() & pl.col(col).is_not_null()
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
-        if n:
-            problems.append(Problem(
-                NonFiniteValueError, col,
-                f"column {col!r} has {n} NaN or infinite values, at {_where(df, bad, schema)}. "
-                "Mark missing values as null (polars: pl.col(c).fill_nan(None)); energyai "
-                "masks nulls instead of filling them",
-            ))
-        huge = (pl.col(col).abs() > MAX_ABS) & pl.col(col).is_finite()
-        n = int(_chunked_sum(df, huge.fill_null(False).cast(pl.UInt32)))
-        if n:
-            top = df.filter(huge.fill_null(False))[col].head(1).item()
-            problems.append(Problem(
-                OutOfRangeError, col,
-                f"column {col!r} has {n} values beyond energyai's limit of {MAX_ABS:.0e} in magnitude (first "
-                f"{top:.6g}), at {_where(df, huge.fill_null(False), schema)}; float32 graphs overflow near 3.4e38. "
-                "Check the units, or set bad readings to null",
-            ))
-    if schema.nonnegative:
-        bad = pl.col(target) < 0
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
-        if n:
-            low = df[target].min()
-            problems.append(Problem(
-                NegativeValueError, target,
-                f"target {target!r} has {n} negative values (minimum {low!s}), at "
-                f"{_where(df, bad, schema)}. If negatives are real (net load, inverter tare) "
-                "pass Schema(..., nonnegative=False); if they are errors, set them to null",
-            ))
-    if schema.capacity is not None:
-        if isinstance(schema.capacity, str):
-            cap = pl.col(schema.capacity)
-            badcap = cap.is_null() | (cap <= 0) | ~cap.is_finite()
-            n = int(_chunked_sum(df, badcap.cast(pl.UInt32)))
-            if n:
-                problems.append(Problem(
-                    DataError, schema.capacity,
-                    f"capacity column {schema.capacity!r} has {n} null, zero, negative or "
-                    f"non-finite values, at {_where(df, badcap, schema)}; capacity must be positive",
-                ))
-        else:
-            cap = pl.lit(schema.capacity)
-        limit = cap * (1.0 + schema.capacity_tolerance)
-        bad = (pl.col(target) > limit).fill_null(False)
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
-        if n:
-            top = df.filter(bad)[target].max()
-            problems.append(Problem(
-                CapacityExceededError, target,
-                f"target {target!r} exceeds capacity in {n} rows (largest {top!s}), at "
-                f"{_where(df, bad, schema)}. Check the capacity and units, or raise "
-                "Schema.capacity_tolerance if the meter over-reads slightly",
-            ))
-    if schema.series_id:
-        for col in schema.static_covariates:
-            varying = df.group_by(schema.series_id).agg(pl.col(col).n_unique().alias("n")).filter(pl.col("n") > 1)
-            if varying.height:
-                ids = varying[schema.series_id].head(MAX_EXAMPLES).to_list()
-                problems.append(Problem(
-                    DataError, col,
-                    f"static covariate {col!r} changes within series {ids}; static covariates "
-                    "must be constant per series (use a past or future covariate otherwise)",
-                ))
-    elif schema.static_covariates:
-        for col in schema.static_covariates:
-            if df[col].n_unique() > 1:
-                problems.append(Problem(
-                    DataError, col, f"static covariate {col!r} is not constant over the series",
-                ))
-
-
-def _numeric_column(df: pl.DataFrame, col: str, problems: list[Problem]) -> pl.DataFrame:
-    """Cast a boolean, integer or all-null value column to Float64; report any other non-float."""
-    dtype = df.schema[col]
-    if dtype == pl.Boolean or dtype.is_integer() or dtype == pl.Null:
-        return df.with_columns(pl.col(col).cast(pl.Float64))
-    if not dtype.is_float():
-        problems.append(Problem(
-            ColumnTypeError, col,
-            f"column {col!r} has dtype {dtype}, expected numbers; convert it, for example "
-            f"pl.col({col!r}).cast(pl.Float64, strict=False) after checking the bad entries",
-        ))
-    return df
 
 
 def check(df: Any, schema: Schema) -> Report:
@@ -454,25 +319,6 @@ def _grid(df: pl.DataFrame, schema: Schema, duplicated: bool, problems: list[Pro
                 "right freq",
             ))
     return schema, grid_gaps
-
-
-def _gap_places(df: pl.DataFrame, schema: Schema) -> list[str]:
-    """The first :data:`MAX_EXAMPLES` missing grid steps, as 'series X: N steps missing from T'."""
-    freq = schema.frequency
-    assert freq is not None
-    step = _step_expr(schema, freq.seconds)
-    missing = ((step // freq.seconds) - 1).fill_null(0)
-    ts = pl.col(schema.timestamp)
-    rows = df.select(*([pl.col(schema.series_id)] if schema.series_id else []),
-                     ts.shift(1).alias("_before"), missing.alias("_n")).filter(pl.col("_n") > 0).head(MAX_EXAMPLES)
-    out = []
-    for row in rows.iter_rows(named=True):
-        who = f"{schema.series_id}={row[schema.series_id]!r}: " if schema.series_id else ""
-        if freq.seconds < 86400:
-            out.append(f"{who}{row['_n']} step(s) missing from {row['_before'] + timedelta(seconds=freq.seconds)}")
-        else:
-            out.append(f"{who}{row['_n']} step(s) missing after {row['_before']}")
-    return out
 
 
 def _n_series(df: pl.DataFrame, schema: Schema) -> int:

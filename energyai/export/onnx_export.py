@@ -316,7 +316,7 @@ def export_onnx(
         entry.key, entry.value = key, value
     payload = seal(proto.SerializeToString())  # the digest entry, over everything before it
     onnx.checker.check_model(onnx.load_model_from_string(payload))
-    out = atomic_write_bytes(path, payload)
+    out = atomic_write_bytes(Path(path), payload)
     return ExportReport(
         path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=got,
         ir_version=int(proto.ir_version), quantization=quantization, seconds=time.perf_counter() - t0,

@@ -19,12 +19,35 @@ __all__ = ["ModelInfo", "OnnxForecaster", "RuntimeForecast", "StreamingForecaste
            "parse_metadata", "read_metadata"]
 
 
-def read_metadata(path: str) -> ModelInfo:
-    """The metadata of an exported file, read through onnxruntime (no forecasting session kept)."""
+def read_metadata(path: str, verify: bool = True) -> ModelInfo:
+    """The metadata of an exported file, read through onnxruntime (no forecasting session kept).
+
+    ``verify``: check the file's embedded digest first (:mod:`energyai.integrity`).
+
+    Raises
+    ------
+    ArtifactError
+        The file cannot be read or onnxruntime cannot parse it;
+        :class:`~energyai.exceptions.IntegrityError` when its digest does not match.
+    """
+    from pathlib import Path
+
     import onnxruntime as ort
 
+    from energyai.exceptions import ArtifactError
+    from energyai.integrity import verify as verify_bytes
+
+    try:
+        payload = Path(path).read_bytes()
+    except OSError as exc:
+        raise ArtifactError(f"cannot read model file {path}: {exc.strerror or exc}") from exc
+    if verify:
+        verify_bytes(payload, str(path))
     so = ort.SessionOptions()
     so.log_severity_level = 3
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(payload, so, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own exception types
+        raise ArtifactError(f"onnxruntime cannot read {path}: {str(exc).splitlines()[0][:300]}") from exc
     return parse_metadata(session.get_modelmeta().custom_metadata_map)

@@ -13,7 +13,15 @@ from energyai._optional import import_optional
 from energyai.artifact import ModelInfo
 from energyai.assemble import assemble, check_output, horizon_utc, last_context
 from energyai.contract import Window
-from energyai.exceptions import ArtifactError, ChecksumError, ConfigError, InsufficientDataError, MissingColumnError
+from energyai.exceptions import (
+    ArtifactError,
+    ChecksumError,
+    ColumnTypeError,
+    ConfigError,
+    DataError,
+    InsufficientDataError,
+    MissingColumnError,
+)
 from energyai.integrity import verify as verify_file
 from energyai.runtime.fallback import apply_fallback, check_fallback
 from energyai.runtime.inputs import (
@@ -325,6 +333,9 @@ class OnnxForecaster:
             raise MissingColumnError(f"data lacks column(s) {missing}; this model reads {need} "
                                      f"plus {self._covariate_names()}")
         _same_length(cols, [info.timestamp, info.target, *self._covariate_names(), info.series_id], "data")
+        if cols[info.timestamp].shape[0] == 0:
+            raise InsufficientDataError(f"data has no rows; this model reads the last {info.context_length} steps of "
+                                        "each series")
         groups, ids = _group(cols, info.series_id, info.timestamp, info.tz)
         L, H = info.context_length, info.horizon
         t_all = to_utc_seconds(cols[info.timestamp], info.tz)
@@ -393,6 +404,8 @@ def _numeric_column(values: np.ndarray, name: str) -> np.ndarray:
 def _check_rows(t: np.ndarray, key: Any, L: int, step: int) -> None:
     """The last ``L`` rows of one series (times ``t``, sorted) must be ``L`` consecutive grid steps:
     name the first missing step, or say how many rows are lacking."""
+    if len(t) == 0:
+        raise InsufficientDataError(f"series {key!r} has no rows; this model reads the last {L} steps (context_length)")
     tail = t[-L:]
     if step % 86400 == 0:
         return  # whole-day steps follow the local calendar; the grid check names a gap
@@ -439,7 +452,14 @@ def _group(cols: dict[str, np.ndarray], sid: str | None, ts: str, tz: str) -> tu
         _no_duplicates(t[order], None)
         return [order], [None]
     keys = cols[sid]
-    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if keys.dtype.kind == "O" and any(k is None for k in keys):
+        raise DataError(f"series id column {sid!r} has missing values; every row needs its series id")
+    if keys.dtype.kind == "f" and np.isnan(keys).any():
+        raise DataError(f"series id column {sid!r} has NaN values; every row needs its series id")
+    try:
+        uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    except TypeError as exc:
+        raise ColumnTypeError(f"series id column {sid!r} mixes types that cannot be ordered: {exc}") from exc
     order = np.lexsort((t, inverse))
     bounds = np.searchsorted(inverse[order], np.arange(len(uniq) + 1))
     by_first = np.argsort(first, kind="stable")

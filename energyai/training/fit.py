@@ -84,7 +84,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     ckpt = resolve_resume(resume, t.checkpoint_dir)
     data_sha = panel.sha256()
     if t.checkpoint_every or ckpt is not None:
-        folder = t.checkpoint_dir or (ckpt.parent if ckpt is not None else None)
+        folder = t.checkpoint_dir or (ckpt.parent if ckpt is not None else ".")
         same = {k: v for k, v in model.get_params().items() if k not in _NOT_FINGERPRINTED}
         fingerprint = {"data_sha256": data_sha, "params": json.dumps(jsonable(same), sort_keys=True)}
         extra.append(Checkpointer(folder, int(t.checkpoint_every), train, fingerprint))

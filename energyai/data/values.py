@@ -1,0 +1,141 @@
+"""Value checks of a validated frame: finiteness, magnitudes, signs, capacities, statics, gaps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from energyai._optional import import_optional
+from energyai.data.report import Problem
+from energyai.data.scan import MAX_EXAMPLES, _chunked_sum, _where
+from energyai.exceptions import (
+    CapacityExceededError,
+    ColumnTypeError,
+    DataError,
+    NegativeValueError,
+    NonFiniteValueError,
+    OutOfRangeError,
+)
+from energyai.limits import MAX_ABS
+from energyai.schema import Schema
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = import_optional("polars", "data validation")
+
+__all__ = ["check_values", "gap_places", "numeric_column"]
+
+
+def check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> None:
+    target = schema.target
+    numeric = [target, *list(schema.past_covariates), *list(schema.future_covariates)]
+    numeric += [c for c in schema.static_covariates if df.schema[c].is_numeric()]
+    for col in numeric:
+        if not df.schema[col].is_float():
+            continue
+        bad = ~pl.col(col).is_finite() & pl.col(col).is_not_null()
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
+        if n:
+            problems.append(Problem(
+                NonFiniteValueError, col,
+                f"column {col!r} has {n} NaN or infinite values, at {_where(df, bad, schema)}. "
+                "Mark missing values as null (polars: pl.col(c).fill_nan(None)); energyai "
+                "masks nulls instead of filling them",
+            ))
+        huge = (pl.col(col).abs() > MAX_ABS) & pl.col(col).is_finite()
+        n = int(_chunked_sum(df, huge.fill_null(False).cast(pl.UInt32)))
+        if n:
+            top = df.filter(huge.fill_null(False))[col].head(1).item()
+            problems.append(Problem(
+                OutOfRangeError, col,
+                f"column {col!r} has {n} values beyond energyai's limit of {MAX_ABS:.0e} in magnitude (first "
+                f"{top:.6g}), at {_where(df, huge.fill_null(False), schema)}; float32 graphs overflow near 3.4e38. "
+                "Check the units, or set bad readings to null",
+            ))
+    if schema.nonnegative:
+        bad = pl.col(target) < 0
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
+        if n:
+            low = df[target].min()
+            problems.append(Problem(
+                NegativeValueError, target,
+                f"target {target!r} has {n} negative values (minimum {low!s}), at "
+                f"{_where(df, bad, schema)}. If negatives are real (net load, inverter tare) "
+                "pass Schema(..., nonnegative=False); if they are errors, set them to null",
+            ))
+    if schema.capacity is not None:
+        if isinstance(schema.capacity, str):
+            cap = pl.col(schema.capacity)
+            badcap = cap.is_null() | (cap <= 0) | ~cap.is_finite()
+            n = int(_chunked_sum(df, badcap.cast(pl.UInt32)))
+            if n:
+                problems.append(Problem(
+                    DataError, schema.capacity,
+                    f"capacity column {schema.capacity!r} has {n} null, zero, negative or "
+                    f"non-finite values, at {_where(df, badcap, schema)}; capacity must be positive",
+                ))
+        else:
+            cap = pl.lit(schema.capacity)
+        limit = cap * (1.0 + schema.capacity_tolerance)
+        bad = (pl.col(target) > limit).fill_null(False)
+        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
+        if n:
+            top = df.filter(bad)[target].max()
+            problems.append(Problem(
+                CapacityExceededError, target,
+                f"target {target!r} exceeds capacity in {n} rows (largest {top!s}), at "
+                f"{_where(df, bad, schema)}. Check the capacity and units, or raise "
+                "Schema.capacity_tolerance if the meter over-reads slightly",
+            ))
+    if schema.series_id:
+        for col in schema.static_covariates:
+            varying = df.group_by(schema.series_id).agg(pl.col(col).n_unique().alias("n")).filter(pl.col("n") > 1)
+            if varying.height:
+                ids = varying[schema.series_id].head(MAX_EXAMPLES).to_list()
+                problems.append(Problem(
+                    DataError, col,
+                    f"static covariate {col!r} changes within series {ids}; static covariates "
+                    "must be constant per series (use a past or future covariate otherwise)",
+                ))
+    elif schema.static_covariates:
+        for col in schema.static_covariates:
+            if df[col].n_unique() > 1:
+                problems.append(Problem(
+                    DataError, col, f"static covariate {col!r} is not constant over the series",
+                ))
+
+
+def numeric_column(df: pl.DataFrame, col: str, problems: list[Problem]) -> pl.DataFrame:
+    """Cast a boolean, integer or all-null value column to Float64; report any other non-float."""
+    dtype = df.schema[col]
+    if dtype == pl.Boolean or dtype.is_integer() or dtype == pl.Null:
+        return df.with_columns(pl.col(col).cast(pl.Float64))
+    if not dtype.is_float():
+        problems.append(Problem(
+            ColumnTypeError, col,
+            f"column {col!r} has dtype {dtype}, expected numbers; convert it, for example "
+            f"pl.col({col!r}).cast(pl.Float64, strict=False) after checking the bad entries",
+        ))
+    return df
+
+
+def gap_places(df: pl.DataFrame, schema: Schema) -> list[str]:
+    """The first :data:`MAX_EXAMPLES` missing grid steps, as 'series X: N steps missing from T'."""
+    from energyai.data.validate import _step_expr
+
+    freq = schema.frequency
+    assert freq is not None
+    step = _step_expr(schema, freq.seconds)
+    missing = ((step // freq.seconds) - 1).fill_null(0)
+    ts = pl.col(schema.timestamp)
+    rows = df.select(*([pl.col(schema.series_id)] if schema.series_id else []),
+                     ts.shift(1).alias("_before"), missing.alias("_n")).filter(pl.col("_n") > 0).head(MAX_EXAMPLES)
+    out = []
+    for row in rows.iter_rows(named=True):
+        who = f"{schema.series_id}={row[schema.series_id]!r}: " if schema.series_id else ""
+        if freq.seconds < 86400:
+            out.append(f"{who}{row['_n']} step(s) missing from {row['_before'] + timedelta(seconds=freq.seconds)}")
+        else:
+            out.append(f"{who}{row['_n']} step(s) missing after {row['_before']}")
+    return out
