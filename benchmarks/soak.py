@@ -7,7 +7,8 @@ Inputs are 64 real windows cut from the shipped ``recent.csv`` (shifted in time)
 reference outputs are computed first; every result is compared with its reference
 (bit-identical: one intra-op thread is deterministic) and checked finite. Prints
 throughput, p50/p99 latency, and the process's resident memory (RSS) after warm-up and at
-the end.
+the end (the latency buffer is allocated before the first reading, so RSS growth is the
+runtime's own).
 
     python benchmarks/soak.py --forecasts 1000000
 """
@@ -73,9 +74,11 @@ def run(model: OnnxForecaster, cases: list, refs: list, count: int, start: int, 
             errors.append(start + k)
 
 
-def phase(model: OnnxForecaster, cases: list, refs: list, total: int, threads: int) -> dict:
+def phase(model: OnnxForecaster, cases: list, refs: list, total: int, threads: int, buffer: np.ndarray) -> dict:
+    """``total`` forecasts on ``threads`` threads; latencies go into ``buffer`` (allocated and
+    touched before the memory baseline, so the measurement does not count its own arrays)."""
     per = total // threads
-    lats = [np.zeros(per, np.int64) for _ in range(threads)]
+    lats = [buffer[w * per:(w + 1) * per] for w in range(threads)]
     errors: list[int] = []
     workers = [threading.Thread(target=run, args=(model, cases, refs, per, w * per, lats[w], errors))
                for w in range(threads)]
@@ -85,10 +88,14 @@ def phase(model: OnnxForecaster, cases: list, refs: list, total: int, threads: i
     for w in workers:
         w.join()
     seconds = time.perf_counter() - t0
-    lat = np.concatenate(lats) / 1e3
-    return {"threads": threads, "forecasts": per * threads, "seconds": round(seconds, 1),
-            "per_second": round(per * threads / seconds), "p50_us": round(float(np.percentile(lat, 50)), 1),
-            "p99_us": round(float(np.percentile(lat, 99)), 1), "wrong_or_non_finite": len(errors)}
+    rss = rss_mb()  # before the statistics below allocate their temporaries
+    lat = buffer[:per * threads]
+    lat.sort()  # in place: statistics with no temporaries, which would stay in the allocator's pools
+    n = len(lat)
+    return {"threads": threads, "forecasts": n, "seconds": round(seconds, 1),
+            "per_second": round(n / seconds), "p50_us": round(float(lat[(n - 1) // 2]) / 1e3, 1),
+            "p99_us": round(float(lat[int(0.99 * (n - 1))]) / 1e3, 1), "wrong_or_non_finite": len(errors),
+            "rss_mb_at_end": round(rss, 1)}
 
 
 def main() -> int:
@@ -99,19 +106,23 @@ def main() -> int:
     model = OnnxForecaster(MODEL, threads=1)
     cases = windows()
     refs = [model.predict_arrays(y, t).values.copy() for y, t in cases]
-    for y, t in cases * 50:  # warm-up: allocator pools and caches reach their steady size
-        model.predict_arrays(y, t)
+    buffer = np.ones(args.forecasts, np.int64)  # latency storage, pages touched now
+    # warm-up, on one and on four threads: onnxruntime's arenas and the allocator's pools
+    # reach their steady size (four concurrent runs hold four sets of activations)
+    phase(model, cases, refs, 64 * 50, 1, buffer)
+    phase(model, cases, refs, 64 * 50, 4, buffer)
     rss0 = rss_mb()
-    phases = [phase(model, cases, refs, args.forecasts, 1)]
-    rss1 = rss_mb()
-    phases.append(phase(model, cases, refs, args.forecasts, 4))
-    rss2 = rss_mb()
+    phases = [phase(model, cases, refs, args.forecasts, 1, buffer)]
+    rss1 = phases[0]["rss_mb_at_end"]
+    phases.append(phase(model, cases, refs, args.forecasts, 4, buffer))
+    rss2 = phases[1]["rss_mb_at_end"]
     growth = 100 * (rss2 - rss0) / rss0
     for p in phases:
         print(f"{p['threads']} thread(s): {p['forecasts']:,} forecasts in {p['seconds']} s, {p['per_second']:,}/s, "
               f"p50 {p['p50_us']} us, p99 {p['p99_us']} us, wrong or non-finite: {p['wrong_or_non_finite']}")
-    print(f"RSS after warm-up {rss0:.1f} MB, after one thread {rss1:.1f} MB, at the end {rss2:.1f} MB "
-          f"({growth:+.2f}%)")
+    print(f"RSS after warm-up (one and four threads) {rss0:.1f} MB, after one thread {rss1:.1f} MB, at the end "
+          f"{rss2:.1f} MB "
+          f"({growth:+.2f}% over {2 * args.forecasts:,} forecasts)")
     result = {"command": f"python benchmarks/soak.py --forecasts {args.forecasts}", "model": str(MODEL.relative_to(ROOT)),
               "machine": f"{platform.machine()}, Python {platform.python_version()}", "phases": phases,
               "rss_mb": {"after_warm_up": round(rss0, 1), "after_one_thread": round(rss1, 1), "end": round(rss2, 1)},

@@ -47,8 +47,14 @@ def check_magnitude(values: np.ndarray, name: str, times: np.ndarray | None = No
     """
     if values.size == 0:
         return
-    top = float(np.nanmax(np.abs(values))) if values.dtype.kind == "f" else float(np.abs(values).max())
-    if not top > MAX_ABS or top == np.inf:  # NaN-only arrays give nan; inf is the non-finite check's
+    hi, lo = float(values.max()), float(values.min())  # no temporaries: this runs on every forecast
+    if hi != hi or lo != lo:  # NaN somewhere (missing values): look at the observed ones
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return
+        hi, lo = float(finite.max()), float(finite.min())
+    top = max(hi, -lo)
+    if not top > MAX_ABS or top == np.inf:  # inf is the non-finite check's
         return
     where = tuple(int(v) for v in np.argwhere((np.abs(values) > MAX_ABS) & np.isfinite(values))[0])
     raise OutOfRangeError(
@@ -116,7 +122,7 @@ class InputGuard:
         from energyai.exceptions import DataError
 
         L = window.target.shape[1]
-        if np.isinf(window.target).any():
+        if not np.isfinite(window.target.sum(dtype=np.float64)) and np.isinf(window.target).any():
             where = tuple(int(v) for v in np.argwhere(np.isinf(window.target))[0])
             raise NonFiniteValueError(f"target {self.target!r} is infinite{_when(window.utc, where)}; use NaN "
                                       "for a missing value")

@@ -126,6 +126,17 @@ def test_a_mixed_or_edited_folder_is_refused(fitted, tmp_path):
     cfg.write_text(cfg.read_text().replace('"horizon": 12', '"horizon": 13'))
     with pytest.raises(IntegrityError, match=r"config\.json"):
         ea.Forecaster.load(edited)
+    garbled = tmp_path / "garbled"
+    shutil.copytree(folder / "a", garbled)
+    (garbled / "config.json").write_bytes(b"\xff{not json")
+    with pytest.raises(IntegrityError):
+        ea.Forecaster.load(garbled)
+    with pytest.raises(ArtifactError, match="not valid JSON"):  # typed even with verification off
+        ea.Forecaster.load(garbled, verify=False)
+    (garbled / "config.json").write_bytes((folder / "a" / "config.json").read_bytes())
+    (garbled / "model.safetensors").write_bytes(b"\x00" * 10)
+    with pytest.raises(ArtifactError, match="cannot rebuild"):
+        ea.Forecaster.load(garbled, verify=False)
     # a save never removes files it did not write
     other = tmp_path / "other"
     other.mkdir()
@@ -138,10 +149,12 @@ def test_a_mixed_or_edited_folder_is_refused(fitted, tmp_path):
 def test_export_killed_mid_write_leaves_the_old_file_loading(fitted, tmp_path):
     from energyai.runtime import OnnxForecaster
 
-    _, folder = fitted
+    df, folder = fitted
     target = tmp_path / "m.onnx"
     shutil.copy(folder / "a.onnx", target)
     old = target.read_bytes()
+    last = df.filter(pl.col("ts") >= df["ts"][-48])
+    before = OnnxForecaster(target).predict_arrays(last["y"].to_numpy(), last["ts"].dt.epoch("s").to_numpy())
     marker = tmp_path / "inside"
     proc = _child(f"""
         import os, time
@@ -155,7 +168,8 @@ def test_export_killed_mid_write_leaves_the_old_file_loading(fitted, tmp_path):
     """, tmp_path)
     _kill_when(proc, marker, timeout=240)
     assert target.read_bytes() == old
-    OnnxForecaster(target)  # verifies the digest
+    after = OnnxForecaster(target).predict_arrays(last["y"].to_numpy(), last["ts"].dt.epoch("s").to_numpy())
+    np.testing.assert_array_equal(after.values, before.values)
     assert [p.name for p in tmp_path.glob(".m.onnx.*.tmp")]  # the orphan keeps a unique, hidden name
 
 

@@ -155,3 +155,25 @@ def test_a_non_finite_training_loss_stops_fit_naming_the_step():
                       val_size=0, seed=0)
     with pytest.raises(TrainingError, match=r"at step \d+"):
         f.fit(df, schema)
+
+
+def test_the_runtime_refuses_a_nan_or_negative_capacity(tmp_path):
+    import polars as pl
+
+    import energyai as ea
+    from energyai.exceptions import NonFiniteValueError
+    from energyai.runtime import OnnxForecaster
+
+    t = pl.datetime_range(pl.datetime(2024, 1, 1), pl.datetime(2024, 1, 10), "1h", time_zone="UTC", eager=True)
+    df = pl.DataFrame({"timestamp": t, "power": 40 + 30 * np.sin(np.arange(t.len()) / 4)})
+    schema = ea.Schema(timestamp="timestamp", target="power", freq="1h", capacity=100.0)
+    f = ea.Forecaster("dlinear", context_length=48, horizon=12, max_steps=3).fit(df, schema)
+    f.export(tmp_path / "cap.onnx")
+    rt = OnnxForecaster(tmp_path / "cap.onnx")
+    y, ts = df["power"].to_numpy()[-48:], df["timestamp"].dt.epoch("s").to_numpy()[-48:]
+    assert np.isfinite(rt.predict_arrays(y, ts, capacity=80.0).values).all()
+    # issue 14: capacity=nan gave every quantile NaN, capacity=-5 every quantile -5
+    with pytest.raises(NonFiniteValueError, match="capacity"):
+        rt.predict_arrays(y, ts, capacity=np.nan)
+    with pytest.raises(DataError, match="capacity of series 0 is -5"):
+        rt.predict_arrays(y, ts, capacity=-5.0)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from energyai.datasets.registry import REGISTRY, DatasetInfo
-from energyai.exceptions import ChecksumError, DatasetError
+from energyai.exceptions import ChecksumError, ConfigError, DatasetError, EnergyAIError
 from energyai.schema import Schema
 
 __all__ = ["DATA_ENV", "Dataset", "DatasetInfo", "data_root", "info", "list_datasets", "load", "sha256_file"]
@@ -108,6 +108,11 @@ def verify(name: str, data_dir: str | os.PathLike[str] | None = None) -> dict[st
     return out
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:200] if lines else ""
+
+
 def load(name: str, data_dir: str | os.PathLike[str] | None = None, *, check: bool = True, **options: Any) -> Dataset:
     """Load a dataset as a validated long-format frame.
 
@@ -131,6 +136,17 @@ def load(name: str, data_dir: str | os.PathLike[str] | None = None, *, check: bo
     root = data_root(name, data_dir)
     if check:
         verify(name, data_dir)
-    frame, schema = LOADERS[name](root, name, **options)
+    try:
+        frame, schema = LOADERS[name](root, name, **options)
+    except EnergyAIError:
+        raise
+    except TypeError as exc:
+        raise ConfigError(f"{name}: {exc}; see the dataset card (energyai datasets info {name}) for its options") \
+            from exc
+    except Exception as exc:  # polars, gzip, csv and OS errors of a damaged or unexpected file
+        raise DatasetError(
+            f"{name}: cannot read the files in {root} ({type(exc).__name__}: {_first_line(exc)}); they may be "
+            f"damaged or another version: check them with energyai.datasets.verify({name!r})"
+        ) from exc
     frame, schema = resolve(frame, schema)
     return Dataset(frame=frame, schema=schema, info=card)
