@@ -86,6 +86,17 @@ class Forecaster:
 
         return cls(**preset_params(name, **overrides)).check()
 
+    @classmethod
+    def from_pretrained(cls, name: str | Path, *, verify: bool = True) -> Forecaster:
+        """A released model by name (``energyai.pretrained.available()``), or a saved folder.
+
+        Fine-tune it with ``Forecaster(...).fit(df, schema, init_from=model)`` or
+        ``energyai finetune --from NAME``; its files are checked against their checksums.
+        """
+        from energyai.pretrained import resolve
+
+        return cls.load(resolve(name), verify=verify)
+
     # ----------------------------------------------------------------- params
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Every constructor argument, the architecture options included (flat)."""

@@ -233,8 +233,9 @@ def resolved_config(cfg: dict[str, Any], model: Any, schema: Schema) -> dict[str
 
 
 def load_saved(path: str | Path, verify: bool = True) -> Any:
-    """A saved Forecaster from a model folder or a run folder (``RUN/model``), checksums verified."""
+    """A saved Forecaster from a model folder, a run folder (``RUN/model``) or a released model's
+    name (:mod:`energyai.pretrained`), checksums verified."""
     from energyai.forecaster import Forecaster
+    from energyai.pretrained import resolve
 
-    p = Path(path)
-    return Forecaster.load(p / "model" if (p / "model" / "config.json").exists() else p, verify=verify)
+    return Forecaster.load(resolve(path), verify=verify)

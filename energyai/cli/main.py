@@ -102,7 +102,8 @@ def _train_parsers(sub: Any) -> None:
 
     p = sub.add_parser("finetune", help="fine-tune a saved model on new data (weights only, fresh optimiser)")
     p.add_argument("-c", "--config", required=True, help="YAML with data, trainer and out sections")
-    p.add_argument("--from", dest="from_", required=True, help="saved model folder or run folder")
+    p.add_argument("--from", dest="from_", required=True,
+                   help="a released model's name (energyai.pretrained.available()), a saved model folder or a run folder")
     p.add_argument("--freeze", choices=["backbone"], default=None, help="train only the output head")
     p.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     p.add_argument("--out", default=None)

@@ -212,7 +212,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
     base = None
     if init_from is not None:
         base = init_from if not isinstance(init_from, (str, bytes)) and hasattr(init_from, "network_") \
-            else type(model).load(init_from)
+            else type(model).from_pretrained(init_from)
         check_compatible(model, base, resolved["levels"], calendar, n_inputs)
         theirs = base.network_.holiday
         if network.holiday is not None and theirs is not None and theirs.table.shape != network.holiday.table.shape:
