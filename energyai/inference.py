@@ -116,8 +116,9 @@ def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window,
         n = g.height
         if n < L_:
             first = g[ts][0]
+            who = "the series" if key[0] is None else f"series {key[0]!r}"
             raise InsufficientDataError(
-                f"series {key[0]!r} has {n} steps of history (from {first}), fewer than the model's context_length "
+                f"{who} has {n} steps of history (from {first}), fewer than the model's context_length "
                 f"{L_}; give at least {L_} steps up to the origin, with missing values as null"
             )
         obs = g["__observed__"].to_numpy()

@@ -404,8 +404,9 @@ def _numeric_column(values: np.ndarray, name: str) -> np.ndarray:
 def _check_rows(t: np.ndarray, key: Any, L: int, step: int) -> None:
     """The last ``L`` rows of one series (times ``t``, sorted) must be ``L`` consecutive grid steps:
     name the first missing step, or say how many rows are lacking."""
+    who = "the series" if key is None else f"series {key!r}"
     if len(t) == 0:
-        raise InsufficientDataError(f"series {key!r} has no rows; this model reads the last {L} steps (context_length)")
+        raise InsufficientDataError(f"{who} has no rows; this model reads the last {L} steps (context_length)")
     tail = t[-L:]
     if step % 86400 == 0:
         return  # whole-day steps follow the local calendar; the grid check names a gap
@@ -413,12 +414,12 @@ def _check_rows(t: np.ndarray, key: Any, L: int, step: int) -> None:
     if gaps.size:
         at = np.datetime64(int(tail[gaps[-1]] + step), "s")
         raise InsufficientDataError(
-            f"series {key!r} has no row at {at} UTC (a missing step inside its last {L} rows); add the row with an "
+            f"{who} has no row at {at} UTC (a missing step inside its last {L} rows); add the row with an "
             "empty target (NaN), which the model treats as missing: the runtime does not fill gaps"
         )
     if len(t) < L:
         raise InsufficientDataError(
-            f"series {key!r} has {len(t)} rows, from {np.datetime64(int(t[0]), 's')} UTC; this model reads the last "
+            f"{who} has {len(t)} rows, from {np.datetime64(int(t[0]), 's')} UTC; this model reads the last "
             f"{L} steps (context_length): give {L - len(t)} more earlier rows, NaN where the target is missing"
         )
 
