@@ -309,3 +309,30 @@ def test_signed_files_and_public_keys():
         verify(bytes(damaged))
     body = unseal(signed)[0]
     assert body == unseal(payload)[0]  # signing changes nothing of the model
+
+
+def test_a_run_killed_twice_resumes_to_the_same_weights(tmp_path):
+    """The second resume starts from a checkpoint that a resumed run wrote (inside an epoch)."""
+    import lightning as L
+
+    df, schema = _synthetic(days=30)
+    kw = dict(context_length=48, horizon=12, max_steps=60, batches_per_epoch=25, deterministic=True, seed=3,
+              checkpoint_every=10, batch_size=32)
+
+    class Kill(L.Callback):
+        def __init__(self, at):
+            self.at = at
+
+        def on_train_batch_end(self, trainer, *args):
+            if trainer.global_step == self.at:
+                raise RuntimeError("killed")
+
+    full = ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "a"), **kw).fit(df, schema)
+    for at, resume in ((35, None), (45, True)):
+        with pytest.raises(RuntimeError, match="killed"):
+            ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, callbacks=[Kill(at)],
+                                                                                   resume=resume)
+    resumed = ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
+    a, b = full.network_.state_dict(), resumed.network_.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert resumed.history_["resumed_from"].endswith("last.ckpt")

@@ -98,8 +98,7 @@ class Checkpointer(L.Callback):
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
-        done = self.batches.skip + batch_idx + 1 if trainer.current_epoch == self.batches.resume_epoch \
-            else batch_idx + 1
+        done = batch_idx + 1  # Lightning counts a resumed epoch's batches from the checkpoint's position
         if self.every and trainer.global_step % self.every == 0 and done < self.batches.n_batches:
             self._save(trainer, trainer.current_epoch, done)
 
