@@ -16,6 +16,8 @@ model's are (at 0 for non-negative targets, at the capacity).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from energyai.exceptions import ConfigError, InsufficientDataError
@@ -105,7 +107,7 @@ def apply_fallback(values: np.ndarray, y: np.ndarray, period: int, fallback: str
     H = values.shape[1]
     flags = np.zeros(B, bool)
     methods = ["model"] * B
-    if fallback == "none" or np.isfinite(y.sum(dtype=np.float64)):
+    if fallback == "none" or math.isfinite(y.sum(dtype=np.float64)):  # the common case: nothing missing
         return flags, methods
     observed = np.isfinite(y).sum(axis=1) / L
     gappy = observed < min_observed
