@@ -336,3 +336,27 @@ def test_a_run_killed_twice_resumes_to_the_same_weights(tmp_path):
     a, b = full.network_.state_dict(), resumed.network_.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert resumed.history_["resumed_from"].endswith("last.ckpt")
+
+
+def test_cli_sign_and_predict_with_a_public_key(tmp_path):
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from energyai.cli.main import main
+
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "operator.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "operator.pub.pem").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    model = ROOT / "models" / "gb-demand-dlinear" / "model.onnx"
+    recent = ROOT / "models" / "gb-demand-dlinear" / "recent.csv"
+    signed = tmp_path / "signed.onnx"
+    assert main(["sign", str(model), "--key", str(tmp_path / "operator.pem"), "-o", str(signed)]) == 0
+    pub = str(tmp_path / "operator.pub.pem")
+    assert main(["predict", str(signed), "--data", str(recent), "--public-key", pub,
+                 "-o", str(tmp_path / "fc.csv")]) == 0
+    assert (tmp_path / "fc.csv").read_text().count("\n") == 49
+    # the unsigned shipped file is refused when a key is required: exit code 3
+    assert main(["predict", str(model), "--data", str(recent), "--public-key", pub]) == 3
