@@ -9,13 +9,23 @@ worst a temporary entry starting with ``.`` that the next write ignores).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
 import uuid
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "fsync_dir", "replace_dir", "staging_dir"]
+__all__ = ["atomic_write_bytes", "fsync_dir", "replace_dir", "sha256_file", "staging_dir"]
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
 
 
 def fsync_dir(path: str | Path) -> None:

@@ -18,7 +18,7 @@ from energyai.assemble import assemble, check_output
 from energyai.base import check_future, check_quantiles, quantile_column
 from energyai.contract import NAMES, Window
 from energyai.exceptions import ConfigError, DataError, InsufficientDataError
-from energyai.runtime.fallback import apply_fallback
+from energyai.runtime.fallback import apply_fallback, steps_per_day
 from energyai.timeutil import future_seconds
 
 __all__ = ["forecast_origins", "output_columns", "predict_frame", "run_network", "utc64"]
@@ -77,8 +77,7 @@ def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", 
     window, ids = _window(model, groups, fut_frame)
     feeds = assemble(window, NAMES, model._input_guard())
     pred = run_network(model.network_, feeds, model.horizon, len(model.levels_))
-    freq = schema.frequency.seconds
-    flags, _ = apply_fallback(pred, window.target, max(86400 // freq, 1) if freq <= 86400 else 1, fallback,
+    flags, _ = apply_fallback(pred, window.target, steps_per_day(schema.frequency.seconds), fallback,
                               min_observed, nonnegative=schema.nonnegative,
                               capacity=None if schema.capacity is None else window.capacity, series=ids)
     check_output(pred, ids)

@@ -148,7 +148,10 @@ def _load_key(key: Any, private: bool) -> Any:
 
     serialization = import_optional("cryptography.hazmat.primitives.serialization", "model signing (pip install "
                                     "'energyai[sign]')")
-    data = Path(key).read_bytes() if isinstance(key, (str, Path)) and not str(key).startswith("-----") else key
+    try:
+        data = Path(key).read_bytes() if isinstance(key, (str, Path)) and not str(key).startswith("-----") else key
+    except OSError as exc:
+        raise IntegrityError(f"cannot read the key file {key}: {exc.strerror or exc}") from exc
     data = data.encode() if isinstance(data, str) else data
     try:
         if private:

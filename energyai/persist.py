@@ -13,7 +13,6 @@ file against ``checksums.json`` and refuses a partial, mixed or edited folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from energyai.exceptions import ArtifactError, ConfigError, IntegrityError
-from energyai.fileio import replace_dir, staging_dir
+from energyai.fileio import replace_dir, sha256_file, staging_dir
 from energyai.schema import Schema
 
 __all__ = ["CHECKSUMS", "FORMAT", "jsonable", "load_forecaster", "save_forecaster", "verify_folder",
@@ -36,18 +35,10 @@ FILES = ("config.json", "model.safetensors", "manifest.json", "parity.safetensor
 _REQUIRED = ("config.json", "model.safetensors")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def write_checksums(folder: str | Path) -> Path:
     """Write ``checksums.json`` with the sha256 of every other file of ``folder``."""
     src = Path(folder)
-    files = {f.name: _sha256(f) for f in sorted(src.iterdir()) if f.is_file() and f.name != CHECKSUMS}
+    files = {f.name: sha256_file(f) for f in sorted(src.iterdir()) if f.is_file() and f.name != CHECKSUMS}
     out = src / CHECKSUMS
     out.write_text(json.dumps({"format": "energyai.checksums/1", "sha256": files}, indent=2))
     return out
@@ -81,7 +72,7 @@ def verify_folder(folder: str | Path) -> dict[str, str]:
         f = src / name
         if not f.is_file():
             raise IntegrityError(f"{src} lacks {name}, which {CHECKSUMS} lists; the folder is incomplete")
-        if _sha256(f) != sha:
+        if sha256_file(f) != sha:
             raise IntegrityError(
                 f"{f} does not match the sha256 in {CHECKSUMS}: it was changed, or mixed with another save. "
                 "Do not use this folder; save the model again"

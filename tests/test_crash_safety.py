@@ -299,6 +299,10 @@ def test_signed_files_and_public_keys():
     payload = _model_bytes()
     signed = sign(payload, pem(operator, True))
     assert verify(signed, public_key=pem(operator, False)).signed
+    with pytest.raises(IntegrityError, match="cannot read the key file"):
+        verify(signed, public_key=Path("/nonexistent/operator.pub.pem"))
+    with pytest.raises(IntegrityError, match="cannot read the ed25519"):
+        verify(signed, public_key=b"-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n")
     with pytest.raises(IntegrityError, match="not signed by"):
         verify(signed, public_key=pem(stranger, False))
     with pytest.raises(IntegrityError, match="not signed"):
@@ -332,6 +336,12 @@ def test_a_run_killed_twice_resumes_to_the_same_weights(tmp_path):
         with pytest.raises(RuntimeError, match="killed"):
             ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, callbacks=[Kill(at)],
                                                                                    resume=resume)
+    ckpt = tmp_path / "b" / "last.ckpt"
+    good = ckpt.read_bytes()
+    ckpt.write_bytes(good[: len(good) // 2])  # a checkpoint cut short: a typed error, not a torch traceback
+    with pytest.raises(ArtifactError, match="damaged"):
+        ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
+    ckpt.write_bytes(good)
     resumed = ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
     a, b = full.network_.state_dict(), resumed.network_.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -13,7 +13,6 @@ sub-folder per dataset named as in the registry.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from energyai.datasets.registry import REGISTRY, DatasetInfo
 from energyai.exceptions import ChecksumError, ConfigError, DatasetError, EnergyAIError
+from energyai.fileio import sha256_file
 from energyai.schema import Schema
 
 __all__ = ["DATA_ENV", "Dataset", "DatasetInfo", "data_root", "info", "list_datasets", "load", "sha256_file"]
@@ -71,15 +71,6 @@ def data_root(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path
     if not root.is_dir():
         raise DatasetError(f"folder {root} not found; {DATA_ENV} or data_dir must contain {name}/")
     return root
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify(name: str, data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:

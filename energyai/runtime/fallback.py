@@ -22,7 +22,7 @@ import numpy as np
 
 from energyai.exceptions import ConfigError, InsufficientDataError
 
-__all__ = ["METHODS", "apply_fallback", "check_fallback", "fallback_forecast"]
+__all__ = ["METHODS", "apply_fallback", "check_fallback", "fallback_forecast", "steps_per_day"]
 
 METHODS = ("seasonal", "climatology", "persistence")
 
@@ -63,6 +63,11 @@ def fallback_forecast(y: np.ndarray, horizon: int, period: int, method: str) -> 
             else:
                 out[b, h] = row[same].mean()
     return out
+
+
+def steps_per_day(freq_seconds: int) -> int:
+    """The seasonal fallback's period: steps per day (1 for daily or coarser data)."""
+    return max(86400 // freq_seconds, 1) if freq_seconds <= 86400 else 1
 
 
 def check_fallback(fallback: str, min_observed: float) -> None:

@@ -23,7 +23,7 @@ from energyai.exceptions import (
     MissingColumnError,
 )
 from energyai.integrity import verify as verify_file
-from energyai.runtime.fallback import apply_fallback, check_fallback
+from energyai.runtime.fallback import apply_fallback, check_fallback, steps_per_day
 from energyai.runtime.inputs import (
     as_float_matrix,
     check_target,
@@ -117,7 +117,7 @@ class OnnxForecaster:
         self._ahead = step * np.arange(1, self.info.horizon + 1, dtype=np.int64)[None, :]
         self.path, self.threads = src, int(threads)
         self.fallback, self.min_observed, self.batch_size = fallback, float(min_observed), int(batch_size)
-        self._period = max(86400 // self.info.freq_seconds, 1) if self.info.freq_seconds <= 86400 else 1
+        self._period = steps_per_day(self.info.freq_seconds)
         self._warm_up()
 
     def __repr__(self) -> str:

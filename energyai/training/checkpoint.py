@@ -27,7 +27,7 @@ from typing import Any
 import lightning as L
 import torch
 
-from energyai.exceptions import ConfigError
+from energyai.exceptions import ArtifactError, ConfigError
 from energyai.fileio import fsync_dir
 from energyai.training.data import WindowBatches
 
@@ -138,4 +138,11 @@ def resolve_resume(resume: Any, folder: str | Path | None) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"no checkpoint to resume from at {path}; the run wrote none yet (checkpoint_every steps), "
                           "or it was written elsewhere: start without --resume")
+    try:  # a damaged file fails here, with a typed error, rather than deep inside Lightning
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises RuntimeError, EOFError or UnpicklingError for damaged files
+        raise ArtifactError(f"the checkpoint {path} is damaged or not an energyai checkpoint ({type(exc).__name__}); "
+                            "delete it and start without --resume") from exc
+    if not isinstance(state, dict) or "state_dict" not in state:
+        raise ArtifactError(f"{path} is not a training checkpoint; delete it and start without --resume")
     return path
