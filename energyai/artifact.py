@@ -226,13 +226,18 @@ class ModelInfo:
             raise ArtifactError("energyai metadata is inconsistent (" + "; ".join(problems) + "); the file was "
                                 "edited or damaged: re-export the model")
 
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """Future covariates this model forecasts without (NaN or left out means missing)."""
+        return tuple(self.config.get("optional_covariates") or ())
+
     def guard(self) -> Any:
         """The :class:`~energyai.limits.InputGuard` of this file's inputs."""
         from energyai.limits import InputGuard
 
         roles = ("past_covariates", "future_covariates", "static")
         ranges = {r: (v["mean"], v["std"]) for r, v in self.ranges.items() if r in roles and "mean" in v}
-        return InputGuard(self.target, {r: self.columns(r) for r in roles}, ranges)
+        return InputGuard(self.target, {r: self.columns(r) for r in roles}, ranges, optional=self.optional)
 
 
 def check_format(fmt: str | None) -> str:

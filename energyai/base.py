@@ -289,8 +289,11 @@ def future_times(ts: pl.Series, freq: str | None, horizon: int) -> pl.Series:
     return pl.select(pl.lit(ts.tail(1)).dt.offset_by(offsets)).to_series().alias(ts.name)  # type: ignore[arg-type]
 
 
-def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int) -> pl.DataFrame:
+def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int,
+                 optional: tuple[str, ...] = ()) -> pl.DataFrame:
     """Validate ``future`` and return one row per expected horizon step of every series in ``reg``.
+
+    ``optional``: future covariates the model handles missing (null, or the column left out).
 
     Raises
     ------
@@ -303,6 +306,9 @@ def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int) -
         from energyai.data.io import from_pandas
 
         future = from_pandas(future, schema)
+    absent = [c for c in optional if c not in future.columns]
+    if absent:
+        future = future.with_columns(pl.lit(None, pl.Float64).alias(c) for c in absent)
     fut_schema = Schema(
         timestamp=schema.timestamp, target="__none__", series_id=schema.series_id,
         future_covariates=tuple(schema.future_covariates), freq=schema.freq, tz=schema.tz,
@@ -322,8 +328,9 @@ def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int) -
     exp = pl.concat(expected)
     keys = ([sid] if sid else []) + [schema.timestamp]
     joined = exp.join(future, on=keys, how="left", maintain_order="left")
-    if schema.future_covariates:
-        missing = joined.filter(pl.any_horizontal(pl.col(list(schema.future_covariates)).is_null()))
+    needed = [c for c in schema.future_covariates if c not in optional]
+    if needed:
+        missing = joined.filter(pl.any_horizontal(pl.col(needed).is_null()))
         if missing.height:
             first = missing.head(5).select(keys).rows()
             raise DataError(

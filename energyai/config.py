@@ -159,6 +159,20 @@ class TrainConfig:
     holiday_years : (int, int), optional
         First and last year of the table (default: the year before the data to
         ``max(2050, the data's last year + 1)``). Dates outside give a typed error.
+    series_holidays : dict, optional
+        Holiday country per series id for training (``{"zone_1": "US", "C14": "KR"}``):
+        those series' training windows read the holiday flags of their own country
+        through ``holiday_override`` (a model trained across countries); series left out
+        use the ``holidays`` table. Needs ``holidays``. Forecasts read the model's table.
+    optional_covariates : tuple of str, optional
+        Known-future covariates that may be missing (null in a frame, NaN in the graph
+        input), such as temperature for sites without a weather feed: inside the network a
+        missing value becomes 0 on the scaled axis and an availability channel (1 present,
+        0 missing) per column is appended, so one model forecasts with and without them.
+        Windows are kept when only these columns are missing.
+    covariate_dropout : float
+        Share of training windows whose ``optional_covariates`` are all hidden (set
+        missing) over the whole window, so the model learns to forecast without them.
     """
 
     max_steps: Any = _opt(None, none=True)
@@ -205,6 +219,9 @@ class TrainConfig:
     daylight_column: str | None = _opt(None, none=True)
     checkpoint_every: int = _opt(0, kind="int", low=0)
     checkpoint_dir: str | None = _opt(None, none=True)
+    series_holidays: dict[Any, str] | None = _opt(None, none=True)
+    optional_covariates: tuple[str, ...] | None = _opt(None, none=True)
+    covariate_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -276,6 +293,18 @@ class TrainConfig:
             if not ok or any(b <= a for a, b in itertools.pairwise(xs)) or min(pc[1]) < 0:
                 raise ConfigError("power_curve must be (speeds, capacity factors) of equal length >= 2, speeds "
                                   f"strictly increasing and factors >= 0; got {pc!r}")
+        sh = self.series_holidays
+        if sh is not None:
+            if not isinstance(sh, dict) or not all(isinstance(c, str) and c for c in sh.values()):
+                raise ConfigError(f"series_holidays must map series ids to country codes such as 'KR', got {sh!r}")
+            if self.holidays is None:
+                raise ConfigError("series_holidays needs holidays= (the model's own table, used at forecast time)")
+        oc = self.optional_covariates
+        if oc is not None and not (isinstance(oc, (tuple, list)) and oc and all(isinstance(c, str) and c for c in oc)
+                                   and len(set(oc)) == len(oc)):
+            raise ConfigError(f"optional_covariates must be distinct future-covariate names, got {oc!r}")
+        if self.covariate_dropout and not oc:
+            raise ConfigError("covariate_dropout hides optional_covariates; name them with optional_covariates=")
         years = self.holiday_years
         if years is not None and not (isinstance(years, (tuple, list)) and len(years) == 2
                                       and all(isinstance(y, int) and not isinstance(y, bool) for y in years)

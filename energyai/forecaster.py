@@ -87,15 +87,71 @@ class Forecaster:
         return cls(**preset_params(name, **overrides)).check()
 
     @classmethod
-    def from_pretrained(cls, name: str | Path, *, verify: bool = True) -> Forecaster:
+    def from_pretrained(cls, name: str | Path, *, verify: bool = True, tz: str | None = None,
+                        holidays: str | None = None) -> Forecaster:
         """A released model by name (``energyai.pretrained.available()``), or a saved folder.
 
         Fine-tune it with ``Forecaster(...).fit(df, schema, init_from=model)`` or
         ``energyai finetune --from NAME``; its files are checked against their checksums.
+        ``tz`` and ``holidays`` point a base model at a site for zero-shot forecasts
+        (:meth:`localize`): ``from_pretrained("load-base", tz="Asia/Seoul", holidays="KR")``.
         """
         from energyai.pretrained import resolve
 
-        return cls.load(resolve(name), verify=verify)
+        model = cls.load(resolve(name), verify=verify)
+        return model.localize(tz=tz, holidays=holidays) if (tz or holidays) else model
+
+    def localize(self, tz: str | None = None, holidays: str | None = None,
+                 holiday_years: tuple[int, int] | None = None) -> Forecaster:
+        """A copy of this fitted model that reads another site's local clock and holidays.
+
+        The calendar and holiday features of a model are functions of local time; a base
+        trained on local wall-clock time across zones (``load-base``) is applied zero-shot
+        to a site by giving the site's zone and holiday country. Fine-tuning
+        (``fit(..., init_from=)``) does the same from the site's data and schema.
+
+        Parameters
+        ----------
+        tz : str, optional
+            IANA zone of the site's timestamps (``"Asia/Seoul"``); None keeps the model's.
+        holidays : str, optional
+            Holiday country (``"KR"``, ``"US"``); the model must have been trained with a
+            holiday table. None keeps the model's table.
+        holiday_years : (int, int), optional
+            First and last year of the new table (default 1990..2050).
+
+        Raises
+        ------
+        ConfigError
+            An unknown zone, or ``holidays`` for a model without holiday features.
+        """
+        import copy
+        import dataclasses
+
+        from energyai.calendar.holidays import holiday_table
+        from energyai.timeutil import zone
+
+        self._check_fitted()
+        out = copy.deepcopy(self)
+        if tz is not None:
+            try:
+                zone(tz)
+            except Exception as exc:  # any failure to resolve is the same user error
+                raise ConfigError(f"tz {tz!r} is not an IANA time zone such as 'Asia/Seoul'") from exc
+            setattr(out, "schema_", dataclasses.replace(out.schema_, tz=tz))  # noqa: B010 (set by fit, not declared)
+        if holidays is not None:
+            if out.network_.holiday is None:
+                raise ConfigError("this model was trained without holidays=; it has no holiday features to localize")
+            from energyai.nn.holidays import HolidayFeatures
+
+            years = tuple(holiday_years) if holiday_years is not None else (1990, 2050)
+            country, _, subdiv = str(holidays).partition("-")
+            first, table = holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
+            out.network_.holiday = HolidayFeatures(len(table)).set_table(first, table)
+            out.set_params(holidays=holidays, holiday_years=(int(years[0]), int(years[1])))
+        setattr(out, "manifest_", {**getattr(self, "manifest_", {}),  # noqa: B010
+                                   "localized": {"tz": tz, "holidays": holidays}})
+        return out
 
     # ----------------------------------------------------------------- params
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -338,7 +394,13 @@ class Forecaster:
         columns = {"past_covariates": s.past_covariates, "future_covariates": s.future_covariates,
                    "static": s.static_covariates}
         ranges = {r: (v["mean"], v["std"]) for r, v in self.network_.training_ranges().items()}
-        return InputGuard(s.target, columns, ranges)
+        return InputGuard(s.target, columns, ranges, optional=self.train_config.optional_covariates or ())
+
+    def _optional_positions(self) -> tuple[int, ...]:
+        """Positions of the optional covariates among the fitted schema's future covariates."""
+        from energyai.nn.build import optional_index
+
+        return optional_index(self.train_config.optional_covariates, self.schema_.future_covariates)
 
     def forecast_origins(self, df: Any, cutoffs: list[Any], future: Any = None) -> Any:
         """Forecast from many origins in one batched pass (no refit).

@@ -60,6 +60,10 @@ def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", 
     sid, ts = schema.series_id, schema.timestamp
     L_ = model.context_length
     keys = [sid] if sid else []
+    optional = tuple(model.train_config.optional_covariates or ())
+    absent = [c for c in optional if isinstance(df, pl.DataFrame) and c not in df.columns]
+    if absent:  # an optional covariate left out is missing throughout
+        df = df.with_columns(pl.lit(None, pl.Float64).alias(c) for c in absent)
     tail = df
     if isinstance(df, pl.DataFrame) and all(c in df.columns for c in [*keys, ts]):
         tail = df.sort([*keys, ts])
@@ -72,7 +76,7 @@ def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", 
         )
     reg = regularize(frame, schema, observed="__observed__")
     reg = reg.group_by(keys, maintain_order=True).tail(L_) if keys else reg.tail(L_)
-    fut_frame = check_future(future, reg, schema, model.horizon) if future is not None else None
+    fut_frame = check_future(future, reg, schema, model.horizon, optional) if future is not None else None
     groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}
     window, ids = _window(model, groups, fut_frame)
     feeds = assemble(window, NAMES, model._input_guard())
@@ -129,7 +133,7 @@ def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window,
         fg = fut_frame.filter(pl.col(sid) == key[0]) if (fut_frame is not None and sid) else fut_frame
         if F:
             fut[b, L_ - n:L_] = _complete(block_of(g, schema.future_covariates), g, schema.future_covariates,
-                                          key[0], ts)
+                                          key[0], ts, tuple(model.train_config.optional_covariates or ()))
             fut[b, L_:] = block_of(fg, schema.future_covariates)
         utc[b, L_ - n:L_] = g[ts].dt.epoch("s").to_numpy()
         utc[b, L_:] = future_seconds(utc[b, L_ - 1:L_], step, H, schema.tz or "UTC")[0]  # as check_future expects
@@ -154,12 +158,16 @@ def _capacity(schema: Any, g: Any, fg: Any) -> Any:
     return float(c[-1]) if c.len() else np.inf
 
 
-def _complete(block: np.ndarray, g: Any, cols: tuple[str, ...], series: Any, ts: str) -> np.ndarray:
-    """``block`` when it has no missing value; otherwise a DataError naming the first times."""
-    if not np.isnan(block).any():
+def _complete(block: np.ndarray, g: Any, cols: tuple[str, ...], series: Any, ts: str,
+              optional: tuple[str, ...] = ()) -> np.ndarray:
+    """``block`` when it has no missing value outside the ``optional`` columns; otherwise a
+    DataError naming the first times."""
+    needed = [k for k, c in enumerate(cols) if c not in optional]
+    if not np.isnan(block[..., needed]).any():
         return block
     import polars as pl
 
+    cols = tuple(cols[k] for k in needed)
     bad = g.filter(pl.any_horizontal(pl.col(list(cols)).cast(pl.Float64).fill_nan(None).is_null()))
     raise DataError(
         f"covariates {list(cols)} of series {series!r} are missing in the context window at "
@@ -190,7 +198,7 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
     panel = build_panel(frame, schema)
     L_, H = model.context_length, model.horizon
     cut = np.array([utc64(c) for c in cutoffs])
-    starts_a, series_a, cut_a = _origin_windows(panel, cut, L_, H, cutoffs)
+    starts_a, series_a, cut_a = _origin_windows(panel, cut, L_, H, cutoffs, model._optional_positions())
     override = _origin_covariates(model, future, panel, frame, cut, cut_a, series_a, starts_a) \
         if future is not None else None
     preds = []
@@ -229,8 +237,8 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
 _RAW = ("past_target", "past_covariates", "future_covariates", "local_time", "static", "capacity", "utc_time")
 
 
-def _origin_windows(panel: Any, cut: np.ndarray, L_: int, H: int,
-                    cutoffs: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _origin_windows(panel: Any, cut: np.ndarray, L_: int, H: int, cutoffs: list[Any],
+                    optional: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Window starts, series and cutoff numbers of every (series, cutoff) with full context and horizon."""
     starts, series, cut_idx = [], [], []
     for s in range(panel.n_series):
@@ -246,7 +254,7 @@ def _origin_windows(panel: Any, cut: np.ndarray, L_: int, H: int,
     if not len(starts_a):
         raise InsufficientDataError(f"no cutoff leaves {L_} steps of context and {H} steps ahead in the data")
     # a window reads past covariates over its context and future ones over context + horizon
-    c_bad = np.concatenate([[0], np.cumsum(panel.missing_covariates(), dtype=np.int64)])
+    c_bad = np.concatenate([[0], np.cumsum(panel.missing_covariates(optional), dtype=np.int64)])
     bad = np.flatnonzero(c_bad[starts_a + L_ + H] - c_bad[starts_a] > 0)
     if bad.size:
         raise DataError(

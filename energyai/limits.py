@@ -105,13 +105,16 @@ class InputGuard:
         Training mean and standard deviation per column of each role (the model's feature
         scalers); roles left out get the magnitude check only (files exported before
         energyai 0.9 carry no ranges).
+    optional : sequence of str
+        Future covariates the model handles missing: NaN is allowed there.
     """
 
     ROLES = ("past_covariates", "future_covariates", "static")
 
     def __init__(self, target: str, columns: dict[str, Sequence[str]],
-                 ranges: dict[str, tuple[Any, Any]] | None = None) -> None:
+                 ranges: dict[str, tuple[Any, Any]] | None = None, optional: Sequence[str] = ()) -> None:
         self.target = target
+        self.optional = tuple(optional)
         self.columns = {r: list(columns.get(r, ())) for r in self.ROLES}
         self.ranges = {r: (np.asarray(m, np.float64), np.asarray(s, np.float64))
                        for r, (m, s) in (ranges or {}).items()}
@@ -141,6 +144,9 @@ class InputGuard:
             cols = self.columns[role] or [str(k) for k in range(block.shape[-1])]
             if not np.isfinite(block.sum(dtype=np.float64)):
                 bad = ~np.isfinite(block)
+                if role == "future_covariates" and self.optional:
+                    skip = [k for k, c in enumerate(cols[:block.shape[-1]]) if c in self.optional]
+                    bad[..., skip] = np.isinf(block[..., skip])
                 if bad.any():
                     where = tuple(int(v) for v in np.argwhere(bad)[0])
                     raise NonFiniteValueError(

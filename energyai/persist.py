@@ -180,7 +180,7 @@ def _build(cls: type, src: Path, config: dict[str, Any]) -> Any:
 
 
 def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
-    from energyai.nn.build import build_network, daylight_index, wind_spec
+    from energyai.nn.build import build_network, daylight_index, optional_index, wind_spec
 
     r = model._resolved()
     t = r["train"]
@@ -195,7 +195,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
                         similar_day=bool(t.similar_day),
                         solar_step=schema.frequency.seconds if schema.frequency else 0,
                         wind=wind_spec(t.wind_columns, t.power_curve, schema.future_covariates),
-                        daylight_index=daylight_index(t.daylight_column, schema.future_covariates))
+                        daylight_index=daylight_index(t.daylight_column, schema.future_covariates),
+                        optional=optional_index(t.optional_covariates, schema.future_covariates))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

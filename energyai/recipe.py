@@ -8,6 +8,7 @@ A run is described by one YAML file with four sections::
       options: {mask_anomalies: true}       # loader options (registry datasets)
       schema: {target: energy_kwh, ...}     # Schema fields; required with path
       series: [A06_agri_bldg3_HV02]         # keep only these series
+      rename: {temp_air: temperature}       # column names a base model expects (after schema)
       start: "2021-06-01"                   # keep rows at or after (local time)
       end: "2022-03-31"                     # keep rows before
     model:
@@ -42,7 +43,7 @@ from energyai.schema import Schema
 __all__ = ["build_forecaster", "load_config", "load_data", "load_saved", "resolved_config"]
 
 SECTIONS = {"data", "model", "trainer", "out", "preset"}
-DATA_KEYS = {"dataset", "path", "data_dir", "options", "schema", "series", "start", "end"}
+DATA_KEYS = {"dataset", "path", "data_dir", "options", "schema", "series", "start", "end", "rename"}
 MODEL_KEYS = {"name", "context_length", "horizon", "quantiles", "config"}
 
 
@@ -110,6 +111,8 @@ def load_data(data: dict[str, Any]) -> tuple[Any, Schema]:
         except TypeError as exc:
             raise ConfigError(f"data.schema: {exc}") from exc
         frame = read_table(data["path"], schema)
+    if data.get("rename"):
+        frame, schema = _rename(frame, schema, data["rename"])
     if data.get("series"):
         if not schema.series_id:
             raise ConfigError("data.series filters series, but the schema has no series_id")
@@ -129,6 +132,28 @@ def load_data(data: dict[str, Any]) -> tuple[Any, Schema]:
     if frame.height == 0:
         raise ConfigError("no rows left after data.series/start/end")
     return frame, schema
+
+
+def _rename(frame: Any, schema: Schema, mapping: Any) -> tuple[Any, Schema]:
+    """Rename columns of the frame and of the schema (``data.rename: {old: new}``), so a site's
+    columns take the names a base model was trained with (``temp_air: temperature``)."""
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise ConfigError(f"data.rename must map column names to new names, got {mapping!r}")
+    missing = sorted(set(mapping) - set(frame.columns))
+    if missing:
+        raise ConfigError(f"data.rename names columns {missing} that the data does not have; it has {frame.columns}")
+    clash = sorted(set(mapping.values()) & (set(frame.columns) - set(mapping)))
+    if clash:
+        raise ConfigError(f"data.rename would give columns {clash} a name the data already uses")
+
+    def new(c: Any) -> Any:
+        return mapping.get(c, c) if isinstance(c, str) else c
+
+    fields = {"timestamp": new(schema.timestamp), "target": new(schema.target), "series_id": new(schema.series_id),
+              "capacity": new(schema.capacity)}
+    for role in ("past_covariates", "future_covariates", "static_covariates"):
+        fields[role] = tuple(new(c) for c in getattr(schema, role))
+    return frame.rename(mapping), schema.with_(**fields)
 
 
 def _parse_time(value: Any, key: str) -> dt.datetime:
@@ -171,6 +196,8 @@ def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = N
         if model.get("config"):
             raise ConfigError("fine-tuning keeps the base architecture; remove model.config")
         params.update({"max_steps": None, "max_epochs": None})
+        # the base's per-series holiday countries name the base's training series, not the site's
+        params.pop("series_holidays", None)
         params.update(trainer)
     else:
         if "name" not in model:

@@ -60,6 +60,9 @@ class Panel:
     vintaged : HorizonVintages, optional
         Weather runs matched to each origin's lead times
         (:mod:`energyai.training.vintaged`); windows then read them over their horizon.
+    holiday_override : ndarray of float32, shape (N, 4), optional
+        Holiday flags per row fed as the ``holiday_override`` input of training windows
+        (NaN: the model's table); see :mod:`energyai.training.series_holidays`.
     """
 
     target: np.ndarray
@@ -74,6 +77,7 @@ class Panel:
     series_ids: list[Any]
     weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     vintaged: Any = None
+    holiday_override: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:
@@ -83,10 +87,16 @@ class Panel:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    def missing_covariates(self) -> np.ndarray:
-        """Bool (N,): True where any past or future covariate is missing."""
+    def missing_covariates(self, optional: tuple[int, ...] = ()) -> np.ndarray:
+        """Bool (N,): True where any past or future covariate is missing.
+
+        ``optional``: positions of future covariates whose absence the model handles (not counted).
+        """
         bad = np.zeros(self.target.shape[0], dtype=bool)
-        for block in (self.past, self.future):
+        future = self.future
+        if optional and future.shape[1]:
+            future = future[:, [k for k in range(future.shape[1]) if k not in set(optional)]]
+        for block in (self.past, future):
             if block.shape[1]:
                 # A row's float64 sum is NaN exactly when the row holds a NaN: values are
                 # finite float32 or NaN by validation, so the sum cannot overflow. Much

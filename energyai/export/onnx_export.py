@@ -91,7 +91,7 @@ def _windows(forecaster: Any, data: Any) -> dict[str, np.ndarray]:
     frame = validate(data, forecaster.schema_)
     panel = build_panel(frame, forecaster.schema_, None)
     index = build_window_index(panel.offsets, panel.observed, forecaster.context_length, forecaster.horizon,
-                               bad=panel.missing_covariates())
+                               bad=panel.missing_covariates(forecaster._optional_positions()))
     if len(index) == 0:
         raise ExportError("data= holds no complete window of context_length + horizon steps for the parity gate")
     return sample_windows(panel, index, forecaster.context_length, forecaster.horizon, n=64)

@@ -7,7 +7,7 @@ from typing import Any
 from energyai.nn.calendar import CalendarFeatures
 from energyai.nn.network import ForecastNetwork
 
-__all__ = ["build_network", "daylight_index", "feature_width", "wind_spec"]
+__all__ = ["build_network", "daylight_index", "feature_width", "optional_index", "wind_spec"]
 
 
 def feature_width(calendar: bool, solar: bool, holidays: bool = False, similar_day: bool = False,
@@ -66,11 +66,33 @@ def daylight_index(daylight_column: str | None, future_covariates: tuple[str, ..
     return list(future_covariates).index(daylight_column)
 
 
+def optional_index(optional_covariates: Any, future_covariates: tuple[str, ...]) -> tuple[int, ...]:
+    """Positions of ``optional_covariates`` among the schema's future covariates (``()``: none).
+
+    Raises
+    ------
+    ConfigError
+        A name that is not a future covariate of the schema.
+    """
+    from energyai.exceptions import ConfigError
+
+    if not optional_covariates:
+        return ()
+    names = list(future_covariates)
+    missing = [c for c in optional_covariates if c not in names]
+    if missing:
+        raise ConfigError(f"optional_covariates {list(optional_covariates)}: {missing} are not future covariates of "
+                          f"the schema {names}; add them to Schema(future_covariates=...) or drop them from "
+                          "optional_covariates")
+    return tuple(names.index(c) for c in optional_covariates)
+
+
 def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple[float, ...],
                   n_inputs: tuple[int, int, int], *, calendar: bool, solar: tuple[float, ...] | None,
                   scaler: str, affine: bool, nonnegative: bool, holiday_days: int = 0,
                   similar_day: bool = False, solar_step: int = 0,
-                  wind: tuple[int, int, int, Any] | None = None, daylight_index: int = -1) -> ForecastNetwork:
+                  wind: tuple[int, int, int, Any] | None = None, daylight_index: int = -1,
+                  optional: tuple[int, ...] = ()) -> ForecastNetwork:
     """The architecture ``spec`` inside a :class:`ForecastNetwork`.
 
     Parameters
@@ -87,13 +109,14 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     calendar : bool
     solar : tuple of float or None
         ``(latitude, longitude, altitude, linke_turbidity)``.
-    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind, daylight_index :
+    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind, daylight_index, optional :
         As :class:`ForecastNetwork`.
     """
     P, F, S = n_inputs
-    width = F + feature_width(calendar, solar is not None, holiday_days > 0, similar_day, wind is not None)
+    width = F + len(optional) + feature_width(calendar, solar is not None, holiday_days > 0, similar_day,
+                                              wind is not None)
     core = spec.build(cfg, context, horizon, len(levels), P, width, S)
     return ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=scaler, affine=affine,
                            nonnegative=nonnegative, horizon=horizon, holiday_days=holiday_days, similar_day=similar_day,
-                           solar_step=solar_step, wind=wind, daylight_index=daylight_index,
+                           solar_step=solar_step, wind=wind, daylight_index=daylight_index, optional=optional,
                            solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]

@@ -63,6 +63,10 @@ class ForecastNetwork(nn.Module):
         Index of a raw future covariate that is positive exactly while the sun is up (an
         NWP top-of-atmosphere or downward solar radiation of the step); the forecast is
         forced to 0 where it is not, and those steps stay out of the loss. -1: none.
+    optional : tuple of int
+        Positions of future covariates that may be NaN (missing): a missing value becomes 0
+        after scaling and one availability channel per such column (1 present, 0 missing)
+        is appended to the known-future features. NaN in any other column stays NaN.
 
     Inputs
     ------
@@ -76,6 +80,8 @@ class ForecastNetwork(nn.Module):
     """
 
     quantiles: torch.Tensor
+    optional_index: torch.Tensor
+    optional_mask: torch.Tensor
 
     def __init__(
         self,
@@ -96,6 +102,7 @@ class ForecastNetwork(nn.Module):
         solar_step: int = 0,
         wind: tuple[int, int, int, Any] | None = None,
         daylight_index: int = -1,
+        optional: tuple[int, ...] = (),
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -126,6 +133,14 @@ class ForecastNetwork(nn.Module):
         if daylight_index >= n_future:
             raise ValueError(f"daylight_index {daylight_index} is not one of the {n_future} future covariates")
         self.daylight_index = int(daylight_index)
+        if any(not 0 <= i < n_future for i in optional) or len(set(optional)) != len(optional):
+            raise ValueError(f"optional covariate positions {optional} are not distinct future covariates of {n_future}")
+        self.n_optional = len(optional)
+        # derived from the config, so not saved with the weights (older saved folders load unchanged)
+        self.register_buffer("optional_index", torch.tensor(list(optional), dtype=torch.int64), persistent=False)
+        mask = torch.zeros(n_future, dtype=torch.bool)
+        mask[list(optional)] = True
+        self.register_buffer("optional_mask", mask, persistent=False)
         self.similar = None
         if similar_day:
             from energyai.nn.similar_day import SimilarDay
@@ -201,8 +216,13 @@ class ForecastNetwork(nn.Module):
         y = torch.where(observed, past_target, torch.zeros_like(past_target))
         loc, scale = self.instance.stats(y, past_observed, x.get("capacity"))
         z = torch.where(observed, self.instance.normalize(y, loc, scale), torch.zeros_like(y))
-        fut = self.future_scaler(x["future_covariates"])
+        raw = x["future_covariates"]
+        fut = self.future_scaler(raw)
         parts, holiday = [fut], None
+        if self.n_optional:  # missing optional covariates: 0 on the scaled axis plus an availability channel
+            nan = torch.isnan(raw)
+            parts[0] = torch.where(nan & self.optional_mask, torch.zeros_like(fut), fut)
+            parts.append((~torch.index_select(nan, 2, self.optional_index)).to(fut.dtype))
         for feature in self.features:
             parts.append(feature(*(x[name] for name in feature.reads)))
             if feature is self.holiday:

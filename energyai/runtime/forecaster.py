@@ -219,7 +219,7 @@ class OnnxForecaster:
             past=covariate_block(past_covariates, "past_covariates", info.columns("past_covariates"), B, L, ts)
             if "past_covariates" in names else None,
             future=covariate_block(future_covariates, "future_covariates", info.columns("future_covariates"), B,
-                                   L + H, utc) if "future_covariates" in names else None,
+                                   L + H, utc, info.optional) if "future_covariates" in names else None,
             static=self._static(static, info.columns("static"), B) if "static" in names else None,
             capacity=self._capacity(capacity, B) if "capacity" in names else None,
             given=self._given(inputs),
@@ -349,7 +349,7 @@ class OnnxForecaster:
             kwargs["past_covariates"] = {c: cols[c][rows] for c in past_cols}
         fut_cols = info.columns("future_covariates")
         if fut_cols:
-            _require(cols, fut_cols, "future covariate")
+            _require(cols, [c for c in fut_cols if c not in info.optional], "future covariate")
             if future is None:
                 raise MissingColumnError(f"this model reads future covariates {fut_cols}; pass future= with their "
                                          f"values for the {H} steps after each series' last timestamp")
@@ -374,8 +374,9 @@ class OnnxForecaster:
         info = self.info
         H = info.horizon
         fcols = frame_columns(future)
-        _require(fcols, [info.timestamp, *fut_cols], "future column")
-        _same_length(fcols, [info.timestamp, *fut_cols, info.series_id], "future")
+        required = [c for c in fut_cols if c not in info.optional]
+        _require(fcols, [info.timestamp, *required], "future column")
+        _same_length(fcols, [info.timestamp, *[c for c in fut_cols if c in fcols], info.series_id], "future")
         fgroups, fids = _group(fcols, info.series_id, info.timestamp, info.tz)
         where = {k: i for i, k in enumerate(fids)}
         ft_all = to_utc_seconds(fcols[info.timestamp], info.tz)
@@ -391,9 +392,9 @@ class OnnxForecaster:
             if not ok.all():
                 miss = np.datetime64(int(expect[b][~ok][0]), "s")
                 raise MissingColumnError(f"future= lacks series {key!r} at {miss} UTC; give all {H} horizon steps")
-            for c in fut_cols:
-                out[c][b, :-H] = _numeric_column(cols[c], c)[rows[b]]
-                out[c][b, -H:] = _numeric_column(fcols[c], c)[g[pick]]
+            for c in fut_cols:  # an optional column left out is missing (NaN) throughout
+                out[c][b, :-H] = _numeric_column(cols[c], c)[rows[b]] if c in cols else np.nan
+                out[c][b, -H:] = _numeric_column(fcols[c], c)[g[pick]] if c in fcols else np.nan
         return out
 
 

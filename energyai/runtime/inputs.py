@@ -56,12 +56,21 @@ def require_columns(values: dict[str, Any], name: str, columns: list[str]) -> No
 
 
 def covariate_block(values: Any, name: str, columns: list[str], batch: int, steps: int,
-                    times: np.ndarray | None = None) -> np.ndarray:
-    """Covariates as float32 ``(B, steps, len(columns))``; no NaN allowed.
+                    times: np.ndarray | None = None, optional: tuple[str, ...] = ()) -> np.ndarray:
+    """Covariates as float32 ``(B, steps, len(columns))``; no NaN allowed outside ``optional``.
 
     ``values`` is an array ``(B, T, K)`` / ``(T, K)`` in the model's column order, or a dict
     column -> ``(B, T)`` / ``(T,)``. Longer series keep their last ``steps`` values.
+    ``optional`` columns (the model handles them missing) may hold NaN, or be left out of a
+    dict (all missing).
     """
+    if isinstance(values, dict) and optional:
+        absent = [c for c in optional if c in columns and c not in values]
+        if absent and len(absent) < len(columns):
+            width = next(np.asarray(v).shape[-1] for c, v in values.items() if c in columns and c not in absent)
+            values = {**values, **{c: np.full(width, np.nan, np.float32) for c in absent}}
+        elif absent:
+            values = {c: np.full(steps, np.nan, np.float32) for c in columns}
     if values is None:
         raise MissingColumnError(f"this model reads {name} {columns}; pass them (their order is {columns})")
     if isinstance(values, dict):
@@ -86,6 +95,9 @@ def covariate_block(values: Any, name: str, columns: list[str], batch: int, step
         raise InsufficientDataError(f"{name} cover {block.shape[1]} steps; this model needs {steps}")
     block = np.ascontiguousarray(block[:, block.shape[1] - steps:], dtype=np.float32)
     bad = ~np.isfinite(block)
+    if optional:
+        skip = [k for k, c in enumerate(columns) if c in optional]
+        bad[..., skip] = np.isinf(block[..., skip])
     if bad.any():
         b, t, k = (int(v) for v in np.argwhere(bad)[0])
         when = f" at {np.datetime64(int(times[b, t]), 's')} UTC" if times is not None else f" at step {t}"

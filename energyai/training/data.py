@@ -46,8 +46,12 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
     utc = panel.utc.gather(starts, span).view(np.int64) // per_second  # int64 UTC seconds
     cap = gather(panel.capacity, starts + context, horizon).astype(np.float32) if panel.capacity is not None \
         else np.full((B, horizon), np.inf, np.float32)
+    given = {}
+    if panel.holiday_override is not None and "holiday_override" in names:
+        given["holiday_override"] = gather(panel.holiday_override, starts, span)
     window = Window(target=np.ascontiguousarray(y[:, :context]), utc=np.ascontiguousarray(utc), past=past, future=fut,
-                    static=panel.static[series], capacity=cap, local=panel.local_time.gather(starts, span))
+                    static=panel.static[series], capacity=cap, local=panel.local_time.gather(starts, span),
+                    given=given)
     inputs: dict[str, Any] = dict.fromkeys(NAMES)  # inputs the network does not read stay None
     inputs.update(assemble(window, [n for n in NAMES if n in names]))
     inputs["past_observed"] = np.ascontiguousarray(m[:, :context])  # the panel's mask, not NaN tests
@@ -79,6 +83,11 @@ class WindowBatches(Dataset):
     context_dropout : float
         With ``shuffle``, the share of windows whose whole target context is hidden
         (``past_observed`` 0), drawn from the same seeded generator.
+    optional : tuple of int
+        Positions of the future covariates the network may see missing.
+    covariate_dropout : float
+        With ``shuffle``, the share of windows whose ``optional`` covariates are set NaN
+        over the whole window (as for a site without that weather feed).
     """
 
     def __init__(
@@ -95,9 +104,12 @@ class WindowBatches(Dataset):
         max_windows: int | None = None,
         names: tuple[str, ...] = NAMES,
         context_dropout: float = 0.0,
+        optional: tuple[int, ...] = (),
+        covariate_dropout: float = 0.0,
     ) -> None:
         self.panel, self.index = panel, index
         self.context_dropout = context_dropout
+        self.optional, self.covariate_dropout = tuple(optional), covariate_dropout
         self.context, self.horizon, self.batch_size = context, horizon, batch_size
         self.shuffle, self.seed, self.names = shuffle, seed, names
         self.epoch = 0
@@ -117,17 +129,24 @@ class WindowBatches(Dataset):
         return self.n_batches
 
     def __getitem__(self, i: int) -> Batch:
-        hide = None
+        hide = drop = None
         if self.shuffle:
             rng = np.random.default_rng([self.seed, self.rank, self.epoch, i])
             idx = rng.integers(0, len(self.index), self.batch_size)
             if self.context_dropout > 0:
                 hide = torch.from_numpy(rng.random(self.batch_size) < self.context_dropout)
+            drop = rng.random(self.batch_size) < self.covariate_dropout if self.covariate_dropout > 0 else None
         else:
             assert self.order is not None
             idx = self.order[i * self.batch_size:(i + 1) * self.batch_size]
         starts, series = self.index.locate(idx)
         batch = make_batch(self.panel, starts, series, self.context, self.horizon, names=self.names)
+        if self.shuffle and drop is not None and drop.any() and batch.future_covariates is not None:
+            fut = batch.future_covariates.clone()
+            cols = torch.tensor(self.optional, dtype=torch.int64)
+            rows = torch.from_numpy(np.flatnonzero(drop))
+            fut[rows.unsqueeze(1), :, cols.unsqueeze(0)] = float("nan")  # (rows, cols, T) advanced-index block
+            batch = batch._replace(future_covariates=fut)
         if hide is not None and bool(hide.any()):
             keep = (~hide).to(batch.past_observed.dtype).unsqueeze(1)
             batch = batch._replace(past_observed=batch.past_observed * keep, past_target=batch.past_target * keep)

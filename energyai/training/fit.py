@@ -53,6 +53,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     """
     import lightning as L
 
+    from energyai.nn.build import optional_index
     from energyai.persist import jsonable
     from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
     from energyai.training.checkpoint import Checkpointer, StepSeed, resolve_resume
@@ -70,7 +71,9 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     L_, H = model.context_length, model.horizon
     reads = tuple(network.reads())  # batches carry only what the network reads
     train = WindowBatches(panel, data.train_index, L_, H, t.batch_size, n_batches=per_epoch, shuffle=True,
-                          seed=int(t.seed), names=reads, context_dropout=float(t.context_dropout))
+                          seed=int(t.seed), names=reads, context_dropout=float(t.context_dropout),
+                          optional=optional_index(t.optional_covariates, data.schema.future_covariates),
+                          covariate_dropout=float(t.covariate_dropout))
     val = None
     if data.val_index is not None:
         val = WindowBatches(panel, data.val_index, L_, H, max(t.batch_size, 512), shuffle=False,
@@ -126,6 +129,7 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
     from energyai.data.panel import build_panel
     from energyai.data.split import val_origins
     from energyai.data.validate import resolve
+    from energyai.nn.build import optional_index
     from energyai.windows import build_window_index
 
     if isinstance(df, pl.LazyFrame):  # column by column: the whole table is never held next to the panel
@@ -144,7 +148,11 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
     L_, H = model.context_length, model.horizon
     lengths = panel.lengths
     val_first = val_origins(panel, schema, t.val_size, H, val_start)
-    bad = panel.missing_covariates()
+    if t.series_holidays:
+        from energyai.training.series_holidays import series_holiday_override
+
+        panel.holiday_override = series_holiday_override(panel, t.series_holidays, holiday_years_for(t, panel))
+    bad = panel.missing_covariates(optional_index(t.optional_covariates, schema.future_covariates))
     issued = issue_mask(panel, t.origin_time)
     if future is not None:
         from energyai.data.vintages import Vintages
@@ -196,7 +204,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
              init_from: Any, freeze: str | None) -> tuple[Any, Any]:
     """The network, initialised from ``init_from`` or with covariate scalers fitted on training rows."""
     from energyai.data.split import train_rows
-    from energyai.nn.build import build_network, daylight_index, wind_spec
+    from energyai.nn.build import build_network, daylight_index, optional_index, wind_spec
 
     t: TrainConfig = resolved["train"]
     table = holiday_table_for(t, data.panel) if t.holidays else None
@@ -206,7 +214,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
                             holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day),
                             solar_step=data.schema.frequency.seconds if data.schema.frequency else 0,
                             wind=wind_spec(t.wind_columns, t.power_curve, data.schema.future_covariates),
-                            daylight_index=daylight_index(t.daylight_column, data.schema.future_covariates))
+                            daylight_index=daylight_index(t.daylight_column, data.schema.future_covariates),
+                            optional=optional_index(t.optional_covariates, data.schema.future_covariates))
     if table is not None and network.holiday is not None:
         network.holiday.set_table(*table)
     base = None
@@ -215,11 +224,16 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
             else type(model).from_pretrained(init_from)
         check_compatible(model, base, resolved["levels"], calendar, n_inputs)
         theirs = base.network_.holiday
-        if network.holiday is not None and theirs is not None and theirs.table.shape != network.holiday.table.shape:
+        state = base.network_.state_dict()
+        if network.holiday is not None and theirs is not None and model.holidays != base.holidays:
+            # another country: the flags mean the same (holiday, bridge, festival, days off in a
+            # row), so the weights carry over and the site's own table replaces the base's
+            state.update({f"holiday.{k}": v for k, v in network.holiday.state_dict().items()})
+        elif network.holiday is not None and theirs is not None and theirs.table.shape != network.holiday.table.shape:
             from energyai.nn.holidays import HolidayFeatures
 
             network.holiday = HolidayFeatures(int(theirs.table.shape[0]))  # fine-tuning keeps the base's table
-        network.load_state_dict(base.network_.state_dict())
+        network.load_state_dict(state)
     else:
         rows = train_rows(data.panel, data.val_first)
         network.past_scaler.fit(data.panel.past, rows=rows)
@@ -242,13 +256,18 @@ def holiday_table_for(t: TrainConfig, panel: Any) -> tuple[int, np.ndarray]:
     the data to ``max(2050, the data's last year + 1)``."""
     from energyai.calendar.holidays import holiday_table
 
-    years = t.holiday_years
-    if years is None:
-        local = np.concatenate([panel.local_time.take(panel.offsets[:-1]), panel.local_time.take(panel.offsets[1:] - 1)])
-        first, last = (int(str(np.datetime64(int(v), "s"))[:4]) for v in (local.min(), local.max()))
-        years = (max(first - 1, 1970), min(max(2050, last + 1), 2100))
+    years = holiday_years_for(t, panel)
     country, _, subdiv = str(t.holidays).partition("-")
     return holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
+
+
+def holiday_years_for(t: TrainConfig, panel: Any) -> tuple[int, int]:
+    """``t.holiday_years``, or the year before the data to ``max(2050, the data's last year + 1)``."""
+    if t.holiday_years is not None:
+        return int(t.holiday_years[0]), int(t.holiday_years[1])
+    local = np.concatenate([panel.local_time.take(panel.offsets[:-1]), panel.local_time.take(panel.offsets[1:] - 1)])
+    first, last = (int(str(np.datetime64(int(v), "s"))[:4]) for v in (local.min(), local.max()))
+    return max(first - 1, 1970), min(max(2050, last + 1), 2100)
 
 
 def _steps(t: TrainConfig, n_windows: int) -> int | None:
@@ -353,11 +372,13 @@ def check_compatible(model: Any, base: Any, levels: tuple[float, ...], calendar:
     base._check_fitted()
     mine = {"model": str(model.model).lower(), "context_length": model.context_length, "horizon": model.horizon,
             "quantile levels": tuple(levels), "calendar": calendar, "covariates (past, future, static)": n_inputs,
-            "holidays": model.holidays,
+            "holidays": model.holidays is not None,
+            "optional covariates": tuple(model.train_config.optional_covariates or ()),
             **dict(model.model_config.items())}
     theirs = {"model": str(base.model).lower(), "context_length": base.context_length, "horizon": base.horizon,
               "quantile levels": tuple(base.levels_), "calendar": base.calendar_,
-              "covariates (past, future, static)": tuple(base.n_inputs_), "holidays": base.holidays,
+              "covariates (past, future, static)": tuple(base.n_inputs_), "holidays": base.holidays is not None,
+              "optional covariates": tuple(base.train_config.optional_covariates or ()),
               **{k: base.model_config.get(k) for k in model.model_config}}
     diff = {k: (theirs[k], mine[k]) for k in mine if theirs.get(k) != mine[k]}
     if diff:

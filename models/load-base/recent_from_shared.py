@@ -1,0 +1,34 @@
+"""Write the inputs of step 3 of the model card: a week of a CNU building's history and the
+next day's temperature, as the CSV files a device would be given (real data from
+``$ENERGYAI_DATA``, which is not redistributed, so they are made on the spot).
+
+    python models/load-base/recent_from_shared.py OUT_FOLDER
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+import energyai as ea
+
+
+def main(out: Path) -> None:
+    ds = ea.datasets.load("kr_cnu_gwangju_buildings", mask_anomalies=True)
+    f = ds.frame.filter(pl.col("building") == "C14_engineering_bldg7_HV02").select(
+        "building", "timestamp", "energy_kwh", pl.col("temp_air").alias("temperature"))
+    origin = dt.datetime(2022, 2, 1, tzinfo=ZoneInfo("Asia/Seoul"))
+    recent = f.filter(pl.col("timestamp") < origin, pl.col("timestamp") >= origin - dt.timedelta(days=7))
+    weather = f.filter(pl.col("timestamp") >= origin, pl.col("timestamp") < origin + dt.timedelta(days=1))
+    out.mkdir(parents=True, exist_ok=True)
+    recent.write_csv(out / "recent.csv")
+    weather.drop("energy_kwh").write_csv(out / "weather.csv")
+    print(f"wrote {out / 'recent.csv'} ({recent.height} rows) and {out / 'weather.csv'} ({weather.height} rows)")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
