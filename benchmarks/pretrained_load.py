@@ -12,6 +12,9 @@ Protocol (written into the model card):
 * **Forecasts.** Day-ahead: an origin at 23:00 local time every day, context 168 h, the
   next 24 hours. Measured temperature stands in for the forecast over the horizon (an
   oracle, as in GEFCom2012's own protocol); ``zero_shot_no_temperature`` drops it.
+* **Same origins for all.** An origin whose last 7 days lack an observed load at some hour
+  of day (the persistence ensemble cannot forecast; CNU meters have masked runs) is dropped
+  for every method; the count is reported per site.
 * **Baselines.** The persistence ensemble of BuildingsBench (the mean of the same hour
   over the last 7 days) and the seasonal naive (same hour last week), on the same origins.
 * **Fine-tuning.** For 1, 4 and 12 weeks of the site's data before the test period (plus
@@ -111,6 +114,21 @@ def pooled_reference(recipe: dict[str, Any], data_dir: Any) -> Any:
     return gbm.fit_reference(gbm.Rows.concat(train), gbm.Rows.concat(val), seed=0)
 
 
+def scoreable(frame: Any, cutoffs: list[dt.datetime]) -> list[dt.datetime]:
+    """The cutoffs whose last 7 days hold an observed load at every hour of day (what the
+    persistence ensemble needs), so that every method is scored on the same origins."""
+    import numpy as np
+
+    y, utc, _, _ = _grid(frame)
+    keep = []
+    for c in cutoffs:
+        end = int(np.searchsorted(utc, int(c.timestamp()), side="right"))
+        last = y[max(end - 168, 0):end]
+        if len(last) == 168 and np.isfinite(last.reshape(7, 24)).any(axis=0).all():
+            keep.append(c)
+    return keep
+
+
 def _period(series: str) -> tuple[dt.datetime, dt.datetime]:
     for prefix, (a, b) in TEST.items():
         if series.startswith(prefix):
@@ -172,9 +190,10 @@ def main() -> None:
         ev = frame.filter(pl.col("timestamp") >= min(span_start, start - dt.timedelta(hours=L + 24 * 7)),
                           pl.col("timestamp") < end)
         n_days = (end - start).days
-        cutoffs = [start - dt.timedelta(hours=1) + dt.timedelta(days=d) for d in range(n_days)]
+        every = [start - dt.timedelta(hours=1) + dt.timedelta(days=d) for d in range(n_days)]
+        cutoffs = scoreable(ev, every)
         site_rows: dict[str, Any] = {"country": country, "test": [str(start.date()), str(end.date())],
-                                     "origins": n_days}
+                                     "origins": len(cutoffs), "origins_dropped": n_days - len(cutoffs)}
 
         def score(name: str, model: Any, data: Any = ev, fit: bool = False, out: dict = site_rows,
                   cuts: list = cutoffs) -> None:
@@ -202,7 +221,7 @@ def main() -> None:
             if pooled is not None:
                 import gbm_reference as gbm
 
-                days = [c - dt.timedelta(days=d) for c in cutoffs[:1] for d in range(7 * w, 0, -1)]
+                days = [start - dt.timedelta(hours=1, days=d) for d in range(7 * w, 0, -1)]
                 fit_days, val_days = (days[:-7], days[-7:]) if w > 1 else (days[:-2], days[-2:])
                 ref = gbm.fit_reference(gbm_rows(ev, country, fit_days), gbm_rows(ev, country, val_days), seed=0)
                 site_rows[f"gbm_site_{w}w"] = gbm_score(ref, gbm_rows(ev, country, cutoffs))

@@ -173,6 +173,11 @@ class TrainConfig:
     covariate_dropout : float
         Share of training windows whose ``optional_covariates`` are all hidden (set
         missing) over the whole window, so the model learns to forecast without them.
+    min_context_observed : float
+        Share of a window's context that must hold observed targets for it to train or
+        validate (0: any window with one observation). A context with one or two
+        observations gives the instance scaler no scale, and its loss swamps the rest;
+        forecasting refuses such contexts by default (``min_observed=0.5`` falls back).
     """
 
     max_steps: Any = _opt(None, none=True)
@@ -222,6 +227,7 @@ class TrainConfig:
     series_holidays: dict[Any, str] | None = _opt(None, none=True)
     optional_covariates: tuple[str, ...] | None = _opt(None, none=True)
     covariate_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
+    min_context_observed: float = _opt(0.0, kind="float", low=0, high=1)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

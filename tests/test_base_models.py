@@ -125,3 +125,23 @@ def test_recipe_rename_gives_a_site_the_base_model_column_names(tmp_path):
         load_data({**data, "rename": {"humidity": "h"}})
     with pytest.raises(ConfigError, match="already uses"):
         load_data({**data, "rename": {"temp": "load"}})
+
+
+def test_windows_with_a_thin_context_are_left_out_when_asked():
+    from energyai.data.panel import build_panel
+    from energyai.data.validate import validate
+    from energyai.training.fit import context_observed_mask
+
+    df = synthetic_hourly(n_days=10, n_series=1)
+    # a blanked stretch of 47 hours (as GEFCom2012's hidden weeks): windows just after it see 1..47 values
+    df = df.with_columns(pl.when(pl.int_range(pl.len()).is_between(100, 146)).then(None).otherwise(pl.col("load"))
+                         .alias("load"))
+    panel = build_panel(validate(df, SCHEMA), SCHEMA)
+    ok = context_observed_mask(panel, 48, 0.5)
+    observed = np.array([panel.observed[max(t - 47, 0):t + 1].sum() if t >= 47 else -1 for t in range(len(ok))])
+    np.testing.assert_array_equal(ok, observed >= 24)  # hand count over each context
+    everything = _model(holidays=None).fit(df, SCHEMA).history_["train_windows"]
+    thick = _model(holidays=None, min_context_observed=0.5).fit(df, SCHEMA).history_["train_windows"]
+    assert thick < everything
+    with pytest.raises(ConfigError, match="min_context_observed"):
+        _model(min_context_observed=1.5).check()

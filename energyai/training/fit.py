@@ -154,6 +154,9 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
         panel.holiday_override = series_holiday_override(panel, t.series_holidays, holiday_years_for(t, panel))
     bad = panel.missing_covariates(optional_index(t.optional_covariates, schema.future_covariates))
     issued = issue_mask(panel, t.origin_time)
+    if t.min_context_observed > 0:
+        enough = context_observed_mask(panel, L_, float(t.min_context_observed))
+        issued = enough if issued is None else issued & enough
     if future is not None:
         from energyai.data.vintages import Vintages
         from energyai.training.vintaged import horizon_vintages
@@ -169,7 +172,7 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
         raise InsufficientDataError(
             "no training window has a weather run covering its whole horizon at its origin (fit(future=...)); "
             "check that the runs' issue times precede the origins and their leads reach the horizon")
-    if len(train_index) == 0 and issued is not None:
+    if len(train_index) == 0 and t.origin_time is not None:
         raise InsufficientDataError(
             f"no training window ends at origin_time={t.origin_time!r} local time with observed targets and complete "
             "covariates; check the data's time zone and step (the issue time must fall on a step), or set "
@@ -177,7 +180,8 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
     if len(train_index) == 0:
         raise InsufficientDataError(
             f"no training window of context_length + horizon = {L_ + H} steps with observed targets and complete "
-            f"covariates (series lengths {lengths.min()}..{lengths.max()} steps, validation takes the last "
+            f"covariates{f' and {t.min_context_observed:.0%} of its context observed' if t.min_context_observed else ''}"
+            f" (series lengths {lengths.min()}..{lengths.max()} steps, validation takes the last "
             f"{int((lengths - val_first).max())}); shorten context_length, reduce val_size or add history"
         )
     val_index = None
@@ -187,6 +191,21 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
         if len(val_index) == 0:
             val_index = None
     return _Data(panel, schema, n_rows, train_index, val_index, val_first)
+
+
+def context_observed_mask(panel: Any, context: int, share: float) -> np.ndarray:
+    """True at panel positions whose ``context`` steps up to and including them hold at least
+    ``ceil(share * context)`` observed targets (positions too early in a series are False)."""
+    need = int(np.ceil(share * context))
+    out = np.zeros(len(panel.observed), dtype=bool)
+    for s in range(panel.n_series):
+        lo, hi = int(panel.offsets[s]), int(panel.offsets[s + 1])
+        if hi - lo < context:
+            continue
+        cs = np.concatenate([[0], np.cumsum(panel.observed[lo:hi], dtype=np.int64)])
+        counts = cs[context:] - cs[:-context]  # observed in (t - context, t], for t = lo + context - 1 ..
+        out[lo + context - 1:hi] = counts >= need
+    return out
 
 
 def issue_mask(panel: Any, issue_time: str | None) -> np.ndarray | None:
