@@ -50,3 +50,33 @@ def test_finetune_from_a_released_name_on_the_command_line(tmp_path):
     assert main(["finetune", "-c", str(tmp_path / "site.yaml"), "--from", "gb-demand-dlinear"]) == 0
     tuned = ea.Forecaster.load(tmp_path / "ft" / "model")
     assert tuned.model == "dlinear" and tuned.manifest_["finetuned_from"]["data_sha256"]
+
+
+def test_load_base_is_released_never_saw_its_test_sites_and_forecasts_zero_shot():
+    import datetime as dt
+
+    import numpy as np
+    import polars as pl
+
+    from tests.conftest import synthetic_hourly
+
+    assert "load-base" in pretrained.available()
+    recipe = yaml.safe_load((pretrained.available()["load-base"].parent / "recipe.yaml").read_text())
+    model = ea.Forecaster.from_pretrained("load-base", tz="Asia/Seoul", holidays="KR")
+    trained = set(model.manifest_["training_series"])
+    assert trained and not trained & set(recipe["corpus"]["holdout"])
+    assert not any(s.startswith(("kr_", "cnu_")) for s in trained)  # not redistributable: never trained on
+    assert model.schema_.tz == "Asia/Seoul" and model.holidays == "KR"
+    assert sum(p.numel() for p in model.network_.parameters()) * 4 < 10e6  # "about 10 MB of weights"
+    df = synthetic_hourly(n_days=8, n_series=1, tz="Asia/Seoul").rename(
+        {"site": "series", "ts": "timestamp", "temp": "temperature"})
+    cut = dt.datetime(2021, 3, 8, tzinfo=__import__("zoneinfo").ZoneInfo("Asia/Seoul"))
+    hist = df.filter(pl.col("timestamp") < cut)
+    fut = df.filter(pl.col("timestamp") >= cut).head(24).drop("load")
+    with_t = model.predict(hist, fut)
+    without = model.predict(hist.drop("temperature"), fut.drop("temperature"))
+    for fc in (with_t, without):
+        assert fc.height == 24 and fc["forecast"].is_finite().all() and not fc["fallback"].any()
+        # a synthetic daily profile between 68 and 135: a sane model stays in a wide band around it
+        assert 30 < float(fc["forecast"].min()) and float(fc["forecast"].max()) < 250
+    assert not np.array_equal(with_t["forecast"].to_numpy(), without["forecast"].to_numpy())
