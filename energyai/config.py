@@ -173,6 +173,12 @@ class TrainConfig:
     covariate_dropout : float
         Share of training windows whose ``optional_covariates`` are all hidden (set
         missing) over the whole window, so the model learns to forecast without them.
+    series_sites : dict, optional
+        PV site per series id for training, ``{id: (latitude, longitude[, altitude])}``
+        (degrees, metres): with ``solar_site``, those series' training windows compute
+        clear sky and sun position at their own site (the ``site_override`` input), so
+        one model trains across plants; forecasts use the model's ``solar_site`` (or
+        ``localize(solar_site=)``, or fine-tuning with the plant's own).
     min_context_observed : float
         Share of a window's context that must hold observed targets for it to train or
         validate (0: any window with one observation). A context with one or two
@@ -228,6 +234,7 @@ class TrainConfig:
     optional_covariates: tuple[str, ...] | None = _opt(None, none=True)
     covariate_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
     min_context_observed: float = _opt(0.0, kind="float", low=0, high=1)
+    series_sites: dict[Any, tuple[float, ...]] | None = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -276,9 +283,7 @@ class TrainConfig:
             raise ConfigError(f"val_size must be a fraction in [0, 1) or a number of steps, got {vs!r}")
         site = self.solar_site
         if site is not None:
-            ok = isinstance(site, (tuple, list)) and len(site) in (2, 3) and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in site)
-            if not ok or abs(site[0]) > 90 or abs(site[1]) > 180:
+            if not _site_ok(site):
                 raise ConfigError(f"solar_site must be (latitude, longitude[, altitude]) in degrees and metres, "
                                   f"got {site!r}")
         if self.holidays is not None and (not isinstance(self.holidays, str) or not self.holidays):
@@ -305,6 +310,13 @@ class TrainConfig:
                 raise ConfigError(f"series_holidays must map series ids to country codes such as 'KR', got {sh!r}")
             if self.holidays is None:
                 raise ConfigError("series_holidays needs holidays= (the model's own table, used at forecast time)")
+        ss = self.series_sites
+        if ss is not None:
+            if self.solar_site is None:
+                raise ConfigError("series_sites needs solar_site= (the model's own site, used at forecast time)")
+            if not isinstance(ss, dict) or not all(_site_ok(v) for v in ss.values()):
+                raise ConfigError("series_sites must map series ids to (latitude, longitude[, altitude]) in degrees "
+                                  f"and metres, got {ss!r}")
         oc = self.optional_covariates
         if oc is not None and not (isinstance(oc, (tuple, list)) and oc and all(isinstance(c, str) and c for c in oc)
                                    and len(set(oc)) == len(oc)):
@@ -324,6 +336,13 @@ class TrainConfig:
         if site is None:
             return None
         return (float(site[0]), float(site[1]), float(site[2]) if len(site) > 2 else 0.0, float(self.linke_turbidity))
+
+
+def _site_ok(site: Any) -> bool:
+    """``(latitude, longitude[, altitude])`` numbers within -90..90 and -180..180 degrees."""
+    ok = isinstance(site, (tuple, list)) and len(site) in (2, 3) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in site)
+    return ok and abs(site[0]) <= 90 and abs(site[1]) <= 180
 
 
 def issue_seconds(value: Any, name: str = "issue_time") -> int:

@@ -129,6 +129,32 @@ def _holiday_override(w: Window) -> np.ndarray:
     return arr
 
 
+#: Columns of a PV site (and of its override), in order: degrees, degrees, metres, -.
+SITE_COLUMNS = ("latitude", "longitude", "altitude", "linke_turbidity")
+_SITE_LOW = np.array([-90.0, -180.0, -500.0, 0.0], np.float32)
+_SITE_HIGH = np.array([90.0, 180.0, 9000.0, 10.0], np.float32)
+
+
+def _site_override(w: Window) -> np.ndarray:
+    value = w.given.get("site_override")
+    shape = (w.batch, len(SITE_COLUMNS))
+    if value is None:
+        return np.full(shape, np.nan, np.float32)
+    arr = np.asarray(value, np.float32)
+    if arr.ndim == 1 and arr.shape[0] == len(SITE_COLUMNS):
+        arr = np.broadcast_to(arr, shape)
+    if arr.shape != shape:
+        raise ConfigError(f"site_override must have shape (series, 4) = {shape}: {list(SITE_COLUMNS)} of each "
+                          f"series' PV site, NaN where the model's own site holds; got {arr.shape}")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(arr) & ~((arr >= _SITE_LOW) & (arr <= _SITE_HIGH))
+    if bad.any():
+        b, k = (int(v) for v in np.argwhere(bad)[0])
+        raise ConfigError(f"site_override {SITE_COLUMNS[k]!r} of series {b} is {arr[b, k]}; give "
+                          f"{float(_SITE_LOW[k]):g}..{float(_SITE_HIGH[k]):g} (NaN keeps the model's site)")
+    return np.ascontiguousarray(arr)
+
+
 @dataclass(frozen=True)
 class Input:
     """One network input.
@@ -183,6 +209,10 @@ INPUTS: tuple[Input, ...] = (
     Input("holiday_override", "float32", ("B", "L+H", "4"),
           "holiday feature values replacing the model's day table (off_run in weeks); NaN keeps the table",
           None, _holiday_override, nan_allowed=True, columns=HOLIDAY_COLUMNS),
+    Input("site_override", "float32", ("B", "4"),
+          "PV site of each series (latitude and longitude in degrees, altitude in m, Linke turbidity) replacing "
+          "the model's for solar geometry; NaN keeps the model's", None, _site_override, nan_allowed=True,
+          columns=SITE_COLUMNS),
 )
 
 #: Input names in order.
@@ -206,6 +236,7 @@ class Batch(NamedTuple):
     capacity: Any
     utc_time: Any
     holiday_override: Any
+    site_override: Any
     future_target: Any
     future_observed: Any
     weight: Any

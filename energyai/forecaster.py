@@ -101,8 +101,10 @@ class Forecaster:
         model = cls.load(resolve(name), verify=verify)
         return model.localize(tz=tz, holidays=holidays) if (tz or holidays) else model
 
+
     def localize(self, tz: str | None = None, holidays: str | None = None,
-                 holiday_years: tuple[int, int] | None = None) -> Forecaster:
+                 holiday_years: tuple[int, int] | None = None,
+                 solar_site: tuple[float, ...] | None = None) -> Forecaster:
         """A copy of this fitted model that reads another site's local clock and holidays.
 
         The calendar and holiday features of a model are functions of local time; a base
@@ -119,11 +121,15 @@ class Forecaster:
             holiday table. None keeps the model's table.
         holiday_years : (int, int), optional
             First and last year of the new table (default 1990..2050).
+        solar_site : (latitude, longitude[, altitude]), optional
+            The PV plant's site (degrees, metres) for the in-graph clear sky and sun
+            position of a solar model. None keeps the model's.
 
         Raises
         ------
         ConfigError
-            An unknown zone, or ``holidays`` for a model without holiday features.
+            An unknown zone, a bad site, or ``holidays`` / ``solar_site`` for a model
+            without those features.
         """
         import copy
         import dataclasses
@@ -149,8 +155,15 @@ class Forecaster:
             first, table = holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
             out.network_.holiday = HolidayFeatures(len(table)).set_table(first, table)
             out.set_params(holidays=holidays, holiday_years=(int(years[0]), int(years[1])))
+        if solar_site is not None:
+            if out.network_.solar is None:
+                raise ConfigError("this model was trained without solar_site=; it has no solar geometry to localize")
+            out.set_params(solar_site=tuple(float(v) for v in solar_site))
+            site = out.train_config.solar()  # checks the values
+            assert site is not None
+            out.network_.solar.site.copy_(out.network_.solar.site.new_tensor(site))
         setattr(out, "manifest_", {**getattr(self, "manifest_", {}),  # noqa: B010
-                                   "localized": {"tz": tz, "holidays": holidays}})
+                                   "localized": {"tz": tz, "holidays": holidays, "solar_site": solar_site}})
         return out
 
     # ----------------------------------------------------------------- params

@@ -198,6 +198,7 @@ def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = N
         params.update({"max_steps": None, "max_epochs": None})
         # the base's per-series holiday countries name the base's training series, not the site's
         params.pop("series_holidays", None)
+        params.pop("series_sites", None)
         params.update(trainer)
     else:
         if "name" not in model:

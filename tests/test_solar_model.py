@@ -49,7 +49,7 @@ def test_solar_model_zero_at_night_exports_and_matches_runtime(pv, tmp_path):
 
     report = f.export(tmp_path / "pv.onnx")
     runtime = OnnxForecaster(tmp_path / "pv.onnx")
-    assert [i["name"] for i in runtime.info.inputs] == ["past_target", "utc_time"]
+    assert [i["name"] for i in runtime.info.inputs] == ["past_target", "utc_time", "site_override"]
     assert runtime.info.raw["energyai.solar"].startswith('{"latitude": 39.74')
     assert report.parity.checks["batch64"]["max_err_over_limit"] <= 1.0
     tail = hist.tail(96)

@@ -63,6 +63,9 @@ class Panel:
     holiday_override : ndarray of float32, shape (N, 4), optional
         Holiday flags per row fed as the ``holiday_override`` input of training windows
         (NaN: the model's table); see :mod:`energyai.training.series_holidays`.
+    site_override : ndarray of float32, shape (S, 4), optional
+        PV site per series fed as the ``site_override`` input of training windows (NaN:
+        the model's ``solar_site``).
     """
 
     target: np.ndarray
@@ -78,6 +81,7 @@ class Panel:
     weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     vintaged: Any = None
     holiday_override: np.ndarray | None = None
+    site_override: np.ndarray | None = None
 
     @property
     def n_series(self) -> int:

@@ -224,7 +224,7 @@ class ForecastNetwork(nn.Module):
             parts[0] = torch.where(nan & self.optional_mask, torch.zeros_like(fut), fut)
             parts.append((~torch.index_select(nan, 2, self.optional_index)).to(fut.dtype))
         for feature in self.features:
-            parts.append(feature(*(x[name] for name in feature.reads)))
+            parts.append(feature(*(x.get(name) for name in feature.reads)))
             if feature is self.holiday:
                 holiday = parts[-1]
         if self.similar is not None:
@@ -276,7 +276,7 @@ class ForecastNetwork(nn.Module):
         """
         up = None
         if self.solar is not None:
-            up = self.solar.daylight(x["utc_time"])[:, -horizon:]
+            up = self.solar.daylight(x["utc_time"], x.get("site_override"))[:, -horizon:]
         if self.daylight_index >= 0:
             col = x["future_covariates"][:, -horizon:, self.daylight_index] > 0
             up = col if up is None else up & col

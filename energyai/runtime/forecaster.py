@@ -113,7 +113,7 @@ class OnnxForecaster:
         # one clean sub-daily window with only time-derived inputs takes the lean checks
         step = self.info.freq_seconds
         self._lean = step % 86400 != 0 and set(self._names) <= {"past_target", "local_time", "utc_time",
-                                                                   "holiday_override"}
+                                                                   "holiday_override", "site_override"}
         self._ahead = step * np.arange(1, self.info.horizon + 1, dtype=np.int64)[None, :]
         self.path, self.threads = src, int(threads)
         self.fallback, self.min_observed, self.batch_size = fallback, float(min_observed), int(batch_size)

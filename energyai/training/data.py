@@ -49,6 +49,8 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
     given = {}
     if panel.holiday_override is not None and "holiday_override" in names:
         given["holiday_override"] = gather(panel.holiday_override, starts, span)
+    if panel.site_override is not None and "site_override" in names:
+        given["site_override"] = panel.site_override[series]
     window = Window(target=np.ascontiguousarray(y[:, :context]), utc=np.ascontiguousarray(utc), past=past, future=fut,
                     static=panel.static[series], capacity=cap, local=panel.local_time.gather(starts, span),
                     given=given)

@@ -152,6 +152,10 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
         from energyai.training.series_holidays import series_holiday_override
 
         panel.holiday_override = series_holiday_override(panel, t.series_holidays, holiday_years_for(t, panel))
+    if t.series_sites:
+        from energyai.training.series_holidays import series_site_override
+
+        panel.site_override = series_site_override(panel, t.series_sites, float(t.linke_turbidity))
     bad = panel.missing_covariates(optional_index(t.optional_covariates, schema.future_covariates))
     issued = issue_mask(panel, t.origin_time)
     if t.min_context_observed > 0:
@@ -244,6 +248,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
         check_compatible(model, base, resolved["levels"], calendar, n_inputs)
         theirs = base.network_.holiday
         state = base.network_.state_dict()
+        if network.solar is not None and base.network_.solar is not None:
+            state["solar.site"] = network.solar.site.clone()  # the plant being fitted, not the base's
         if network.holiday is not None and theirs is not None and model.holidays != base.holidays:
             # another country: the flags mean the same (holiday, bridge, festival, days off in a
             # row), so the weights carry over and the site's own table replaces the base's

@@ -1,4 +1,4 @@
-"""Holiday flags of each training series' own country, for a model trained across countries.
+"""Holiday flags and PV sites of each training series, for a model trained across countries and plants.
 
 A network holds one holiday day table (its ``holidays`` country), looked up by local
 date. A base model trained on Korean, US and other series should nonetheless learn what
@@ -17,7 +17,7 @@ import numpy as np
 
 from energyai.exceptions import ConfigError
 
-__all__ = ["series_holiday_override"]
+__all__ = ["series_holiday_override", "series_site_override"]
 
 _DAY = 86400
 
@@ -68,4 +68,26 @@ def series_holiday_override(panel: Any, countries: dict[Any, str], years: tuple[
             raise ConfigError(f"series {sid!r} has local dates outside the holiday years {years}; widen "
                               "holiday_years")
         out[lo:hi] = table[day].astype(np.float32) * scale
+    return out
+
+
+def series_site_override(panel: Any, sites: dict[Any, Any], linke_turbidity: float) -> np.ndarray:
+    """``(S, 4)`` float32 PV site per panel series (latitude, longitude, altitude, turbidity),
+    NaN rows for series not in ``sites`` (they take the model's ``solar_site``).
+
+    Raises
+    ------
+    ConfigError
+        An id that is not a series of the panel.
+    """
+    ids = {str(s): k for k, s in enumerate(panel.series_ids)}
+    unknown = [s for s in sites if s not in panel.series_ids and str(s) not in ids]
+    if unknown:
+        raise ConfigError(f"series_sites names series {unknown[:5]} that the data does not have; series are "
+                          f"{list(ids)[:10]}{' ...' if len(ids) > 10 else ''}")
+    out = np.full((len(panel.series_ids), 4), np.nan, np.float32)
+    for sid, site in sites.items():
+        lat, lon = float(site[0]), float(site[1])
+        alt = float(site[2]) if len(site) > 2 else 0.0
+        out[ids[str(sid)]] = (lat, lon, alt, float(linke_turbidity))
     return out
