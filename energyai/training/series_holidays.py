@@ -22,6 +22,17 @@ __all__ = ["series_holiday_override", "series_site_override"]
 _DAY = 86400
 
 
+def _positions(panel: Any, named: dict[Any, Any], option: str) -> dict[str, int]:
+    """Panel position of every series by the string of its id; ConfigError for ids of ``named``
+    (ids as given or as strings: a JSON config has string keys) that the panel lacks."""
+    ids = {str(s): k for k, s in enumerate(panel.series_ids)}
+    unknown = [s for s in named if s not in panel.series_ids and str(s) not in ids]
+    if unknown:
+        raise ConfigError(f"{option} names series {unknown[:5]} that the data does not have; series are "
+                          f"{list(ids)[:10]}{' ...' if len(ids) > 10 else ''}")
+    return ids
+
+
 def series_holiday_override(panel: Any, countries: dict[Any, str], years: tuple[int, int]) -> np.ndarray:
     """``(N, 4)`` float32 holiday flags of every panel row, NaN for series not in ``countries``.
 
@@ -48,11 +59,7 @@ def series_holiday_override(panel: Any, countries: dict[Any, str], years: tuple[
     """
     from energyai.calendar.holidays import holiday_table
 
-    ids = {str(s): k for k, s in enumerate(panel.series_ids)}
-    unknown = [s for s in countries if s not in panel.series_ids and str(s) not in ids]
-    if unknown:
-        raise ConfigError(f"series_holidays names series {unknown[:5]} that the data does not have; series are "
-                          f"{list(ids)[:10]}{' ...' if len(ids) > 10 else ''}")
+    ids = _positions(panel, countries, "series_holidays")
     out = np.full((len(panel.target), 4), np.nan, np.float32)
     scale = np.array([1, 1, 1, 1 / 7], np.float32)
     tables: dict[str, tuple[int, np.ndarray]] = {}
@@ -80,11 +87,7 @@ def series_site_override(panel: Any, sites: dict[Any, Any], linke_turbidity: flo
     ConfigError
         An id that is not a series of the panel.
     """
-    ids = {str(s): k for k, s in enumerate(panel.series_ids)}
-    unknown = [s for s in sites if s not in panel.series_ids and str(s) not in ids]
-    if unknown:
-        raise ConfigError(f"series_sites names series {unknown[:5]} that the data does not have; series are "
-                          f"{list(ids)[:10]}{' ...' if len(ids) > 10 else ''}")
+    ids = _positions(panel, sites, "series_sites")
     out = np.full((len(panel.series_ids), 4), np.nan, np.float32)
     for sid, site in sites.items():
         lat, lon = float(site[0]), float(site[1])
