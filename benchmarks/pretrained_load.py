@@ -13,7 +13,8 @@ Protocol (written into the model card):
   next 24 hours. Measured temperature stands in for the forecast over the horizon (an
   oracle, as in GEFCom2012's own protocol); ``zero_shot_no_temperature`` drops it.
 * **Same origins for all.** An origin whose last 7 days lack an observed load at some hour
-  of day (the persistence ensemble cannot forecast; CNU meters have masked runs) is dropped
+  of day, or whose day a week before the forecast day is incomplete (the persistence
+  ensemble or the seasonal naive cannot forecast; CNU meters have masked runs), is dropped
   for every method; the count is reported per site.
 * **Baselines.** The persistence ensemble of BuildingsBench (the mean of the same hour
   over the last 7 days) and the seasonal naive (same hour last week), on the same origins.
@@ -116,7 +117,8 @@ def pooled_reference(recipe: dict[str, Any], data_dir: Any) -> Any:
 
 def scoreable(frame: Any, cutoffs: list[dt.datetime]) -> list[dt.datetime]:
     """The cutoffs whose last 7 days hold an observed load at every hour of day (what the
-    persistence ensemble needs), so that every method is scored on the same origins."""
+    persistence ensemble needs) and the whole day a week before the forecast day (the
+    seasonal naive), so that every method is scored on the same origins."""
     import numpy as np
 
     y, utc, _, _ = _grid(frame)
@@ -124,7 +126,9 @@ def scoreable(frame: Any, cutoffs: list[dt.datetime]) -> list[dt.datetime]:
     for c in cutoffs:
         end = int(np.searchsorted(utc, int(c.timestamp()), side="right"))
         last = y[max(end - 168, 0):end]
-        if len(last) == 168 and np.isfinite(last.reshape(7, 24)).any(axis=0).all():
+        # the persistence ensemble needs each hour of day once in the week; the seasonal naive
+        # needs the 24 values a week before the forecast day
+        if len(last) == 168 and np.isfinite(last.reshape(7, 24)).any(axis=0).all() and np.isfinite(last[:24]).all():
             keep.append(c)
     return keep
 
@@ -148,9 +152,20 @@ def main() -> None:
     ap.add_argument("--sites", default=None, help="comma-separated subset of the held-out series")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-gbm", action="store_true", help="skip the LightGBM references")
+    ap.add_argument("--markdown", default=None, help="print the tables of a results JSON and exit")
     ap.add_argument("--out", default=None)
     ap.add_argument("--plot", default=None, help="PNG of the results")
+    ap.add_argument("--partial", default=None, help="JSONL of finished sites: appended as they finish, read "
+                                                    "back (and those sites skipped) when the run restarts")
     args = ap.parse_args()
+    if args.markdown:  # tables (and, with --plot, the figure) of a finished run
+        done_run = json.loads(Path(args.markdown).read_text())
+        print(markdown(done_run))
+        if args.plot:
+            first = next(iter(done_run["sites"].values()))
+            plot(done_run["sites"], [k for k in first if isinstance(first[k], dict)],
+                 [int(w) for w in str(done_run["args"]["weeks"]).split(",") if w], args.plot)
+        return
 
     import polars as pl
     import torch
@@ -180,7 +195,14 @@ def main() -> None:
         t0 = time.perf_counter()
         pooled = pooled_reference(recipe, args.data_dir)
         print(f"gbm_pooled: {pooled.params}, {pooled.rounds} rounds, {time.perf_counter() - t0:.0f} s", flush=True)
+    done: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    if args.partial and Path(args.partial).exists():
+        done = {r["site"]: r["rows"] for r in map(json.loads, Path(args.partial).read_text().splitlines())}
     for site in sites:
+        if site in done:
+            rows[site] = done[site]
+            continue
         if site in trained:
             raise SystemExit(f"{site} was in the base model's training data; it cannot be scored")
         start, end = _period(site)
@@ -192,6 +214,10 @@ def main() -> None:
         n_days = (end - start).days
         every = [start - dt.timedelta(hours=1) + dt.timedelta(days=d) for d in range(n_days)]
         cutoffs = scoreable(ev, every)
+        if not cutoffs:  # CNU D18's meter reads nothing (masked) from 2022-01 on
+            skipped[site] = f"no scoreable origin in {start.date()} .. {end.date()} (no observed load)"
+            print(site, "skipped:", skipped[site], flush=True)
+            continue
         site_rows: dict[str, Any] = {"country": country, "test": [str(start.date()), str(end.date())],
                                      "origins": len(cutoffs), "origins_dropped": n_days - len(cutoffs)}
 
@@ -226,6 +252,9 @@ def main() -> None:
                 ref = gbm.fit_reference(gbm_rows(ev, country, fit_days), gbm_rows(ev, country, val_days), seed=0)
                 site_rows[f"gbm_site_{w}w"] = gbm_score(ref, gbm_rows(ev, country, cutoffs))
         rows[site] = site_rows
+        if args.partial:
+            with open(args.partial, "a") as fh:
+                fh.write(json.dumps({"site": site, "rows": site_rows}, default=str) + "\n")
         print(site, {k: round(v["cv_rmse"], 2) for k, v in site_rows.items() if isinstance(v, dict)}, flush=True)
 
     methods = [k for k in next(iter(rows.values())) if isinstance(next(iter(rows.values()))[k], dict)]
@@ -236,6 +265,7 @@ def main() -> None:
         wins = sum(r[f"finetuned_{w}w"]["cv_rmse"] < r[f"scratch_{w}w"]["cv_rmse"] for r in rows.values())
         summary[f"finetuned_beats_scratch_{w}w"] = f"{wins} of {len(rows)} sites"
     result = {"protocol": __doc__.split("Run:")[0].strip(), "args": vars(args), "sites": rows, "summary": summary,
+              "skipped": skipped,
               "seconds": round(time.perf_counter() - t_all, 1), "torch": torch.__version__,
               "energyai": ea.__version__}
     print(json.dumps(summary, indent=2))
@@ -246,6 +276,23 @@ def main() -> None:
         plot(rows, methods, weeks, args.plot)
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The model card's tables: CV(RMSE) % per held-out site and method, and the medians."""
+    rows = result["sites"]
+    first = next(iter(rows.values()))
+    methods = [k for k in first if isinstance(first[k], dict)]
+    short = {"zero_shot": "zero-shot", "zero_shot_no_temperature": "zero-shot, no temp.",
+             "persistence_ensemble": "persistence ens.", "seasonal_naive_week": "seasonal naive",
+             "gbm_pooled": "GBM pooled"}
+    head = ["site", "origins", *[short.get(m, m.replace("_", " ")) for m in methods]]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for site, r in rows.items():
+        out.append(f"| {site} | {r['origins']} | " + " | ".join(f"{r[m]['cv_rmse']:.2f}" for m in methods) + " |")
+    med = result["summary"]["median_cv_rmse"]
+    out.append("| **median** | | " + " | ".join(f"**{med[m]:.2f}**" for m in methods) + " |")
+    return "\n".join(out)
+
+
 def plot(rows: dict[str, Any], methods: list[str], weeks: list[int], path: str) -> None:
     import matplotlib
 
@@ -254,7 +301,7 @@ def plot(rows: dict[str, Any], methods: list[str], weeks: list[int], path: str) 
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
     sites = list(rows)
-    single = [m for m in methods if not m.startswith(("scratch_", "finetuned_"))]
+    single = [m for m in methods if not m.startswith(("scratch_", "finetuned_", "gbm_site_"))]
     width = 0.8 / len(single)
     for k, m in enumerate(single):
         a.bar([i + k * width for i in range(len(sites))], [rows[s][m]["cv_rmse"] for s in sites], width, label=m)
@@ -270,6 +317,8 @@ def plot(rows: dict[str, Any], methods: list[str], weeks: list[int], path: str) 
         for kind in ("scratch", "finetuned"):
             b.plot(weeks, [st.median(rows[s][f"{kind}_{w}w"]["cv_rmse"] for s in sites) for w in weeks], "o-",
                    label=kind)
+        b.plot(weeks, [st.median(rows[s][f"gbm_site_{w}w"]["cv_rmse"] for s in sites) for w in weeks], "s-",
+               label="gbm site")
         for m, style in (("zero_shot", "--"), ("persistence_ensemble", ":")):
             b.axhline(st.median(rows[s][m]["cv_rmse"] for s in sites), ls=style, color="grey", label=m)
         b.set_xscale("log")
