@@ -6,7 +6,10 @@ saves the weights folder and writes ``training_record.json`` (hardware, time, st
 
 The same command uses whatever is there: CPU, one GPU (bf16 mixed precision) or several
 (``--devices 4 --strategy ddp``), or several nodes (``--num-nodes 2`` under a launcher
-that sets Lightning's cluster environment); no code changes.
+that sets Lightning's cluster environment); no code changes. Under DDP every process ends
+with the same weights and global rank 0 writes them. Checked on CPU with
+``torchrun --standalone --nproc_per_node 2 models/load-base/train.py --max-steps 6
+--accelerator cpu --devices 2 --strategy ddp`` (gloo).
 
 Run (from the repository root, the shared datasets beside it)::
 
@@ -105,6 +108,10 @@ def main() -> None:
     read_s = time.perf_counter() - t0
     model.fit(corpus.frame, corpus.schema)
     fit_s = time.perf_counter() - t0 - read_s
+    from lightning.pytorch.utilities import rank_zero_only
+
+    if rank_zero_only.rank != 0:  # DDP: every process holds the same weights; one writes them
+        return
     model.manifest_["training_series"] = sorted(corpus.countries)  # evaluations refuse to score these
     model.save(args.out)
     size = sum(p.stat().st_size for p in Path(args.out).iterdir())
@@ -116,7 +123,8 @@ def main() -> None:
         "hardware": hardware(), "energyai": ea.__version__,
         "series": sorted(corpus.countries), "rows": corpus.frame.height,
         "read_seconds": round(read_s, 1), "fit_seconds": round(fit_s, 1),
-        "steps": model.history_.get("steps"), "train_windows": model.history_.get("train_windows"),
+        "steps": model.history_.get("steps"), "world_size": model.history_.get("world_size"),
+        "train_windows": model.history_.get("train_windows"),
         "stopped_by": model.history_.get("stopped_by"), "best_val_loss": model.history_.get("best_val_loss"),
         "weights_bytes": size,
     }
