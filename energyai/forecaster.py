@@ -162,7 +162,7 @@ class Forecaster:
             site = out.train_config.solar()  # checks the values
             assert site is not None
             out.network_.solar.site.copy_(out.network_.solar.site.new_tensor(site))
-        setattr(out, "manifest_", {**getattr(self, "manifest_", {}),  # noqa: B010
+        setattr(out, "manifest_", {**getattr(self, "manifest_", {}), "clock": "localized",  # noqa: B010
                                    "localized": {"tz": tz, "holidays": holidays, "solar_site": solar_site}})
         return out
 
@@ -276,6 +276,16 @@ class Forecaster:
         if "network_" not in self.__dict__:
             raise NotFittedError("Forecaster is not fitted; call fit(df, schema) or Forecaster.load(path) first")
 
+    def _check_clock(self) -> None:
+        """Refuse to forecast with a base model trained on floating local time until it is told the
+        site's zone and holidays: its timestamps would otherwise be read as its training clock,
+        a forecast shifted by the zone offset that looks right."""
+        if getattr(self, "manifest_", {}).get("clock") == "floating":
+            raise ConfigError(
+                "this base model was trained on local wall-clock time; give the site's zone and holidays first: "
+                "Forecaster.from_pretrained(name, tz='Asia/Seoul', holidays='KR') or model.localize(tz=..., "
+                "holidays=...), or fine-tune it on the site (fit(..., init_from=model))")
+
     def predict(self, df: Any, future: Any = None, *, fallback: str = "seasonal",
                 min_observed: float = 0.5) -> Any:
         """Forecast ``horizon`` steps after the last timestamp of every series in ``df``.
@@ -320,6 +330,7 @@ class Forecaster:
         from energyai.inference import predict_frame
 
         self._check_fitted()
+        self._check_clock()
         return predict_frame(self, df, future, fallback=fallback, min_observed=float(min_observed))
 
     def predict_arrays(self, *inputs: np.ndarray, batch_size: int = 1024, **named: np.ndarray) -> np.ndarray:
@@ -344,6 +355,7 @@ class Forecaster:
         from energyai.inference import run_network
 
         self._check_fitted()
+        self._check_clock()
         feeds = {k: np.asarray(v) for k, v in {**dict(zip(NAMES, inputs, strict=False)), **named}.items()
                  if v is not None}
         unknown = sorted(set(feeds) - set(NAMES))
@@ -432,6 +444,7 @@ class Forecaster:
         from energyai.inference import forecast_origins
 
         self._check_fitted()
+        self._check_clock()
         return forecast_origins(self, df, cutoffs, future)
 
     # ------------------------------------------------------------- save/load
@@ -467,6 +480,8 @@ class Forecaster:
         """
         from energyai.export import export_onnx
 
+        self._check_fitted()
+        self._check_clock()
         return export_onnx(self, path, quantize=quantize, opset=opset, target_ort=target_ort, data=data,
                            max_metric_change=max_metric_change)
 

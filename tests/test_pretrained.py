@@ -80,3 +80,9 @@ def test_load_base_is_released_never_saw_its_test_sites_and_forecasts_zero_shot(
         # a synthetic daily profile between 68 and 135: a sane model stays in a wide band around it
         assert 30 < float(fc["forecast"].min()) and float(fc["forecast"].max()) < 250
     assert not np.array_equal(with_t["forecast"].to_numpy(), without["forecast"].to_numpy())
+    # without the site's zone, a floating-clock base model refuses to forecast (it would shift by the offset)
+    bare = ea.Forecaster.from_pretrained("load-base")
+    with pytest.raises(ea.exceptions.ConfigError, match="local wall-clock"):
+        bare.predict(hist, fut)
+    with pytest.raises(ea.exceptions.ConfigError, match="local wall-clock"):
+        bare.export("never.onnx")

@@ -113,6 +113,7 @@ def main() -> None:
     if rank_zero_only.rank != 0:  # DDP: every process holds the same weights; one writes them
         return
     model.manifest_["training_series"] = sorted(corpus.countries)  # evaluations refuse to score these
+    model.manifest_["clock"] = "floating"  # forecasts are refused until localize() names the site's zone
     model.save(args.out)
     size = sum(p.stat().st_size for p in Path(args.out).iterdir())
     record = {
