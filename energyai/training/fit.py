@@ -53,7 +53,6 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     """
     import lightning as L
 
-    from energyai.nn.build import optional_index
     from energyai.persist import jsonable
     from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
     from energyai.training.checkpoint import Checkpointer, StepSeed, resolve_resume
@@ -72,8 +71,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     reads = tuple(network.reads())  # batches carry only what the network reads
     train = WindowBatches(panel, data.train_index, L_, H, t.batch_size, n_batches=per_epoch, shuffle=True,
                           seed=int(t.seed), names=reads, context_dropout=float(t.context_dropout),
-                          optional=optional_index(t.optional_covariates, data.schema.future_covariates),
-                          covariate_dropout=float(t.covariate_dropout))
+                          optional=tuple(network.optional_index.tolist()), covariate_dropout=float(t.covariate_dropout))
     val = None
     if data.val_index is not None:
         val = WindowBatches(panel, data.val_index, L_, H, max(t.batch_size, 512), shuffle=False,
