@@ -56,8 +56,8 @@ class LoadCorpus:
     countries : dict of str to str
         Holiday country of each series (``holidays`` package codes).
     zones : dict of str to str
-        The real IANA zone of each series' clock ("US local" sources: None is not used;
-        their zone is unknown, so the anonymised local time is kept as given).
+        The clock of each series' source: an IANA zone where known, else a description
+        ("US local (anonymised)": the zone was not published, the local time is kept as given).
     sources : dict of str to str
         The dataset each series comes from.
     """
