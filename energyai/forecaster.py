@@ -284,7 +284,8 @@ class Forecaster:
             raise ConfigError(
                 "this base model was trained on local wall-clock time; give the site's zone and holidays first: "
                 "Forecaster.from_pretrained(name, tz='Asia/Seoul', holidays='KR') or model.localize(tz=..., "
-                "holidays=...), or fine-tune it on the site (fit(..., init_from=model))")
+                "holidays=...) (energyai predict: --tz and --holidays), or fine-tune it on the site "
+                "(fit(..., init_from=model))")
 
     def predict(self, df: Any, future: Any = None, *, fallback: str = "seasonal",
                 min_observed: float = 0.5) -> Any:

@@ -86,3 +86,24 @@ def test_load_base_is_released_never_saw_its_test_sites_and_forecasts_zero_shot(
         bare.predict(hist, fut)
     with pytest.raises(ea.exceptions.ConfigError, match="local wall-clock"):
         bare.export("never.onnx")
+
+
+def test_predict_a_base_model_by_name_on_the_command_line(tmp_path):
+    import datetime as dt
+
+    import polars as pl
+
+    from tests.conftest import synthetic_hourly
+
+    df = synthetic_hourly(n_days=8, n_series=1, tz="Asia/Seoul").rename(
+        {"site": "series", "ts": "timestamp", "temp": "temperature"})
+    cut = dt.datetime(2021, 3, 8, tzinfo=__import__("zoneinfo").ZoneInfo("Asia/Seoul"))
+    df.filter(pl.col("timestamp") < cut).write_parquet(tmp_path / "recent.parquet")
+    df.filter(pl.col("timestamp") >= cut).head(24).drop("load").write_parquet(tmp_path / "weather.parquet")
+    args = ["predict", "--model", "load-base", "--data", str(tmp_path / "recent.parquet"),
+            "--future", str(tmp_path / "weather.parquet"), "-o", str(tmp_path / "fc.csv")]
+    assert main(args) == 2  # no zone given: refused, not forecast on the wrong clock
+    assert main([*args, "--tz", "Asia/Seoul", "--holidays", "KR"]) == 0
+    fc = pl.read_csv(tmp_path / "fc.csv")
+    first = fc["timestamp"][0]  # the Seoul clock: midnight local, +09:00
+    assert fc.height == 24 and first.startswith("2021-03-08T00:00:00") and first.endswith(("+0900", "+09:00"))

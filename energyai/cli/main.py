@@ -119,6 +119,10 @@ def _deploy_parsers(sub: Any) -> None:
     p.add_argument("-o", "--out", default=None, help="CSV file for the forecast (default: print)")
     p.add_argument("--threads", type=int, default=1, help="onnxruntime threads (.onnx only)")
     p.add_argument("--sha256", default=None, help="refuse to load an .onnx file with another sha256")
+    p.add_argument("--tz", default=None, help="saved folders and released names: the site's time zone, for a base "
+                                              "model trained on local wall-clock time (load-base)")
+    p.add_argument("--holidays", default=None, help="saved folders and released names: the site's holiday country "
+                                                    "(KR, US, GB-ENG...) replacing the model's table")
     p.add_argument("--fallback", default="seasonal", choices=["seasonal", "climatology", "persistence", "none", "raise"],
                    help="forecast for too gappy contexts (flagged in the output's fallback column)")
     p.add_argument("--no-verify", action="store_true",

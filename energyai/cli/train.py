@@ -80,6 +80,8 @@ def run_predict(args: argparse.Namespace) -> int:
     from energyai.data.io import read_table
 
     model = load_saved(args.model, verify=not getattr(args, "no_verify", False))
+    if getattr(args, "tz", None) or getattr(args, "holidays", None):
+        model = model.localize(tz=args.tz, holidays=args.holidays)
     schema = model.schema_
     history = read_table(args.data, schema)
     future = read_table(args.future, schema) if args.future else None
