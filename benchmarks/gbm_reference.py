@@ -137,8 +137,7 @@ _TABLES: dict[str, tuple[int, np.ndarray]] = {}
 
 def _holiday_lookup(country: str | None, days: np.ndarray) -> np.ndarray:
     if country not in _TABLES:
-        code, _, subdiv = str(country).partition("-")  # "GB-ENG": country and subdivision
-        _TABLES[str(country)] = holiday_table(code, (1990, 2050), subdiv or None)
+        _TABLES[str(country)] = holiday_table(str(country), (1990, 2050))  # "GB-ENG": split inside
     first, table = _TABLES[str(country)]
     return table[days - first].astype(np.float64)
 

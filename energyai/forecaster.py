@@ -101,7 +101,6 @@ class Forecaster:
         model = cls.load(resolve(name), verify=verify)
         return model.localize(tz=tz, holidays=holidays) if (tz or holidays) else model
 
-
     def localize(self, tz: str | None = None, holidays: str | None = None,
                  holiday_years: tuple[int, int] | None = None,
                  solar_site: tuple[float, ...] | None = None) -> Forecaster:
@@ -151,8 +150,7 @@ class Forecaster:
             from energyai.nn.holidays import HolidayFeatures
 
             years = tuple(holiday_years) if holiday_years is not None else (1990, 2050)
-            country, _, subdiv = str(holidays).partition("-")
-            first, table = holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
+            first, table = holiday_table(str(holidays), (int(years[0]), int(years[1])))
             out.network_.holiday = HolidayFeatures(len(table)).set_table(first, table)
             out.set_params(holidays=holidays, holiday_years=(int(years[0]), int(years[1])))
         if solar_site is not None:

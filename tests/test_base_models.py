@@ -145,3 +145,13 @@ def test_windows_with_a_thin_context_are_left_out_when_asked():
     assert thick < everything
     with pytest.raises(ConfigError, match="min_context_observed"):
         _model(min_context_observed=1.5).check()
+
+
+def test_localize_to_an_unknown_country_is_a_config_error_and_subdivision_codes_work():
+    df = synthetic_hourly(n_days=10, n_series=1)
+    model = _model().fit(df, SCHEMA)
+    with pytest.raises(ConfigError, match="XX"):
+        model.localize(holidays="XX")
+    england = model.localize(holidays="GB-ENG")
+    first, table = holiday_table("GB", (1990, 2050), "ENG")
+    np.testing.assert_array_equal(england.network_.holiday.table.numpy(), table)

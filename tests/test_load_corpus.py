@@ -55,3 +55,12 @@ def test_select_and_unknown_sources(shared_data):
     with pytest.raises(ConfigError, match="unknown corpus sources"):
         load_corpus(["opsd_germany_daily"], data_dir=shared_data)
     assert "kr_cnu_gwangju_buildings" in SOURCES
+
+
+def test_empty_sources_and_zoned_bounds_are_refused():
+    # checked before any file is read, so no real data is needed
+    with pytest.raises(ConfigError, match="at least one source"):
+        load_corpus([])
+    seoul = dt.datetime(2021, 1, 1, tzinfo=__import__("zoneinfo").ZoneInfo("Asia/Seoul"))
+    with pytest.raises(ConfigError, match="naive datetime"):
+        load_corpus(["gefcom2014_load"], start=seoul)

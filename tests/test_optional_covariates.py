@@ -114,3 +114,23 @@ def test_onnx_runs_without_the_covariate(fitted, tmp_path):
     with_nan = rt.predict(hist.with_columns(pl.lit(float("nan")).alias("temp")),
                           future=fut.with_columns(pl.lit(float("nan")).alias("temp"))).median.reshape(-1)
     np.testing.assert_array_equal(with_nan, onnx_fc)
+
+
+def test_inf_and_huge_values_in_an_optional_covariate_are_refused(fitted, tmp_path):
+    from energyai.exceptions import NonFiniteValueError, OutOfRangeError
+
+    hist, fut = _split(_data().filter(pl.col("site") == "synthetic_0"))
+    # NaN means missing there; inf and 1e30 are not missing values and are refused, naming the column
+    with pytest.raises(NonFiniteValueError, match="temp"):
+        fitted.predict(hist, fut.with_columns(pl.lit(float("inf")).alias("temp")))
+    with pytest.raises(OutOfRangeError, match="temp"):
+        fitted.predict(hist, fut.with_columns(pl.lit(1e30).alias("temp")))
+    pytest.importorskip("onnxruntime")
+    from energyai.runtime import OnnxForecaster
+
+    fitted.export(tmp_path / "m.onnx", data=_data().filter(pl.col("site") != "synthetic_2"))
+    rt = OnnxForecaster(tmp_path / "m.onnx")
+    with pytest.raises(NonFiniteValueError, match="temp"):
+        rt.predict(hist, future=fut.with_columns(pl.lit(float("inf")).alias("temp")))
+    with pytest.raises(OutOfRangeError, match="temp"):
+        rt.predict(hist, future=fut.with_columns(pl.lit(1e30).alias("temp")))

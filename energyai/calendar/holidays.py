@@ -23,7 +23,10 @@ def holiday_calendar(years: Any, country: str = "KR", subdiv: str | None = None)
 
     For Korea this includes Seollal and Chuseok (three days each, from the lunar
     calendar), substitute holidays, and election and temporary holidays as decreed.
+    A code with a subdivision (``"GB-ENG"``, ``"US-CA"``) is split when ``subdiv`` is None.
     """
+    if subdiv is None and "-" in str(country):
+        country, subdiv = str(country).split("-", 1)
     hol = import_optional("holidays", "holiday calendars")
     try:
         table = hol.country_holidays(country, subdiv=subdiv, years=sorted({int(y) for y in years}))

@@ -99,7 +99,7 @@ class Panel:
         bad = np.zeros(self.target.shape[0], dtype=bool)
         future = self.future
         if optional and future.shape[1]:
-            future = future[:, [k for k in range(future.shape[1]) if k not in set(optional)]]
+            future = np.delete(future, list(optional), axis=1)
         for block in (self.past, future):
             if block.shape[1]:
                 # A row's float64 sum is NaN exactly when the row holds a NaN: values are

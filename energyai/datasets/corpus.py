@@ -81,7 +81,8 @@ class LoadCorpus:
 
 
 def _f_to_c(cols: list[str]) -> pl.Expr:
-    """The mean of Fahrenheit station columns, in Celsius."""
+    """The mean of Fahrenheit station columns, in Celsius (of the stations that report at that
+    hour; null when none does)."""
     return ((pl.mean_horizontal([pl.col(c) for c in cols]) - 32.0) * (5.0 / 9.0)).alias("temperature")
 
 
@@ -199,6 +200,12 @@ def load_corpus(sources: list[str] | tuple[str, ...] = tuple(SOURCES), data_dir:
     DatasetError
         A source folder that is missing or unreadable.
     """
+    if not sources:
+        raise ConfigError(f"load_corpus needs at least one source; sources are {list(SOURCES)}")
+    for name, when in (("start", start), ("end", end)):
+        if when is not None and (not isinstance(when, dt.datetime) or when.tzinfo is not None):
+            raise ConfigError(f"{name} must be a naive datetime of local wall-clock time (the corpus clock), got "
+                              f"{when!r}; drop the zone with .replace(tzinfo=None)")
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
         raise ConfigError(f"unknown corpus sources {unknown}; sources are {list(SOURCES)}")

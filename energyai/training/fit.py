@@ -280,8 +280,7 @@ def holiday_table_for(t: TrainConfig, panel: Any) -> tuple[int, np.ndarray]:
     from energyai.calendar.holidays import holiday_table
 
     years = holiday_years_for(t, panel)
-    country, _, subdiv = str(t.holidays).partition("-")
-    return holiday_table(country, (int(years[0]), int(years[1])), subdiv or None)
+    return holiday_table(str(t.holidays), (int(years[0]), int(years[1])))
 
 
 def holiday_years_for(t: TrainConfig, panel: Any) -> tuple[int, int]:

@@ -66,8 +66,7 @@ def series_holiday_override(panel: Any, countries: dict[Any, str], years: tuple[
     for sid, code in countries.items():
         k = ids[str(sid)]
         if code not in tables:
-            country, _, subdiv = code.partition("-")
-            tables[code] = holiday_table(country, years, subdiv or None)
+            tables[code] = holiday_table(code, years)
         first, table = tables[code]
         lo, hi = int(panel.offsets[k]), int(panel.offsets[k + 1])
         day = np.floor_divide(panel.local_time[lo:hi], _DAY) - first
