@@ -154,4 +154,5 @@ def test_localize_to_an_unknown_country_is_a_config_error_and_subdivision_codes_
         model.localize(holidays="XX")
     england = model.localize(holidays="GB-ENG")
     first, table = holiday_table("GB", (1990, 2050), "ENG")
+    assert int(england.network_.holiday.first_day) == first
     np.testing.assert_array_equal(england.network_.holiday.table.numpy(), table)
