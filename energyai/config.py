@@ -138,6 +138,11 @@ class TrainConfig:
         NWP top-of-atmosphere net solar radiation, say): PV forecasts are 0 where it is
         not, and those steps stay out of the loss. For sites whose coordinates are not
         known; with ``solar_site`` both must say day.
+    clearsky_index : bool
+        The network forecasts the *clear-sky index* and the graph multiplies it by the
+        site's clear-sky GHI (W/m², interval mean, divided by 1000), so the capacity
+        factor is ``index × clear-sky``: the network learns weather, the graph supplies the
+        season and the hour. Needs ``solar_site`` and ``scaler="capacity"``.
     checkpoint_every : int
         Optimiser steps between training checkpoints (0: none); epoch ends are saved too
         (:mod:`energyai.training.checkpoint`). ``fit(..., resume=True)`` continues a killed run.
@@ -228,6 +233,7 @@ class TrainConfig:
     wind_columns: tuple[str, ...] | None = _opt(None, none=True)
     power_curve: tuple[tuple[float, ...], tuple[float, ...]] | None = _opt(None, none=True)
     daylight_column: str | None = _opt(None, none=True)
+    clearsky_index: bool = _opt(False, kind="bool")
     checkpoint_every: int = _opt(0, kind="int", low=0)
     checkpoint_dir: str | None = _opt(None, none=True)
     series_holidays: dict[Any, str] | None = _opt(None, none=True)
@@ -297,6 +303,10 @@ class TrainConfig:
         if self.daylight_column is not None and (not isinstance(self.daylight_column, str)
                                                  or not self.daylight_column):
             raise ConfigError(f"daylight_column must be a future-covariate name, got {self.daylight_column!r}")
+        if self.clearsky_index and (self.solar_site is None or self.scaler != "capacity" or self.affine):
+            raise ConfigError("clearsky_index multiplies the forecast by the site's clear sky: it needs solar_site=, "
+                              f"scaler='capacity' and affine=False (got solar_site={self.solar_site!r}, "
+                              f"scaler={self.scaler!r}, affine={self.affine!r})")
         pc = self.power_curve
         if pc is not None:
             ok = isinstance(pc, (tuple, list)) and len(pc) == 2 and len(pc[0]) == len(pc[1]) >= 2

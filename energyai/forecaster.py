@@ -88,18 +88,22 @@ class Forecaster:
 
     @classmethod
     def from_pretrained(cls, name: str | Path, *, verify: bool = True, tz: str | None = None,
-                        holidays: str | None = None) -> Forecaster:
+                        holidays: str | None = None, solar_site: tuple[float, ...] | None = None) -> Forecaster:
         """A released model by name (``energyai.pretrained.available()``), or a saved folder.
 
         Fine-tune it with ``Forecaster(...).fit(df, schema, init_from=model)`` or
         ``energyai finetune --from NAME``; its files are checked against their checksums.
         ``tz`` and ``holidays`` point a base model at a site for zero-shot forecasts
-        (:meth:`localize`): ``from_pretrained("load-base", tz="Asia/Seoul", holidays="KR")``.
+        (:meth:`localize`): ``from_pretrained("load-base", tz="Asia/Seoul", holidays="KR")``;
+        ``solar_site`` a PV base at a plant: ``from_pretrained("solar-base",
+        solar_site=(35.2, 126.9, 50))``.
         """
         from energyai.pretrained import resolve
 
         model = cls.load(resolve(name), verify=verify)
-        return model.localize(tz=tz, holidays=holidays) if (tz or holidays) else model
+        if tz or holidays or solar_site is not None:
+            return model.localize(tz=tz, holidays=holidays, solar_site=solar_site)
+        return model
 
     def localize(self, tz: str | None = None, holidays: str | None = None,
                  holiday_years: tuple[int, int] | None = None,
@@ -130,39 +134,9 @@ class Forecaster:
             An unknown zone, a bad site, or ``holidays`` / ``solar_site`` for a model
             without those features.
         """
-        import copy
-        import dataclasses
+        from energyai.localize import localize
 
-        from energyai.calendar.holidays import holiday_table
-        from energyai.timeutil import zone
-
-        self._check_fitted()
-        out = copy.deepcopy(self)
-        if tz is not None:
-            try:
-                zone(tz)
-            except Exception as exc:  # any failure to resolve is the same user error
-                raise ConfigError(f"tz {tz!r} is not an IANA time zone such as 'Asia/Seoul'") from exc
-            setattr(out, "schema_", dataclasses.replace(out.schema_, tz=tz))  # noqa: B010 (set by fit, not declared)
-        if holidays is not None:
-            if out.network_.holiday is None:
-                raise ConfigError("this model was trained without holidays=; it has no holiday features to localize")
-            from energyai.nn.holidays import HolidayFeatures
-
-            years = tuple(holiday_years) if holiday_years is not None else (1990, 2050)
-            first, table = holiday_table(str(holidays), (int(years[0]), int(years[1])))
-            out.network_.holiday = HolidayFeatures(len(table)).set_table(first, table)
-            out.set_params(holidays=holidays, holiday_years=(int(years[0]), int(years[1])))
-        if solar_site is not None:
-            if out.network_.solar is None:
-                raise ConfigError("this model was trained without solar_site=; it has no solar geometry to localize")
-            out.set_params(solar_site=tuple(float(v) for v in solar_site))
-            site = out.train_config.solar()  # checks the values
-            assert site is not None
-            out.network_.solar.site.copy_(out.network_.solar.site.new_tensor(site))
-        setattr(out, "manifest_", {**getattr(self, "manifest_", {}), "clock": "localized",  # noqa: B010
-                                   "localized": {"tz": tz, "holidays": holidays, "solar_site": solar_site}})
-        return out
+        return localize(self, tz, holidays, holiday_years, solar_site)
 
     # ----------------------------------------------------------------- params
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -278,12 +252,19 @@ class Forecaster:
         """Refuse to forecast with a base model trained on floating local time until it is told the
         site's zone and holidays: its timestamps would otherwise be read as its training clock,
         a forecast shifted by the zone offset that looks right."""
-        if getattr(self, "manifest_", {}).get("clock") == "floating":
+        manifest = getattr(self, "manifest_", {})
+        if manifest.get("clock") == "floating":
             raise ConfigError(
                 "this base model was trained on local wall-clock time; give the site's zone and holidays first: "
                 "Forecaster.from_pretrained(name, tz='Asia/Seoul', holidays='KR') or model.localize(tz=..., "
                 "holidays=...) (energyai predict: --tz and --holidays), or fine-tune it on the site "
                 "(fit(..., init_from=model))")
+        if manifest.get("site") == "per-plant":
+            raise ConfigError(
+                "this base model was trained across PV plants, each at its own site; give the plant's site first: "
+                "Forecaster.from_pretrained(name, solar_site=(latitude, longitude, altitude)) or "
+                "model.localize(solar_site=...) (energyai predict: --site), or fine-tune it on the plant "
+                "(fit(..., init_from=model)); its clear sky and night zeros would otherwise be another place's")
 
     def predict(self, df: Any, future: Any = None, *, fallback: str = "seasonal",
                 min_observed: float = 0.5) -> Any:

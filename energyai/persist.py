@@ -196,7 +196,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
                         solar_step=schema.frequency.seconds if schema.frequency else 0,
                         wind=wind_spec(t.wind_columns, t.power_curve, schema.future_covariates),
                         daylight_index=daylight_index(t.daylight_column, schema.future_covariates),
-                        optional=optional_index(t.optional_covariates, schema.future_covariates))
+                        optional=optional_index(t.optional_covariates, schema.future_covariates),
+                        clearsky_index=bool(t.clearsky_index))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

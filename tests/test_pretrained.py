@@ -107,3 +107,54 @@ def test_predict_a_base_model_by_name_on_the_command_line(tmp_path):
     fc = pl.read_csv(tmp_path / "fc.csv")
     first = fc["timestamp"][0]  # the Seoul clock: midnight local, +09:00
     assert fc.height == 24 and first.startswith("2021-03-08T00:00:00") and first.endswith(("+0900", "+09:00"))
+
+
+def _pv_days(site, days=3, index=0.6):
+    """Synthetic PV (named so): a constant clear-sky index at ``site`` with sunny weather columns."""
+    import datetime as dt
+
+    import polars as pl
+
+    from energyai.baselines.solar import interval_clearsky
+
+    t0 = dt.datetime(2022, 5, 1, tzinfo=dt.timezone.utc)
+    ts = pl.datetime_range(t0, t0 + dt.timedelta(hours=24 * days - 1), "1h", eager=True)
+    sky = interval_clearsky(ts.dt.replace_time_zone(None).to_numpy(), site, 3600, 3.0)
+    return pl.DataFrame({"series": "synthetic_plant", "timestamp": ts, "cf": index * sky / 1000.0, "ghi": 0.9 * sky,
+                         "temperature": 20.0, "cloud_cover": 0.1}), sky
+
+
+def test_solar_base_is_released_never_saw_its_test_plants_and_needs_the_plants_site():
+    assert "solar-base" in pretrained.available()
+    recipe = yaml.safe_load((pretrained.available()["solar-base"].parent / "recipe.yaml").read_text())
+    bare = ea.Forecaster.from_pretrained("solar-base")
+    trained = set(bare.manifest_["training_series"])
+    assert trained and not trained & set(recipe["corpus"]["holdout"])
+    assert bare.network_.clearsky_index and bare.train_config.calendar is False
+    assert sum(p.numel() for p in bare.network_.parameters()) * 4 < 10e6  # "about 10 MB of weights"
+    gwangju = (35.18, 126.91, 50.0)
+    df, sky = _pv_days(gwangju)
+    hist, fut = df.head(48), df.tail(24).drop("cf")
+    with pytest.raises(ea.exceptions.ConfigError, match="plant's site"):
+        bare.predict(hist, fut)
+    model = ea.Forecaster.from_pretrained("solar-base", solar_site=gwangju)
+    fc = model.predict(hist, fut)
+    assert fc.height == 24 and not fc["fallback"].any()
+    night = sky[-24:] == 0
+    assert night.any() and (fc["forecast"].to_numpy()[night] == 0).all()
+    # clear days at a clear-sky index of 0.6: a sane model forecasts a daytime output in a wide band around it
+    day = sky[-24:] > 500
+    assert 0.2 < float(fc["forecast"].to_numpy()[day].mean() / (sky[-24:][day].mean() / 1000)) < 1.2
+    blind = model.predict(hist.drop("ghi", "temperature", "cloud_cover"), fut.select("series", "timestamp"))
+    assert blind.height == 24 and blind["forecast"].is_finite().all()
+
+
+def test_predict_solar_base_by_name_needs_a_site_on_the_command_line(tmp_path):
+    df, _ = _pv_days((35.18, 126.91, 50.0))
+    df.head(48).write_parquet(tmp_path / "recent.parquet")
+    df.tail(24).drop("cf").write_parquet(tmp_path / "weather.parquet")
+    args = ["predict", "--model", "solar-base", "--data", str(tmp_path / "recent.parquet"),
+            "--future", str(tmp_path / "weather.parquet"), "-o", str(tmp_path / "fc.csv")]
+    assert main(args) == 2  # no site: refused, not forecast with another place's sun
+    assert main([*args, "--site", "35.18,126.91"]) == 0
+    assert main([*args, "--site", "north"]) == 2

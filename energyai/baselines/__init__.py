@@ -2,6 +2,7 @@
 
 from energyai.baselines.mlr import VanillaMLR
 from energyai.baselines.naive import Climatology, Persistence, PersistenceEnsemble, SeasonalNaive
+from energyai.baselines.solar import SmartPersistence
 from energyai.baselines.statistical import ETS, SARIMAX
 
 __all__ = [
@@ -11,5 +12,6 @@ __all__ = [
     "Persistence",
     "PersistenceEnsemble",
     "SeasonalNaive",
+    "SmartPersistence",
     "VanillaMLR",
 ]

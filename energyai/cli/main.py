@@ -123,6 +123,9 @@ def _deploy_parsers(sub: Any) -> None:
                                               "model trained on local wall-clock time (load-base)")
     p.add_argument("--holidays", default=None, help="saved folders and released names: the site's holiday country "
                                                     "(KR, US, GB-ENG...) replacing the model's table")
+    p.add_argument("--site", default=None, metavar="LAT,LON[,ALT]",
+                   help="saved folders and released names: the PV plant's latitude, longitude (degrees) and "
+                        "altitude (m), for a solar base trained across plants (solar-base)")
     p.add_argument("--fallback", default="seasonal", choices=["seasonal", "climatology", "persistence", "none", "raise"],
                    help="forecast for too gappy contexts (flagged in the output's fallback column)")
     p.add_argument("--no-verify", action="store_true",

@@ -52,11 +52,11 @@ def run_predict_onnx(args: argparse.Namespace) -> int:
     from energyai.runtime import OnnxForecaster
     from energyai.runtime.csvio import read_csv_columns
 
-    if getattr(args, "tz", None) or getattr(args, "holidays", None):
+    if getattr(args, "tz", None) or getattr(args, "holidays", None) or getattr(args, "site", None):
         from energyai.exceptions import ConfigError
 
-        raise ConfigError("--tz and --holidays localize a saved folder or a released name; an exported .onnx file "
-                          "carries its zone and holiday table (localize before exporting)")
+        raise ConfigError("--tz, --holidays and --site localize a saved folder or a released name; an exported .onnx "
+                          "file carries its zone, holiday table and site (localize before exporting)")
     t0 = time.perf_counter()
     model = OnnxForecaster(args.model_path, threads=args.threads, sha256=args.sha256, fallback=args.fallback,
                            verify=not args.no_verify, public_key=args.public_key)

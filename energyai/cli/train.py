@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from energyai.exceptions import ConfigError
 from energyai.recipe import build_forecaster, load_config, load_data, load_saved, resolved_config
 from energyai.schema import Schema
 
@@ -76,12 +77,26 @@ def run_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_site(text: str | None) -> tuple[float, ...] | None:
+    """``"35.2,126.9[,50]"`` as (latitude, longitude[, altitude]); a ConfigError names a bad one."""
+    if text is None:
+        return None
+    try:
+        site = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        site = ()
+    if len(site) not in (2, 3):
+        raise ConfigError(f"--site must be LAT,LON or LAT,LON,ALT in degrees and metres (35.18,126.91,50), got {text!r}")
+    return site
+
+
 def run_predict(args: argparse.Namespace) -> int:
     from energyai.data.io import read_table
 
     model = load_saved(args.model, verify=not getattr(args, "no_verify", False))
-    if getattr(args, "tz", None) or getattr(args, "holidays", None):
-        model = model.localize(tz=args.tz, holidays=args.holidays)
+    site = parse_site(getattr(args, "site", None))
+    if getattr(args, "tz", None) or getattr(args, "holidays", None) or site is not None:
+        model = model.localize(tz=args.tz, holidays=args.holidays, solar_site=site)
     schema = model.schema_
     history = read_table(args.data, schema)
     future = read_table(args.future, schema) if args.future else None

@@ -68,16 +68,33 @@ class LoadCorpus:
     zones: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def series(self) -> list[str]:
+        """The series names, sorted."""
+        return sorted(self.countries)
+
     def select(self, series: list[str]) -> LoadCorpus:
         """The corpus restricted to ``series`` (a ConfigError names unknown ones)."""
-        unknown = sorted(set(series) - set(self.countries))
-        if unknown:
-            raise ConfigError(f"series {unknown} are not in the corpus; it has {sorted(self.countries)}")
-        keep = set(series)
-        return LoadCorpus(self.frame.filter(pl.col("series").is_in(list(keep))), self.schema,
-                          {k: v for k, v in self.countries.items() if k in keep},
-                          {k: v for k, v in self.zones.items() if k in keep},
-                          {k: v for k, v in self.sources.items() if k in keep})
+        return restrict(self, series, self.countries)
+
+
+def restrict(corpus: Any, series: list[str], known: dict[str, Any]) -> Any:
+    """A copy of a corpus dataclass whose frame and per-series dicts keep ``series`` only.
+
+    Raises
+    ------
+    ConfigError
+        Names the series that are not among ``known``.
+    """
+    import dataclasses
+
+    unknown = sorted(set(series) - set(known))
+    if unknown:
+        raise ConfigError(f"series {unknown} are not in the corpus; it has {sorted(known)}")
+    keep = set(series)
+    per_series = {f.name: {k: v for k, v in getattr(corpus, f.name).items() if k in keep}
+                  for f in dataclasses.fields(corpus) if isinstance(getattr(corpus, f.name), dict)}
+    return dataclasses.replace(corpus, frame=corpus.frame.filter(pl.col("series").is_in(sorted(keep))), **per_series)
 
 
 def _f_to_c(cols: list[str]) -> pl.Expr:

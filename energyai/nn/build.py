@@ -92,7 +92,7 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
                   scaler: str, affine: bool, nonnegative: bool, holiday_days: int = 0,
                   similar_day: bool = False, solar_step: int = 0,
                   wind: tuple[int, int, int, Any] | None = None, daylight_index: int = -1,
-                  optional: tuple[int, ...] = ()) -> ForecastNetwork:
+                  optional: tuple[int, ...] = (), clearsky_index: bool = False) -> ForecastNetwork:
     """The architecture ``spec`` inside a :class:`ForecastNetwork`.
 
     Parameters
@@ -109,7 +109,8 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     calendar : bool
     solar : tuple of float or None
         ``(latitude, longitude, altitude, linke_turbidity)``.
-    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind, daylight_index, optional :
+    scaler, affine, nonnegative, holiday_days, similar_day, solar_step, wind, daylight_index, optional, \
+    clearsky_index :
         As :class:`ForecastNetwork`.
     """
     P, F, S = n_inputs
@@ -119,4 +120,4 @@ def build_network(spec: Any, cfg: Any, context: int, horizon: int, levels: tuple
     return ForecastNetwork(core, levels, P, F, S, calendar=calendar, scaler=scaler, affine=affine,
                            nonnegative=nonnegative, horizon=horizon, holiday_days=holiday_days, similar_day=similar_day,
                            solar_step=solar_step, wind=wind, daylight_index=daylight_index, optional=optional,
-                           solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]
+                           clearsky_index=clearsky_index, solar=None if solar is None else tuple(solar))  # type: ignore[arg-type]

@@ -67,6 +67,11 @@ class ForecastNetwork(nn.Module):
         Positions of future covariates that may be NaN (missing): a missing value becomes 0
         after scaling and one availability channel per such column (1 present, 0 missing)
         is appended to the known-future features. NaN in any other column stays NaN.
+    clearsky_index : bool
+        The core forecasts the clear-sky index; the output is that index times the
+        site's clear-sky GHI / 1000 over each horizon step (the capacity factor), so the
+        season and the hour come from the geometry. Needs ``solar``, ``scaler="capacity"``
+        and no affine.
 
     Inputs
     ------
@@ -103,6 +108,7 @@ class ForecastNetwork(nn.Module):
         wind: tuple[int, int, int, Any] | None = None,
         daylight_index: int = -1,
         optional: tuple[int, ...] = (),
+        clearsky_index: bool = False,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -120,6 +126,9 @@ class ForecastNetwork(nn.Module):
             from energyai.nn.solar import SolarFeatures
 
             self.solar = SolarFeatures(*solar, step=solar_step)
+        if clearsky_index and (self.solar is None or scaler != "capacity" or affine):
+            raise ValueError("clearsky_index needs a solar site, scaler='capacity' and affine=False")
+        self.clearsky_index = bool(clearsky_index)
         self.holiday = None
         if holiday_days:
             from energyai.nn.holidays import HolidayFeatures
@@ -210,6 +219,7 @@ class ForecastNetwork(nn.Module):
                 x[name] = y.new_zeros((b, span, 0))
 
     def _inputs(self, x: dict[str, Any]) -> tuple[torch.Tensor, ...]:
+        """Scaled target and covariates; ``x["clearsky"]`` gets the solar features when present."""
         self._fill(x)
         past_target, past_observed = x["past_target"], x["past_observed"]
         observed = past_observed > 0
@@ -227,6 +237,8 @@ class ForecastNetwork(nn.Module):
             parts.append(feature(*(x.get(name) for name in feature.reads)))
             if feature is self.holiday:
                 holiday = parts[-1]
+            if feature is self.solar:
+                x["clearsky"] = parts[-1][..., :1]  # clear-sky GHI / 1000, (B, L+H, 1)
         if self.similar is not None:
             from energyai.nn.similar_day import weekend
 
@@ -246,14 +258,14 @@ class ForecastNetwork(nn.Module):
         """
         x = self.bind(inputs)
         z, loc, scale, pc, fc, st = self._inputs(x)
-        pred = self.core(z, x["past_observed"], pc, fc, st)
+        pred = self._index(self.core(z, x["past_observed"], pc, fc, st), x)
         target = self.instance.normalize(future_target, loc, scale)
         return pred, target
 
     def forward(self, *inputs: Any) -> torch.Tensor:
         x = self.bind(inputs)
         z, loc, scale, pc, fc, st = self._inputs(x)
-        out = self.instance.denormalize(self.core(z, x["past_observed"], pc, fc, st), loc, scale)
+        out = self.instance.denormalize(self._index(self.core(z, x["past_observed"], pc, fc, st), x), loc, scale)
         out, _ = torch.sort(out, dim=-1)
         # clips written with where(), which keeps NaN (ONNX Max/Clip would turn it into the bound,
         # a finite forecast from an overflow); the runtime refuses a non-finite output
@@ -267,6 +279,13 @@ class ForecastNetwork(nn.Module):
         if day is not None:  # no PV output with the sun below the horizon
             out = torch.where(day.unsqueeze(-1), out, torch.zeros_like(out))
         return out
+
+    def _index(self, pred: torch.Tensor, x: dict[str, Any]) -> torch.Tensor:
+        """With ``clearsky_index``, the core's output (B, H, Q) is the clear-sky index:
+        times the clear-sky GHI / 1000 of each horizon step it is the capacity factor."""
+        if not self.clearsky_index:
+            return pred
+        return pred * x["clearsky"][:, -pred.shape[1]:]
 
     def sun_up(self, x: dict[str, Any], horizon: int) -> torch.Tensor | None:
         """``(B, horizon)`` bool, True where the sun is up over the last ``horizon`` steps.

@@ -236,7 +236,8 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
                             solar_step=data.schema.frequency.seconds if data.schema.frequency else 0,
                             wind=wind_spec(t.wind_columns, t.power_curve, data.schema.future_covariates),
                             daylight_index=daylight_index(t.daylight_column, data.schema.future_covariates),
-                            optional=optional_index(t.optional_covariates, data.schema.future_covariates))
+                            optional=optional_index(t.optional_covariates, data.schema.future_covariates),
+                            clearsky_index=bool(t.clearsky_index))
     if table is not None and network.holiday is not None:
         network.holiday.set_table(*table)
     base = None
@@ -396,11 +397,13 @@ def check_compatible(model: Any, base: Any, levels: tuple[float, ...], calendar:
             "quantile levels": tuple(levels), "calendar": calendar, "covariates (past, future, static)": n_inputs,
             "holidays": model.holidays is not None,
             "optional covariates": tuple(model.train_config.optional_covariates or ()),
+            "clearsky_index": bool(model.train_config.clearsky_index),
             **dict(model.model_config.items())}
     theirs = {"model": str(base.model).lower(), "context_length": base.context_length, "horizon": base.horizon,
               "quantile levels": tuple(base.levels_), "calendar": base.calendar_,
               "covariates (past, future, static)": tuple(base.n_inputs_), "holidays": base.holidays is not None,
               "optional covariates": tuple(base.train_config.optional_covariates or ()),
+              "clearsky_index": bool(base.train_config.clearsky_index),
               **{k: base.model_config.get(k) for k in model.model_config}}
     diff = {k: (theirs[k], mine[k]) for k in mine if theirs.get(k) != mine[k]}
     if diff:
