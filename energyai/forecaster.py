@@ -427,6 +427,20 @@ class Forecaster:
         self._check_clock()
         return forecast_origins(self, df, cutoffs, future)
 
+    def calibrate(self, df: Any, cutoffs: list[Any], *, method: str = "conformal", by: str = "lead",
+                  future: Any = None, min_windows: int = 30) -> Forecaster:
+        """A copy whose quantiles are conformally calibrated on origins after the training data.
+
+        The shifts (one per lead and level, in units of each window's scale) live in the
+        network, so ``predict``, ``export`` and the runtime apply them; see
+        :func:`energyai.calibration.calibrate` for the parameters and the method.
+        """
+        from energyai.calibration import calibrate
+
+        self._check_clock()
+        return calibrate(self, df, cutoffs, method=method, by=by, future=future,  # type: ignore[no-any-return]
+                         min_windows=min_windows)
+
     # ------------------------------------------------------------- save/load
     def save(self, path: str | Path) -> Path:
         """Write ``config.json``, ``model.safetensors`` and ``manifest.json`` into ``path``."""

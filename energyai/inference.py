@@ -185,8 +185,12 @@ def utc64(when: Any) -> np.datetime64:
     return np.datetime64(when.astimezone(datetime.timezone.utc).replace(tzinfo=None), "us")
 
 
-def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None) -> Any:
-    """Forecast from many origins in batched passes (see :meth:`energyai.Forecaster.forecast_origins`)."""
+def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None, scale: bool = False) -> Any:
+    """Forecast from many origins in batched passes (see :meth:`energyai.Forecaster.forecast_origins`).
+
+    ``scale=True`` adds a ``scale`` column: each window's instance scale, in target units
+    (what :mod:`energyai.calibration` divides residuals by).
+    """
     import polars as pl
 
     from energyai.data.panel import build_panel
@@ -201,7 +205,7 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
     starts_a, series_a, cut_a = _origin_windows(panel, cut, L_, H, cutoffs, model._optional_positions())
     override = _origin_covariates(model, future, panel, frame, cut, cut_a, series_a, starts_a) \
         if future is not None else None
-    preds = []
+    preds, scales = [], []
     guard = model._input_guard()
     step = 1024  # windows per pass: the transient memory stays a few tens of MB
     for i in range(0, len(starts_a), step):
@@ -214,7 +218,10 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
                         utc=batch.utc_time, tz=schema.tz or "UTC", past=batch.past_covariates,
                         future=batch.future_covariates, static=batch.static, capacity=batch.capacity,
                         local=batch.local_time)
-        preds.append(run_network(model.network_, assemble(window, NAMES, guard), H, len(model.levels_)))
+        feeds = assemble(window, NAMES, guard)
+        preds.append(run_network(model.network_, feeds, H, len(model.levels_)))
+        if scale:
+            scales.append(_window_scale(model.network_, feeds))
     pred = np.concatenate(preds)
     check_output(pred, [f"{panel.series_ids[s]} at cutoff {cutoffs[c]}" for s, c in zip(series_a, cut_a, strict=True)]
                  if not np.isfinite(pred).all() else None)
@@ -230,7 +237,18 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
     cols["lead"] = np.tile(np.arange(1, H + 1, dtype=np.int32), len(starts_a))
     cols["actual"] = np.where(panel.observed[pos], panel.target[pos], np.nan).astype(np.float64).reshape(-1)
     cols.update(output_columns(pred, model.levels_, model.quantiles))
+    if scale:
+        cols["scale"] = np.repeat(np.concatenate(scales), H).astype(np.float64)
     return pl.DataFrame(cols).with_columns(pl.col("actual").fill_nan(None))
+
+
+def _window_scale(network: Any, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    """The instance scale of each window of ``feeds``, shape (B,)."""
+    import torch
+
+    x = {n: torch.from_numpy(a if a.flags.writeable else a.copy()) for n, a in feeds.items()}
+    with torch.inference_mode():
+        return network.window_scale(x)[:, 0].numpy()
 
 
 #: What forecast_origins reads from panel batches to build its window (the assembler makes the rest).

@@ -198,6 +198,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
                         daylight_index=daylight_index(t.daylight_column, schema.future_covariates),
                         optional=optional_index(t.optional_covariates, schema.future_covariates),
                         clearsky_index=bool(t.clearsky_index))
+    if "calibration" in state:
+        net.set_calibration(state["calibration"].clone())
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

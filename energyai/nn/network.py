@@ -88,6 +88,8 @@ class ForecastNetwork(nn.Module):
     optional_index: torch.Tensor
     optional_mask: torch.Tensor
 
+    calibration: torch.Tensor | None
+
     def __init__(
         self,
         core: nn.Module,
@@ -129,6 +131,7 @@ class ForecastNetwork(nn.Module):
         if clearsky_index and (self.solar is None or scaler != "capacity" or affine):
             raise ValueError("clearsky_index needs a solar site, scaler='capacity' and affine=False")
         self.clearsky_index = bool(clearsky_index)
+        self.register_buffer("calibration", None)  # (H, Q) once calibrated; None: not in the state dict
         self.holiday = None
         if holiday_days:
             from energyai.nn.holidays import HolidayFeatures
@@ -267,6 +270,8 @@ class ForecastNetwork(nn.Module):
         z, loc, scale, pc, fc, st = self._inputs(x)
         out = self.instance.denormalize(self._index(self.core(z, x["past_observed"], pc, fc, st), x), loc, scale)
         out, _ = torch.sort(out, dim=-1)
+        if self.calibration is not None:  # shifts per lead and sorted level, in units of the window's scale
+            out, _ = torch.sort(out + self.calibration * scale.unsqueeze(-1), dim=-1)
         # clips written with where(), which keeps NaN (ONNX Max/Clip would turn it into the bound,
         # a finite forecast from an overflow); the runtime refuses a non-finite output
         if self.nonnegative:
@@ -279,6 +284,21 @@ class ForecastNetwork(nn.Module):
         if day is not None:  # no PV output with the sun below the horizon
             out = torch.where(day.unsqueeze(-1), out, torch.zeros_like(out))
         return out
+
+    def set_calibration(self, shift: torch.Tensor) -> ForecastNetwork:
+        """Add ``shift`` (H, Q) times each window's instance scale to its forecast before it
+        is sorted and clipped (:mod:`energyai.calibration`); a buffer, so it is saved with the
+        weights and exported inside the graph."""
+        self.calibration = shift.to(torch.float32)
+        return self
+
+    def window_scale(self, *inputs: Any) -> torch.Tensor:
+        """The instance scale of each window, (B, 1): residuals divided by it are on the axis
+        the calibration shifts live on."""
+        x = self.bind(inputs)
+        self._fill(x)
+        y = torch.where(x["past_observed"] > 0, x["past_target"], torch.zeros_like(x["past_target"]))
+        return self.instance.stats(y, x["past_observed"], x.get("capacity"))[1]
 
     def _index(self, pred: torch.Tensor, x: dict[str, Any]) -> torch.Tensor:
         """With ``clearsky_index``, the core's output (B, H, Q) is the clear-sky index:

@@ -22,6 +22,14 @@ class StreamingForecaster:
     model : OnnxForecaster
     series : optional
         Id carried into every forecast.
+    recalibrate : int
+        0: off. Otherwise the number of most recent forecasts whose errors, once their
+        actuals have arrived through :meth:`update`, re-estimate a conformal shift per lead
+        and level in target units (:func:`energyai.runtime.conformal.lead_shifts`), added
+        to every later forecast on top of the file's own calibration. No retraining and no
+        new file: the device keeps its bands honest as the season or the plant changes.
+    min_windows : int
+        Scored forecasts a lead needs before its shift is used (until then: none).
 
     Notes
     -----
@@ -32,8 +40,14 @@ class StreamingForecaster:
     interpolated.
     """
 
-    def __init__(self, model: OnnxForecaster, series: Any = None) -> None:
+    def __init__(self, model: OnnxForecaster, series: Any = None, recalibrate: int = 0,
+                 min_windows: int = 30) -> None:
+        if not isinstance(recalibrate, int) or isinstance(recalibrate, bool) or recalibrate < 0:
+            raise ConfigError(f"recalibrate must be 0 (off) or a number of recent forecasts, got {recalibrate!r}")
+        if recalibrate and not (isinstance(min_windows, int) and 2 <= min_windows <= recalibrate):
+            raise ConfigError(f"min_windows must be an int in 2..recalibrate ({recalibrate}), got {min_windows!r}")
         self.model, self.series = model, series
+        self.recalibrate, self.min_windows = recalibrate, min_windows
         info = model.info
         self._L, self._step = info.context_length, info.freq_seconds
         self._past = info.columns("past_covariates")
@@ -44,6 +58,12 @@ class StreamingForecaster:
         self._fc = np.full((self._L, len(self._future)), np.nan, np.float32)
         self.n_seen_ = 0
         self.gaps_ = 0
+        H, Q = info.horizon, len(info.quantiles)
+        #: issued forecasts awaiting actuals: (UTC seconds of the horizon (H,), raw quantiles (H, Q))
+        self._issued: list[tuple[np.ndarray, np.ndarray]] = []
+        #: per lead: scored (actual, raw quantiles) pairs, newest last
+        self._scored: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(H)]
+        self.shifts_ = np.zeros((H, Q), np.float64)  # target units, added to later forecasts
 
     @property
     def last_timestamp(self) -> np.datetime64 | None:
@@ -93,6 +113,28 @@ class StreamingForecaster:
             self._fc[-1] = [covariates[c] for c in self._future]
         self.gaps_ += n_new - 1
         self.n_seen_ += n_new
+        if self.recalibrate and np.isfinite(value):
+            self._score(t, float(value))
+
+    def _score(self, t: int, value: float) -> None:
+        """File the error of every issued forecast that covered ``t``; refresh the shifts."""
+        keep = []
+        for times, quant in self._issued:
+            hit = np.flatnonzero(times == t)
+            if hit.size:
+                h = int(hit[0])
+                self._scored[h] = [*self._scored[h], (value, quant[h])][-self.recalibrate:]
+            if times[-1] > t:
+                keep.append((times, quant))
+        self._issued = keep
+        from energyai.runtime.conformal import lead_shifts
+
+        levels = tuple(self.model.info.quantiles)
+        for h, pairs in enumerate(self._scored):
+            if len(pairs) >= self.min_windows:
+                a = np.array([p[0] for p in pairs])
+                q = np.stack([p[1] for p in pairs]).astype(np.float64)
+                self.shifts_[h] = lead_shifts(a, q, np.ones_like(a), levels)
 
     def forecast(self, future_covariates: dict[str, Any] | None = None, static: Any = None,
                  capacity: Any = None) -> RuntimeForecast:
@@ -114,5 +156,26 @@ class StreamingForecaster:
                 c: np.concatenate([self._fc[:, i], np.asarray(future_covariates[c], np.float32)])[None]
                 for i, c in enumerate(self._future)
             }
-        return self.model.predict_arrays(self._y[None], self._t[None], static=static, capacity=capacity,
-                                         series=[self.series], **kwargs)
+        out = self.model.predict_arrays(self._y[None], self._t[None], static=static, capacity=capacity,
+                                        series=[self.series], **kwargs)
+        if not self.recalibrate or out.fallback[0]:  # a fallback's errors say nothing about the model
+            return out
+        times = out.timestamps[0].astype("datetime64[s]").astype(np.int64)
+        raw = out.values[0].astype(np.float64)
+        self._issued = [*self._issued, (times, raw.copy())][-4 * len(times):]
+        if not self.shifts_.any():
+            return out
+        shifted = np.sort(raw + self.shifts_, axis=-1)
+        if self.model.info.capacity.get("nonnegative"):
+            shifted = np.maximum(shifted, 0.0)
+        cap = capacity if capacity is not None else self.model.info.capacity.get("default")
+        if cap is not None:  # the graph clips at capacity; the shift must not undo it
+            c = np.asarray(cap, np.float64).reshape(-1)
+            shifted = np.minimum(shifted, (np.full(raw.shape[0], c[0]) if c.size == 1 else c[-raw.shape[0]:])[:, None])
+        values = out.values.copy()
+        # steps the graph forced to one value (a PV model's night zeros) stay as they are
+        forced = (raw == raw[:, :1]).all(axis=1, keepdims=True)
+        values[0] = np.where(forced, raw, shifted)
+        from dataclasses import replace
+
+        return replace(out, values=values.astype(out.values.dtype))

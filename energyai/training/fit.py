@@ -110,6 +110,8 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
                                 "max_time": t.max_time}
     model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
+    # the last instant trained on (validation included): calibration must come after it
+    model.history_["data_end"] = str(np.max(panel.utc[panel.offsets[1:] - 1]).astype("datetime64[s]")) + "Z"
     model.parity_windows_ = sample_windows(panel, data.train_index, L_, H, n=64, seed=int(t.seed))
     model.manifest_ = manifest(model, data_sha, data.n_rows)
     if ckpt is not None:
@@ -257,6 +259,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
             from energyai.nn.holidays import HolidayFeatures
 
             network.holiday = HolidayFeatures(int(theirs.table.shape[0]))  # fine-tuning keeps the base's table
+        state.pop("calibration", None)  # a calibration belongs to the weights it was fitted on
         network.load_state_dict(state)
     else:
         rows = train_rows(data.panel, data.val_first)

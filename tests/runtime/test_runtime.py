@@ -299,3 +299,38 @@ def test_holiday_table_in_the_file_drives_the_forecast():
     erased = m.predict_arrays(y[keep], t[keep], inputs={"holiday_override": np.zeros((1, span, 4), np.float32)})
     # Chuseok day 1 (Sep 16) is lead 14..37 from Sep 15 10:00; the synthetic drop there is 15,000 MW
     assert np.max(erased.median.reshape(-1)[13:] - base[13:]) > 1000.0
+
+
+def test_streaming_recalibration_learns_a_bias_on_the_device(model, recent):
+    """A synthetic world (named so) 1000 MW above the model's lead-1 median: after five
+    scored forecasts, the stream adds that lead's conformal shift (hand-worked: the median
+    residual is exactly 1000; float32 outputs, so 1e-3 MW of tolerance)."""
+    from energyai.runtime.conformal import lead_shifts
+
+    y, t = recent
+    s = StreamingForecaster(model, recalibrate=8, min_windows=5)
+    plain = StreamingForecaster(model)
+    for ti, yi in zip(t, y, strict=True):
+        s.update(ti, yi)
+        plain.update(ti, yi)
+    raws = []
+    for _ in range(7):
+        raw = plain.forecast()
+        got = s.forecast()
+        raws.append(raw.values[0, 0])
+        nxt, value = raw.timestamps[0, 0].astype("datetime64[s]").astype(np.int64), float(raw.median[0, 0]) + 1000.0
+        s.update(nxt, value)
+        plain.update(nxt, value)
+    assert s.shifts_[0, model.info.median_index] == pytest.approx(1000.0, abs=1e-3)
+    pairs = np.array([r[model.info.median_index] + 1000.0 for r in raws])
+    want = lead_shifts(pairs, np.stack(raws).astype(np.float64), np.ones(len(pairs)), model.info.quantiles)
+    np.testing.assert_allclose(s.shifts_[0], want, rtol=0, atol=1e-6)
+    # lead h has been scored 8 - h times: leads 1-3 reach min_windows, the rest have no shift yet
+    assert s.shifts_[:3].all() and not s.shifts_[3:].any()
+    raw, got = plain.forecast(), s.forecast()
+    np.testing.assert_allclose(got.values[0, 0], np.sort(raw.values[0, 0] + s.shifts_[0]), rtol=1e-6)
+    np.testing.assert_array_equal(got.values[0, 3:], raw.values[0, 3:])
+    with pytest.raises(ex.ConfigError, match="recalibrate"):
+        StreamingForecaster(model, recalibrate=-1)
+    with pytest.raises(ex.ConfigError, match="min_windows"):
+        StreamingForecaster(model, recalibrate=4, min_windows=10)

@@ -1,0 +1,153 @@
+"""Conformal calibration carried inside the network: coverage, export, persistence, guards.
+
+References: the split-conformal order statistics worked by hand; coverage on a synthetic
+series with known Gaussian noise (tolerance: binomial sampling error of the test windows,
+see the test); ONNX against torch within the parity gate (rtol 1e-4, atol 1e-5 x scale).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+pytest.importorskip("torch")
+
+import torch
+
+import energyai as ea
+from energyai.calibration import calibrate, conformal_shift
+from energyai.exceptions import ConfigError, InsufficientDataError
+from energyai.forecaster import Forecaster
+
+UTC = dt.timezone.utc
+T0 = dt.datetime(2021, 1, 1, tzinfo=UTC)
+SCHEMA = ea.Schema(timestamp="ts", target="y", freq="1h", tz="UTC")
+
+
+def _synthetic(days=400, seed=0):
+    """Synthetic load (named so; unit tests only): a daily cycle plus Gaussian noise whose
+    standard deviation doubles from 4 to 8 after day 60, the end of the training data: the
+    model's bands are too narrow afterwards, a change calibration must repair."""
+    rng = np.random.default_rng(seed)
+    n = 24 * days
+    hour = np.arange(n) % 24
+    sigma = np.where(np.arange(n) < 24 * 60, 4.0, 8.0)
+    y = 100 + 30 * np.sin(2 * np.pi * hour / 24) + rng.normal(0, 1, n) * sigma
+    ts = pl.datetime_range(T0, T0 + dt.timedelta(hours=n - 1), "1h", eager=True)
+    return pl.DataFrame({"ts": ts, "y": y})
+
+
+def _daily(first_day, days):
+    return [T0 + dt.timedelta(days=first_day + d, hours=-1) for d in range(days)]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    df = _synthetic()
+    train = df.filter(pl.col("ts") < T0 + dt.timedelta(days=60))
+    model = Forecaster("tide", context_length=48, horizon=24, quantiles=(0.05, 0.1, 0.5, 0.9, 0.95), hidden=16,
+                       max_steps=150, batch_size=64, batches_per_epoch=50, val_size=0, learning_rate=3e-3)
+    return df, model.fit(train, SCHEMA)
+
+
+def test_conformal_order_statistics_by_hand():
+    r = np.arange(1.0, 10.0)  # n = 9
+    assert conformal_shift(r, 0.9) == 9.0  # ceil(10 x 0.9) = 9th smallest
+    assert conformal_shift(r, 0.95) == 9.0  # ceil(9.5) = 10 > n: the largest
+    assert conformal_shift(r, 0.1) == 1.0  # floor(10 x 0.1) = 1st smallest
+    assert conformal_shift(r, 0.05) == 1.0  # floor(0.5) = 0: the smallest
+    assert conformal_shift(r, 0.8) == 8.0 and conformal_shift(r, 0.5) == 5.0
+
+
+def _coverage(model, df, cutoffs):
+    fc = model.forecast_origins(df, cutoffs)
+    a = fc["actual"].to_numpy()
+    return (float(np.mean((a >= fc["q0.1"].to_numpy()) & (a <= fc["q0.9"].to_numpy()))),
+            float(np.mean((a >= fc["q0.05"].to_numpy()) & (a <= fc["q0.95"].to_numpy()))))
+
+
+def test_calibration_brings_coverage_to_nominal_on_later_origins(fitted):
+    df, model = fitted
+    cal = model.calibrate(df, _daily(62, 150))
+    test = _daily(215, 180)  # after the calibration period
+    raw80, raw90 = _coverage(model, df, test)
+    cal80, cal90 = _coverage(cal, df, test)
+    # the 24 leads of a day share one context, so the sample is about 180 windows, not 4320
+    # steps: the standard error of an 80 % coverage is then about 3 %, and the calibration's
+    # own 150 windows add as much; 6 % is two standard errors
+    assert abs(cal80 - 0.80) < 0.06 and abs(cal90 - 0.90) < 0.06
+    assert raw80 < 0.70 and raw90 < 0.80  # the noise doubled after training: the raw bands are too narrow
+    rec = cal.manifest_["calibration"]
+    assert rec["method"] == "conformal" and rec["cutoffs"] == 150
+    assert rec["coverage_after"]["0.1-0.9"] == pytest.approx(0.80, abs=0.03)  # in-sample: near exact
+    assert rec["coverage_before"]["0.1-0.9"] < 0.70
+    assert model.network_.calibration is None  # the original is unchanged
+    fc = cal.forecast_origins(df, test)
+    q = fc.select("q0.05", "q0.1", "q0.5", "q0.9", "q0.95").to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+
+
+def test_the_calibration_travels_in_the_saved_folder_and_the_onnx_file(fitted, tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from energyai.runtime import OnnxForecaster
+
+    df, model = fitted
+    cal = model.calibrate(df, _daily(62, 40))
+    back = Forecaster.load(cal.save(tmp_path / "saved"))
+    torch.testing.assert_close(back.network_.calibration, cal.network_.calibration, rtol=0, atol=0)
+    hist = df.filter(pl.col("ts") < T0 + dt.timedelta(days=150))
+    torch_fc = cal.predict(hist)
+    assert not np.allclose(torch_fc["q0.9"].to_numpy(), model.predict(hist)["q0.9"].to_numpy())
+    report = cal.export(tmp_path / "cal.onnx")
+    assert report.parity.checks["batch64"]["max_err_over_limit"] <= 1.0
+    tail = hist.tail(48)
+    out = OnnxForecaster(tmp_path / "cal.onnx").predict_arrays(tail["y"].to_numpy(), tail["ts"].dt.epoch("s")
+                                                                  .to_numpy())
+    scale = float(np.abs(torch_fc["q0.9"].to_numpy()).max())
+    for q in (0.05, 0.9):
+        np.testing.assert_allclose(out.quantile(q)[0], torch_fc[f"q{q}"].to_numpy(), rtol=1e-4, atol=1e-5 * scale)
+
+
+def test_calibration_refuses_training_origins_unknown_options_and_thin_sets(fitted):
+    df, model = fitted
+    with pytest.raises(ConfigError, match="inside the training data"):
+        model.calibrate(df, _daily(30, 40))
+    with pytest.raises(ConfigError, match="method"):
+        model.calibrate(df, _daily(62, 40), method="platt")
+    with pytest.raises(ConfigError, match="by must be"):
+        model.calibrate(df, _daily(62, 40), by="season")
+    with pytest.raises(ConfigError, match="needs cutoffs"):
+        model.calibrate(df, [])
+    with pytest.raises(InsufficientDataError, match="min_windows"):
+        model.calibrate(df, _daily(62, 5))
+    with pytest.raises(ConfigError, match="needs cutoffs"):
+        calibrate(model, df, [])
+
+
+def test_a_model_without_its_training_end_is_refused(fitted):
+    import copy
+
+    df, model = fitted
+    old = copy.deepcopy(model)
+    del old.history_["data_end"]
+    with pytest.raises(ConfigError, match="refit it"):
+        old.calibrate(df, _daily(62, 40))
+
+
+def test_quantiles_stay_sorted_when_shifts_cross_and_fine_tuning_drops_the_calibration(fitted):
+    df, model = fitted
+    crossed = model.calibrate(df, _daily(62, 40))
+    shift = torch.zeros_like(crossed.network_.calibration)
+    shift[:, -1] = -50.0  # the 0.95 level pushed far under the others
+    crossed.network_.set_calibration(shift)
+    fc = crossed.predict(df.filter(pl.col("ts") < T0 + dt.timedelta(days=150)))
+    q = fc.select("q0.05", "q0.1", "q0.5", "q0.9", "q0.95").to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+    tuned = Forecaster("tide", context_length=48, horizon=24, quantiles=(0.05, 0.1, 0.5, 0.9, 0.95), hidden=16,
+                       max_steps=2, batch_size=32, batches_per_epoch=2, val_size=0).fit(
+        df.filter(pl.col("ts") < T0 + dt.timedelta(days=70)), SCHEMA, init_from=crossed)
+    assert tuned.network_.calibration is None
