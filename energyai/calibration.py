@@ -124,25 +124,7 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     base.network_.calibration = None  # residuals of the raw network, not of an earlier calibration
     fc = forecast_origins(base, df, cutoffs, future, scale=True)
     cols = _columns(model)
-    H = model.horizon
-    shift = np.zeros((H, len(model.levels_)), dtype=np.float64)
-    counts = []
-    lead = fc["lead"].to_numpy()
-    actual = fc["actual"].to_numpy().astype(np.float64)
-    scale = fc["scale"].to_numpy()
-    quant = np.column_stack([fc[cols[q]].to_numpy() for q in model.levels_])
-    # steps the graph forces to one value (night zeros of a PV model, with a zero actual) say
-    # nothing about the spread and would pull every shift to 0
-    informative = np.isfinite(actual) & ~((quant == quant[:, :1]).all(axis=1) & (actual == quant[:, 0]))
-    for h in range(1, H + 1):
-        rows = informative & (lead == h)
-        counts.append(int(rows.sum()))
-        if rows.sum() == 0:
-            continue  # a lead the graph always fixes: no shift needed
-        if rows.sum() < min_windows:
-            raise InsufficientDataError(f"lead {h} has {int(rows.sum())} observed calibration windows, fewer than "
-                                        f"min_windows={min_windows}; give more cutoffs")
-        shift[h - 1] = lead_shifts(actual[rows], quant[rows], scale[rows], model.levels_)
+    shift, counts, informative = _shifts(fc, cols, model.levels_, model.horizon, min_windows)
     out = copy.deepcopy(model)
     out.network_.set_calibration(torch.from_numpy(shift.astype(np.float32)))
     after = out.forecast_origins(df, cutoffs, future)
@@ -152,6 +134,30 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
         "coverage_before": _coverage(fc, cols, model.levels_, informative),
         "coverage_after": _coverage(after, cols, model.levels_, informative)}}
     return out
+
+
+def _shifts(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon: int,
+            min_windows: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Shifts (H, Q) from a forecast table with ``scale``; the windows per lead; the rows used."""
+    shift = np.zeros((horizon, len(levels)), dtype=np.float64)
+    counts = []
+    lead = fc["lead"].to_numpy()
+    actual = fc["actual"].to_numpy().astype(np.float64)
+    scale = fc["scale"].to_numpy()
+    quant = np.column_stack([fc[cols[q]].to_numpy() for q in levels])
+    # steps the graph forces to one value (night zeros of a PV model, with a zero actual) say
+    # nothing about the spread and would pull every shift to 0
+    informative = np.isfinite(actual) & ~((quant == quant[:, :1]).all(axis=1) & (actual == quant[:, 0]))
+    for h in range(1, horizon + 1):
+        rows = informative & (lead == h)
+        counts.append(int(rows.sum()))
+        if rows.sum() == 0:
+            continue  # a lead the graph always fixes: no shift needed
+        if rows.sum() < min_windows:
+            raise InsufficientDataError(f"lead {h} has {int(rows.sum())} observed calibration windows, fewer than "
+                                        f"min_windows={min_windows}; give more cutoffs")
+        shift[h - 1] = lead_shifts(actual[rows], quant[rows], scale[rows], levels)
+    return shift, counts, informative
 
 
 def _coverage(fc: Any, cols: dict[float, str], levels: tuple[float, ...], rows: np.ndarray) -> dict[str, float]:

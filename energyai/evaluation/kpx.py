@@ -21,7 +21,7 @@ import numpy as np
 
 from energyai.exceptions import ConfigError, DataError
 
-__all__ = ["KPXRules", "KPXSettlement", "kpx_settlement"]
+__all__ = ["KPXRules", "KPXSettlement", "Submission", "best_submission", "kpx_settlement"]
 
 _TO_KW = {"W": 1e-3, "kW": 1.0, "MW": 1e3, "GW": 1e6}
 
@@ -148,3 +148,7 @@ def kpx_settlement(actual: Any, forecast: Any, capacity: Any, *, rules: KPXRules
     return KPXSettlement(error=err, eligible=eligible, incentive_krw=incentive, mean_error=mean_error,
                          eligible_hours=n, missing_hours=int(missing.sum()), total_krw=total,
                          krw_per_mw=total / mw if mw > 0 else float("nan"), monthly=monthly, rules=rules)
+
+
+# the submission chooser lives in its own module; exported here as the KPX API's entry point
+from energyai.evaluation.submission import Submission, best_submission  # noqa: E402

@@ -110,8 +110,6 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
                                 "max_time": t.max_time}
     model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
-    # the last instant trained on (validation included): calibration must come after it
-    model.history_["data_end"] = str(np.max(panel.utc[panel.offsets[1:] - 1]).astype("datetime64[s]")) + "Z"
     model.parity_windows_ = sample_windows(panel, data.train_index, L_, H, n=64, seed=int(t.seed))
     model.manifest_ = manifest(model, data_sha, data.n_rows)
     if ckpt is not None:
@@ -353,6 +351,8 @@ def _history(data: _Data, trainer: Any, best: Any, seconds: float, batch_size: i
         "val_curve": best.history,
         "fit_seconds": round(seconds, 3),
         "windows_per_second": round(trainer.global_step * batch_size / max(seconds, 1e-9), 1),
+        # the last instant trained on (validation included): calibration must come after it
+        "data_end": str(np.max(data.panel.utc[data.panel.offsets[1:] - 1]).astype("datetime64[s]")) + "Z",
     }
 
 

@@ -1,0 +1,75 @@
+"""The KPX-optimal submission, against hand-worked integrals.
+
+A forecast with quantiles 40, 45, 50, 55, 60 MW at levels 0.1 .. 0.9 (capacity 100 MW) is
+the uniform distribution on [37.5, 62.5] (the quantile function is linear with slope 25,
+extended past the outer levels). Submitting s pays 4 KRW/kWh when |y - s| <= 6 MW and 3
+when <= 8 MW, on y:
+
+- s = 50: (1/25)[2(56² - 44²) + 1.5(44² - 42²) + 1.5(58² - 56²)] = 120 MWh-KRW/kWh
+  -> 120,000 KRW;
+- s = 54: (1/25)[2(60² - 48²) + 1.5(48² - 46²) + 1.5(62² - 60²)] = 129.6 -> 129,600 KRW.
+
+The 200 equally weighted points are the midpoints of 200 equal slices of the uniform, so
+these integrals of piecewise-linear functions come out exact up to float rounding
+(tolerance 1e-6 relative).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from energyai.evaluation.kpx import KPXRules, best_submission, kpx_settlement
+from energyai.evaluation.submission import expected_incentive, predictive_samples
+from energyai.exceptions import ConfigError, DataError
+
+LEVELS = (0.1, 0.3, 0.5, 0.7, 0.9)
+UNIFORM = np.array([[40.0, 45.0, 50.0, 55.0, 60.0]])
+
+
+def test_samples_follow_the_linear_quantile_function_and_its_extension():
+    s = predictive_samples(np.array([[1.0, 2.0, 3.0]]), (0.25, 0.5, 0.75), n=8)
+    # u = 1/16 .. 15/16; Q(u) = 4u (slope 1 / 0.25), clipped at 0 from below
+    np.testing.assert_allclose(s[0], 4 * (np.arange(8) + 0.5) / 8, rtol=1e-12)
+    assert predictive_samples(np.array([[1.0, 2.0, 3.0]]), (0.25, 0.5, 0.75), n=8, upper=2.5)[0].max() == 2.5
+
+
+def test_expected_incentive_by_hand():
+    samples = predictive_samples(UNIFORM, LEVELS, n=200, upper=100.0)
+    e = expected_incentive(np.array([[50.0, 54.0]]), samples, np.array([100.0]), KPXRules(), "MW")
+    np.testing.assert_allclose(e[0], [120_000.0, 129_600.0], rtol=1e-6)
+    # the same as settling each sample and averaging
+    one = kpx_settlement(samples[0], np.full(200, 54.0), 100.0, units="MW")
+    assert one.total_krw / 200 == pytest.approx(129_600.0, rel=1e-9)
+
+
+def test_best_submission_leans_toward_paid_output():
+    sub = best_submission(UNIFORM, LEVELS, 100.0, units="MW", grid=101)
+    # the payment grows with y, so the best bid sits above the median; on the 1 MW grid it is 54
+    assert sub.value[0] == pytest.approx(54.0)
+    assert sub.expected_krw[0] == pytest.approx(129_600.0, rel=1e-6)
+    assert sub.expected_krw_median[0] == pytest.approx(120_000.0, rel=1e-6)
+    # half the mass under 10 % of capacity (never paid): bid on the paid mode, not the median
+    bimodal = best_submission(np.array([[2.0, 3.0, 30.0, 60.0, 61.0]]), LEVELS, 100.0, units="MW")
+    assert 50.0 <= bimodal.value[0] <= 62.0 and bimodal.expected_krw[0] > 5 * bimodal.expected_krw_median[0]
+
+
+def test_a_certain_forecast_is_submitted_as_it_is_and_nothing_pays_under_10_percent():
+    sure = best_submission(np.array([[70.0] * 5, [5.0] * 5]), LEVELS, 100.0, units="MW")
+    assert sure.value[0] == pytest.approx(70.0) and sure.value[1] == pytest.approx(5.0)  # ties: the median
+    assert sure.expected_krw[1] == 0.0
+
+
+def test_bad_inputs_are_typed_errors():
+    with pytest.raises(ConfigError, match=r"include 0\.5"):
+        best_submission(UNIFORM[:, :2], (0.1, 0.3), 100.0)
+    with pytest.raises(ConfigError, match="increase"):
+        best_submission(UNIFORM, (0.1, 0.5, 0.3, 0.7, 0.9), 100.0)
+    with pytest.raises(DataError, match="capacity"):
+        best_submission(UNIFORM, LEVELS, 0.0)
+    with pytest.raises(DataError, match="finite"):
+        best_submission(np.array([[40.0, np.nan, 50.0, 55.0, 60.0]]), LEVELS, 100.0)
+    with pytest.raises(ConfigError, match="units"):
+        best_submission(UNIFORM, LEVELS, 100.0, units="MWh")
+    with pytest.raises(ConfigError, match="grid"):
+        best_submission(UNIFORM, LEVELS, 100.0, grid=1)
