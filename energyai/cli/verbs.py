@@ -119,6 +119,22 @@ def make_baseline(name: str, horizon: int, season: str | int = "day") -> Any:
 BASELINE_NAMES = ["climatology", "ets", "persistence", "persistence_ensemble", "sarimax", "seasonal_naive", "vanilla_mlr"]
 
 
+def _write_reliability(res: Any, out: Path) -> None:
+    """Reliability tables (overall and per lead) and the reliability/PIT figure of a quantile model."""
+    if len(res.quantiles) < 2:
+        return
+    res.reliability().write_csv(out / "reliability.csv")
+    res.reliability(by_lead=True).write_csv(out / "reliability_by_lead.csv")
+    from energyai.exceptions import MissingDependencyError
+
+    try:
+        res.plot_reliability(out / "reliability.png")
+    except MissingDependencyError as exc:
+        print(f"reliability.png not written: {exc}")
+        return
+    print(f"wrote {out / 'reliability.csv'}, {out / 'reliability_by_lead.csv'} and {out / 'reliability.png'}")
+
+
 def run_backtest(args: argparse.Namespace) -> int:
     from energyai.evaluation import backtest, skill_table
 
@@ -158,4 +174,5 @@ def run_backtest(args: argparse.Namespace) -> int:
         results[args.model].forecasts.write_csv(out / "forecasts.csv")
         (out / "metrics.json").write_text(json.dumps(table.to_dicts(), indent=2, default=str))
         print(f"wrote {out / 'forecasts.csv'} and {out / 'metrics.json'}")
+        _write_reliability(results[args.model], out)
     return 0

@@ -52,7 +52,8 @@ class BacktestResult:
         One row per (series, cutoff, lead): ``cutoff``, timestamp, ``lead`` (1..H),
         ``actual`` (null where not observed), ``forecast`` and the quantile columns.
     metrics : polars.DataFrame
-        One row over everything: n, mae, rmse, mape, smape, cv_rmse (and pinball, coverage).
+        One row over everything: n, mae, rmse, mape, smape, cv_rmse (and pinball, crps,
+        coverage).
     by_series, by_lead, by_hour : polars.DataFrame
         The same metrics per series, per lead and per local hour of the target time.
     cutoffs : list of datetime
@@ -80,6 +81,19 @@ class BacktestResult:
     def oracle(self) -> bool:
         """True when the future covariates were read from the data (an oracle experiment)."""
         return self.future_source == "oracle"
+
+    def reliability(self, by_lead: bool = False) -> pl.DataFrame:
+        """Share at or under each level, interval coverage and width (optionally per lead);
+        see :func:`energyai.evaluation.probabilistic.reliability_table`."""
+        from energyai.evaluation.probabilistic import reliability_table
+
+        return reliability_table(self.forecasts, self.quantiles, by_lead=by_lead)
+
+    def plot_reliability(self, path: Any) -> Any:
+        """The reliability diagram and PIT histogram as a PNG (``plot`` extra)."""
+        from energyai.evaluation.probabilistic import plot_reliability
+
+        return plot_reliability(self.forecasts, self.quantiles, path, title=self.model)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready overall metrics and run facts."""

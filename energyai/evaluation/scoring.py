@@ -38,6 +38,8 @@ def metric_exprs(quantiles: Sequence[float]) -> list[pl.Expr]:
             d = a - pl.col(quantile_column(q))
             losses.append(pl.max_horizontal(q * d, (q - 1.0) * d))
         exprs.append(pl.mean_horizontal(losses).mean().alias("pinball"))
+        # CRPS as twice the mean pinball over the levels (energyai.metrics.crps_quantiles)
+        exprs.append((2.0 * pl.mean_horizontal(losses).mean()).alias("crps"))
         lo, hi = pl.col(quantile_column(min(quantiles))), pl.col(quantile_column(max(quantiles)))
         exprs.append(((a >= lo) & (a <= hi)).mean().alias("coverage"))
     return exprs
