@@ -25,6 +25,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -39,20 +40,26 @@ LEVELS_99 = tuple(round(0.01 * k, 2) for k in range(1, 100))
 UTC = dt.timezone.utc
 
 
+def fit_solar_preset(data_dir: str, train_end: dt.datetime, val_start: dt.datetime) -> tuple[Any, Any, Any, float]:
+    """The day-ahead-solar preset on 99 levels fitted to GEFCom2014 solar before ``train_end``:
+    (model, frame, schema, fit seconds)."""
+    ds = ea.datasets.load("gefcom2014_solar", data_dir=data_dir)
+    frame, schema = ds.frame, ds.schema
+    model = ea.Forecaster.preset("day-ahead-solar", issue_time="23:00", freq="1h", tz="UTC", quantiles=LEVELS_99,
+                                 progress_bar=False)
+    t0 = time.perf_counter()
+    model.fit(frame.filter(pl.col("timestamp") < train_end), schema, val_start=val_start)
+    return model, frame, schema, time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=os.environ.get("ENERGYAI_DATA", str(HERE.parent.parent / "shared" /
                                                                           "datasets")))
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    ds = ea.datasets.load("gefcom2014_solar", data_dir=args.data_dir)
-    frame, schema = ds.frame, ds.schema
-    model = ea.Forecaster.preset("day-ahead-solar", issue_time="23:00", freq="1h", tz="UTC", quantiles=LEVELS_99,
-                                 progress_bar=False)
-    t0 = time.perf_counter()
-    model.fit(frame.filter(pl.col("timestamp") < dt.datetime(2013, 7, 1, tzinfo=UTC)), schema,
-              val_start=dt.datetime(2013, 4, 1, tzinfo=UTC))
-    fit_s = time.perf_counter() - t0
+    model, frame, _, fit_s = fit_solar_preset(args.data_dir, dt.datetime(2013, 7, 1, tzinfo=UTC),
+                                              dt.datetime(2013, 4, 1, tzinfo=UTC))
     first = dt.datetime(2013, 6, 30, 23, tzinfo=UTC)
     cutoffs = [first + dt.timedelta(days=d) for d in range(365)]
     fc = model.forecast_origins(frame, cutoffs)
