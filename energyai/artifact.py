@@ -65,6 +65,9 @@ class ModelInfo:
     opset: int
     parity: dict[str, Any] = field(default_factory=dict)
     solar: dict[str, float] | None = None
+    #: the conformal calibration inside the graph (energyai.calibration): method, grouping,
+    #: origins and coverage on them; None when the file is not calibrated
+    calibration: dict[str, Any] | None = None
     torch_version: str = ""
     ranges: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -102,6 +105,10 @@ class ModelInfo:
             f"default {self.capacity.get('default')}",
             "  inputs:",
         ]
+        if self.calibration:
+            c = self.calibration
+            lines.insert(-1, f"  calibration  {c.get('method')} by {c.get('by')} on {c.get('cutoffs')} origins "
+                             f"({c.get('first_cutoff')} .. {c.get('last_cutoff')}), inside the graph")
         for i in self.inputs:
             cols = f" columns {i['columns']}" if i.get("columns") else ""
             nan = " (NaN = missing)" if i.get("nan_allowed") else ""
@@ -150,6 +157,7 @@ class ModelInfo:
             _P + "capacity": j(self.capacity),
             _P + "calendar": j(bool(self.calendar)),
             _P + "solar": j(self.solar),
+            _P + "calibration": j(self.calibration),
             _P + "data_sha256": self.data_sha256,
             _P + "created": self.created,
             _P + "quantization": self.quantization,
@@ -192,6 +200,7 @@ class ModelInfo:
                 opset=int(props.get(_P + "opset", "0")),
                 parity=json.loads(props.get(_P + "parity", "{}")),
                 solar=json.loads(props.get(_P + "solar", "null")),
+                calibration=json.loads(props.get(_P + "calibration", "null")),
                 torch_version=props.get(_P + "torch_version", ""),
                 ranges=json.loads(props.get(_P + "ranges", "{}")),
                 raw=dict(props),

@@ -104,6 +104,9 @@ def test_the_calibration_travels_in_the_saved_folder_and_the_onnx_file(fitted, t
     assert not np.allclose(torch_fc["q0.9"].to_numpy(), model.predict(hist)["q0.9"].to_numpy())
     report = cal.export(tmp_path / "cal.onnx")
     assert report.parity.checks["batch64"]["max_err_over_limit"] <= 1.0
+    info = OnnxForecaster(tmp_path / "cal.onnx").info
+    assert info.calibration["method"] == "conformal" and info.calibration["cutoffs"] == 40
+    assert "calibration  conformal by lead on 40 origins" in info.summary()
     tail = hist.tail(48)
     out = OnnxForecaster(tmp_path / "cal.onnx").predict_arrays(tail["y"].to_numpy(), tail["ts"].dt.epoch("s")
                                                                   .to_numpy())

@@ -125,6 +125,8 @@ def model_info(forecaster: Any, specs: list[dict[str, Any]], quantization: str, 
         quantization=quantization, opset=opset,
         solar=None if solar is None else dict(zip(("latitude", "longitude", "altitude", "linke_turbidity"),
                                                   [float(v) for v in solar.site.tolist()], strict=True)),
+        calibration=None if forecaster.network_.calibration is None else _plain(
+            dict(forecaster.manifest_.get("calibration", {}))),
         torch_version=torch.__version__,
         ranges=forecaster.network_.training_ranges(),
     )

@@ -58,6 +58,7 @@ def test_metadata_describes_the_file(model):
     assert info.quantiles == (0.1, 0.5, 0.9) and info.quantiles[info.median_index] == 0.5
     assert [i["name"] for i in info.inputs] == ["past_target"]
     assert info.inputs[0]["units"] == "MW" and info.inputs[0]["nan_allowed"]
+    assert info.calibration is None  # written before calibration existed, and not calibrated
     assert len(info.data_sha256) == 64 and info.created
     assert set(info.parity["checks"]) == {"batch1", "batch7", "batch64", "nan_window", "flat_window"}
     assert read_metadata(str(MODEL)).raw == info.raw
