@@ -50,5 +50,12 @@ def test_bad_requests_are_typed_errors():
         portfolio_quantiles(UNIFORM, LEVELS, method="empirical")
     with pytest.raises(DataError, match="template"):
         portfolio_quantiles(UNIFORM, LEVELS, method="empirical", template=np.zeros((10, 2)))
+    for bad in (np.nan, np.inf):
+        broken = UNIFORM.copy()
+        broken[1, 3, 2] = bad
+        with pytest.raises(DataError, match="NaN or infinite"):
+            portfolio_quantiles(broken, LEVELS, method="comonotonic")
+    huge = UNIFORM * 1e30  # finite: summed as given, never turned into inf by the sampling
+    assert np.isfinite(portfolio_quantiles(huge, LEVELS, method="independent", upper=1e30)).all()
     with pytest.raises(DataError, match="plants, hours, levels"):
         portfolio_quantiles(UNIFORM[0], LEVELS)

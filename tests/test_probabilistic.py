@@ -17,7 +17,7 @@ import pytest
 
 import energyai as ea
 from energyai.evaluation.probabilistic import pit_values, plot_reliability, reliability_table
-from energyai.exceptions import ConfigError
+from energyai.exceptions import ConfigError, DataError
 from energyai.metrics import crps_quantiles
 
 LEVELS = (0.1, 0.5, 0.9)
@@ -46,7 +46,15 @@ def test_pit_by_hand_and_an_atom_reads_its_middle_level():
     assert pit_values(mid, LEVELS)[0] == pytest.approx(0.7)  # equal quantiles 0.5 and 0.9: their middle
 
 
-def test_bad_requests_are_config_errors():
+def test_bad_requests_are_typed_errors():
+    for col, bad in (("q0.9", np.nan), ("q0.1", np.inf), ("actual", np.nan)):
+        broken = FC.with_columns(pl.when(pl.col("lead") == 2).then(bad).otherwise(pl.col(col)).alias(col))
+        with pytest.raises(DataError, match="NaN or infinite"):
+            reliability_table(broken, LEVELS)
+        with pytest.raises(DataError, match="NaN or infinite"):
+            pit_values(broken, LEVELS)
+    with pytest.raises(DataError, match="nothing to score"):
+        reliability_table(FC.with_columns(pl.lit(None, pl.Float64).alias("actual")), LEVELS)
     with pytest.raises(ConfigError, match="at least two"):
         reliability_table(FC, (0.5,))
     with pytest.raises(ConfigError, match="no column"):

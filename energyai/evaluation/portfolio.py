@@ -62,6 +62,9 @@ def portfolio_quantiles(quantiles: Any, levels: Any, *, method: str = "empirical
         raise DataError(f"quantiles must be (plants, hours, levels) with {tau.size} levels, got {q.shape}")
     if method not in METHODS:
         raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+    if not np.isfinite(q).all():
+        raise DataError(f"quantiles hold {int((~np.isfinite(q)).sum())} NaN or infinite values; a total of them "
+                        "would be NaN or infinite too")
     P, N, _ = q.shape
     if method == "comonotonic":
         return q.sum(axis=0)  # type: ignore[no-any-return]

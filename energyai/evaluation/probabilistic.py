@@ -28,7 +28,7 @@ import numpy as np
 
 from energyai._optional import import_optional
 from energyai.base import quantile_column
-from energyai.exceptions import ConfigError
+from energyai.exceptions import ConfigError, DataError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -47,7 +47,14 @@ def _arrays(forecasts: pl.DataFrame, quantiles: Sequence[float]) -> tuple[np.nda
         raise ConfigError(f"the forecasts have no column {missing}; score the levels the model forecast")
     obs = forecasts.filter(pl.col("actual").is_not_null())
     q = obs.select([quantile_column(v) for v in levels]).to_numpy().astype(np.float64)
-    return levels, q, obs["actual"].to_numpy().astype(np.float64)
+    a = obs["actual"].to_numpy().astype(np.float64)
+    bad = ~np.isfinite(q).all(axis=1) | ~np.isfinite(a)
+    if bad.any():
+        raise DataError(f"{int(bad.sum())} forecast rows hold a NaN or infinite quantile or actual; a score over "
+                        "them would be meaningless (null actuals are left out; NaN is not null)")
+    if a.size == 0:
+        raise DataError("no forecast row has an observed actual; there is nothing to score")
+    return levels, q, a
 
 
 def reliability_table(forecasts: pl.DataFrame, quantiles: Sequence[float], by_lead: bool = False) -> pl.DataFrame:
