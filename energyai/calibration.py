@@ -35,12 +35,13 @@ from typing import Any
 import numpy as np
 
 from energyai.exceptions import ConfigError, InsufficientDataError
+from energyai.quantile_map import isotonic_map
 from energyai.runtime.conformal import conformal_shift, lead_shifts
 
 __all__ = ["METHODS", "calibrate", "conformal_shift", "lead_shifts"]
 
-METHODS = ("conformal",)
-GROUPINGS = ("lead",)
+METHODS = ("conformal", "isotonic")
+GROUPINGS = ("lead", "lead_hour")
 
 
 def _columns(model: Any) -> dict[float, str]:
@@ -83,19 +84,25 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     cutoffs : list of datetime
         Calibration origins (the last observed instant of each), all after the training
         data (``history_["data_end"]``).
-    method : {"conformal"}
-        One-sided split-conformal shifts per level (module notes).
-    by : {"lead"}
-        One shift per lead and level.
-    future : polars.DataFrame, optional
-        Known-future covariates per origin, as for :meth:`Forecaster.forecast_origins`.
+    method : {"conformal", "isotonic"}
+        ``"conformal"``: split-conformal shifts per level (module notes). ``"isotonic"``:
+        each level is moved to the raw quantile function's value at the level the
+        calibration actuals say it should be (:mod:`energyai.quantile_map`); no shifts.
+    by : {"lead", "lead_hour"}
+        One correction per lead, or per lead and local hour of the window's first forecast
+        step (for models issued at several times of day: the same lead means another hour
+        of the day). Hours with no calibration window use their lead's pooled correction.
+    future : polars.DataFrame or energyai.data.vintages.Vintages, optional
+        Known-future covariates per origin, as for :meth:`Forecaster.forecast_origins`; a
+        ``Vintages`` table of weather runs gives each origin the run available at it.
     min_windows : int
-        Fewest scored windows per lead (a conformal quantile of 5 residuals is noise).
+        Fewest scored windows per lead (per lead and hour with ``by="lead_hour"``): a
+        conformal quantile of 5 residuals is noise.
 
     Returns
     -------
     Forecaster
-        A deep copy whose network carries the shifts; ``manifest_["calibration"]`` records
+        A deep copy whose network carries the correction; ``manifest_["calibration"]`` records
         the method, the origins and the coverage of each central interval before and after, on the
         calibration origins themselves.
 
@@ -104,7 +111,7 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     ConfigError
         An unknown method or grouping, no cutoffs, or cutoffs inside the training data.
     InsufficientDataError
-        Fewer than ``min_windows`` observed windows at some lead.
+        Fewer than ``min_windows`` observed windows at some lead (or lead and hour).
     """
     import copy
 
@@ -117,16 +124,22 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     if not cutoffs:
         raise ConfigError("calibrate needs cutoffs: the calibration origins, after the training data")
     model._check_fitted()
+    if method == "isotonic" and len(model.levels_) < 2:
+        raise ConfigError("isotonic calibration maps levels onto each other and needs at least two quantiles; "
+                          "fit the model with quantiles=(0.1, 0.5, 0.9) or more")
     _check_after_training(model, cutoffs)
     from energyai.inference import forecast_origins
 
     base = copy.deepcopy(model)
-    base.network_.calibration = None  # residuals of the raw network, not of an earlier calibration
+    base.network_.set_calibration(None)  # residuals of the raw network, not of an earlier calibration
+    future = _future_table(model, df, future, cutoffs)
     fc = forecast_origins(base, df, cutoffs, future, scale=True)
     cols = _columns(model)
-    shift, counts, informative = _shifts(fc, cols, model.levels_, model.horizon, min_windows)
+    hours = _window_hours(fc[model.schema_.timestamp], model.horizon) if by == "lead_hour" else None
+    shift, mix, counts, informative = _maps(fc, cols, model.levels_, model.horizon, min_windows, method, hours)
     out = copy.deepcopy(model)
-    out.network_.set_calibration(torch.from_numpy(shift.astype(np.float32)))
+    out.network_.set_calibration(torch.from_numpy(shift.astype(np.float32)),
+                                 None if mix is None else torch.from_numpy(mix.astype(np.float32)))
     after = out.forecast_origins(df, cutoffs, future)
     out.manifest_ = {**getattr(model, "manifest_", {}), "calibration": {
         "method": method, "by": by, "cutoffs": len(cutoffs), "first_cutoff": str(cutoffs[0]),
@@ -136,11 +149,24 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     return out
 
 
-def _shifts(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon: int,
-            min_windows: int) -> tuple[np.ndarray, list[int], np.ndarray]:
-    """Shifts (H, Q) from a forecast table with ``scale``; the windows per lead; the rows used."""
-    shift = np.zeros((horizon, len(levels)), dtype=np.float64)
-    counts = []
+def _future_table(model: Any, df: Any, future: Any, cutoffs: list[Any]) -> Any:
+    """``future`` as a per-origin table: a Vintages table gives each origin the runs
+    available at it (leakage-checked, as in a backtest)."""
+    from energyai.data.vintages import Vintages
+    from energyai.evaluation.backtest import _origin_table
+
+    if not isinstance(future, Vintages):
+        return future
+    schema = model.schema_
+    cols = tuple(c for c in schema.future_covariates if c in future.columns)
+    return _origin_table(df, schema, future, cols, cutoffs, model.horizon)
+
+
+def _maps(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon: int, min_windows: int,
+          method: str, hour: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, list[int], np.ndarray]:
+    """Shifts (H, Q), or (24, H, Q) given each row's ``hour``; the level map of the same
+    leading shape plus (Q,), or None; the windows per lead; the rows used. From a forecast
+    table with ``scale``."""
     lead = fc["lead"].to_numpy()
     actual = fc["actual"].to_numpy().astype(np.float64)
     scale = fc["scale"].to_numpy()
@@ -148,16 +174,38 @@ def _shifts(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon:
     # steps the graph forces to one value (night zeros of a PV model, with a zero actual) say
     # nothing about the spread and would pull every shift to 0
     informative = np.isfinite(actual) & ~((quant == quant[:, :1]).all(axis=1) & (actual == quant[:, 0]))
+    Q = len(levels)
+
+    def one(rows: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
+        if rows.sum() < min_windows:
+            raise InsufficientDataError(f"{where} has {int(rows.sum())} observed calibration windows, fewer than "
+                                        f"min_windows={min_windows}; give more cutoffs" +
+                                        (" or calibrate by='lead'" if hour is not None else ""))
+        if method == "isotonic":
+            return np.zeros(Q), isotonic_map(actual[rows], quant[rows], levels)
+        return lead_shifts(actual[rows], quant[rows], scale[rows], levels), np.eye(Q)
+
+    shift, mix, counts = np.zeros((horizon, Q)), np.tile(np.eye(Q), (horizon, 1, 1)), []
     for h in range(1, horizon + 1):
         rows = informative & (lead == h)
         counts.append(int(rows.sum()))
-        if rows.sum() == 0:
-            continue  # a lead the graph always fixes: no shift needed
-        if rows.sum() < min_windows:
-            raise InsufficientDataError(f"lead {h} has {int(rows.sum())} observed calibration windows, fewer than "
-                                        f"min_windows={min_windows}; give more cutoffs")
-        shift[h - 1] = lead_shifts(actual[rows], quant[rows], scale[rows], levels)
-    return shift, counts, informative
+        if rows.any():  # a lead the graph always fixes needs no shift
+            shift[h - 1], mix[h - 1] = one(rows, f"lead {h}")
+    if hour is not None:  # by lead and hour; hours never seen keep the pooled row of their lead
+        shift, mix = np.repeat(shift[None], 24, 0), np.repeat(mix[None], 24, 0)
+        for g in np.unique(hour[informative]):
+            for h in range(1, horizon + 1):
+                rows = informative & (lead == h) & (hour == g)
+                if rows.any():
+                    shift[g, h - 1], mix[g, h - 1] = one(rows, f"lead {h} of windows starting at {g:02d}:00")
+    return shift, (mix if method == "isotonic" else None), counts, informative
+
+
+def _window_hours(timestamps: Any, horizon: int) -> np.ndarray:
+    """Each row's group for ``by="lead_hour"``: the local hour of its window's first step
+    (a forecast table holds windows of ``horizon`` consecutive leads), as the graph reads it."""
+    first = timestamps.dt.hour().to_numpy()[::horizon]
+    return np.repeat(first, horizon).astype(np.int64)
 
 
 def _coverage(fc: Any, cols: dict[float, str], levels: tuple[float, ...], rows: np.ndarray) -> dict[str, float]:

@@ -199,7 +199,8 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
                         optional=optional_index(t.optional_covariates, schema.future_covariates),
                         clearsky_index=bool(t.clearsky_index))
     if "calibration" in state:
-        net.set_calibration(state["calibration"].clone())
+        mix = state.get("calibration_mix")
+        net.set_calibration(state["calibration"].clone(), None if mix is None else mix.clone())
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

@@ -27,14 +27,14 @@ T0 = dt.datetime(2021, 1, 1, tzinfo=UTC)
 SCHEMA = ea.Schema(timestamp="ts", target="y", freq="1h", tz="UTC")
 
 
-def _synthetic(days=400, seed=0):
+def _synthetic(days=400, seed=0, late_sigma=None):
     """Synthetic load (named so; unit tests only): a daily cycle plus Gaussian noise whose
     standard deviation doubles from 4 to 8 after day 60, the end of the training data: the
     model's bands are too narrow afterwards, a change calibration must repair."""
     rng = np.random.default_rng(seed)
     n = 24 * days
     hour = np.arange(n) % 24
-    sigma = np.where(np.arange(n) < 24 * 60, 4.0, 8.0)
+    sigma = np.where(np.arange(n) < 24 * 60, 4.0, 8.0 if late_sigma is None else late_sigma(hour))
     y = 100 + 30 * np.sin(2 * np.pi * hour / 24) + rng.normal(0, 1, n) * sigma
     ts = pl.datetime_range(T0, T0 + dt.timedelta(hours=n - 1), "1h", eager=True)
     return pl.DataFrame({"ts": ts, "y": y})
@@ -154,3 +154,84 @@ def test_quantiles_stay_sorted_when_shifts_cross_and_fine_tuning_drops_the_calib
                        max_steps=2, batch_size=32, batches_per_epoch=2, val_size=0).fit(
         df.filter(pl.col("ts") < T0 + dt.timedelta(days=70)), SCHEMA, init_from=crossed)
     assert tuned.network_.calibration is None
+
+
+def test_isotonic_calibration_brings_coverage_to_nominal_and_travels_in_onnx(fitted, tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from energyai.runtime import OnnxForecaster
+
+    df, model = fitted
+    cal = model.calibrate(df, _daily(62, 150), method="isotonic")
+    assert cal.network_.calibration_mix is not None and cal.network_.calibration_mix.shape == (24, 5, 5)
+    assert float(cal.network_.calibration.abs().max()) == 0.0  # a level map, no shifts
+    cal80, cal90 = _coverage(cal, df, _daily(215, 180))
+    assert abs(cal80 - 0.80) < 0.06 and abs(cal90 - 0.90) < 0.06  # tolerance as in the conformal test
+    assert cal.manifest_["calibration"]["method"] == "isotonic"
+    back = Forecaster.load(cal.save(tmp_path / "saved"))
+    torch.testing.assert_close(back.network_.calibration_mix, cal.network_.calibration_mix, rtol=0, atol=0)
+    hist = df.filter(pl.col("ts") < T0 + dt.timedelta(days=150))
+    torch_fc = cal.predict(hist)
+    cal.export(tmp_path / "iso.onnx")
+    tail = hist.tail(48)
+    out = OnnxForecaster(tmp_path / "iso.onnx").predict_arrays(tail["y"].to_numpy(),
+                                                               tail["ts"].dt.epoch("s").to_numpy())
+    scale = float(np.abs(torch_fc["q0.95"].to_numpy()).max())
+    for q in (0.05, 0.5, 0.95):
+        np.testing.assert_allclose(out.quantile(q)[0], torch_fc[f"q{q}"].to_numpy(), rtol=1e-4, atol=1e-5 * scale)
+
+
+def _by_hour_synthetic():
+    """Synthetic (unit tests only): the fixture's first 60 days exactly (its training data),
+    then for 700 days noise whose standard deviation is 4 in the hours 00-11 and 12 in
+    12-23, so a lead's error depends on the hour its window starts at."""
+    return _synthetic(days=760, late_sigma=lambda hour: np.where(hour < 12, 4.0, 12.0))
+
+
+def _twice_daily(first_day, days):
+    return sorted(_daily(first_day, days) + [c + dt.timedelta(hours=12) for c in _daily(first_day, days)])
+
+
+def test_by_lead_hour_corrects_each_issue_hour_and_exports_with_the_local_time(fitted, tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from energyai.runtime import OnnxForecaster
+
+    _, model = fitted
+    df = _by_hour_synthetic()
+    pooled = model.calibrate(df, _twice_daily(62, 300))
+    hourly = model.calibrate(df, _twice_daily(62, 300), by="lead_hour")
+    assert tuple(hourly.network_.calibration.shape) == (24, 24, 5)
+    # windows from 23:00 start at 00 (lead 1-12 quiet, 13-24 noisy); from 11:00 the reverse
+    test = _daily(365, 390)  # origins at 23:00 only: the pooled shift is wrong for them
+    fc_p, fc_h = pooled.forecast_origins(df, test), hourly.forecast_origins(df, test)
+    covered = {}
+    for name, fc in (("pooled", fc_p), ("hourly", fc_h)):
+        quiet = fc.filter(pl.col("lead") <= 12)
+        a = quiet["actual"].to_numpy()
+        covered[name] = float(np.mean((a >= quiet["q0.1"].to_numpy()) & (a <= quiet["q0.9"].to_numpy())))
+    # pooled, a quiet lead shares its shift with the noisy windows from 11:00: far too wide.
+    # By hour it is near 80 % (tolerance as in the conformal test)
+    assert covered["pooled"] > 0.9 and abs(covered["hourly"] - 0.80) < 0.06
+    path = tmp_path / "hourly.onnx"
+    hourly.export(path)
+    for cut in (test[0], test[0] + dt.timedelta(hours=12)):
+        hist = df.filter(pl.col("ts") <= cut).tail(48)
+        want = hourly.predict(hist)
+        got = OnnxForecaster(path).predict_arrays(hist["y"].to_numpy(), hist["ts"].dt.epoch("s").to_numpy())
+        scale = float(np.abs(want["q0.9"].to_numpy()).max())
+        np.testing.assert_allclose(got.quantile(0.9)[0], want["q0.9"].to_numpy(), rtol=1e-4, atol=1e-5 * scale)
+
+
+def test_new_options_refuse_thin_hours_single_levels_and_mismatched_maps(fitted):
+    df, model = fitted
+    cutoffs = [*_daily(62, 40), _daily(102, 1)[0] + dt.timedelta(hours=5)]  # one window starts at 05:00
+    with pytest.raises(InsufficientDataError, match=r"windows starting at 05:00.*by='lead'"):
+        model.calibrate(df, cutoffs, by="lead_hour")
+    median = Forecaster("tide", context_length=48, horizon=24, quantiles=(), loss="mae", hidden=8, max_steps=2,
+                        batch_size=32, batches_per_epoch=2, val_size=0).fit(
+        df.filter(pl.col("ts") < T0 + dt.timedelta(days=60)), SCHEMA)
+    with pytest.raises(ConfigError, match="at least two quantiles"):
+        median.calibrate(df, _daily(62, 40), method="isotonic")
+    with pytest.raises(ValueError, match="does not match"):
+        model.network_.set_calibration(torch.zeros(24, 5), torch.zeros(24, 3, 3))

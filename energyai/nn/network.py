@@ -89,6 +89,7 @@ class ForecastNetwork(nn.Module):
     optional_mask: torch.Tensor
 
     calibration: torch.Tensor | None
+    calibration_mix: torch.Tensor | None
 
     def __init__(
         self,
@@ -116,6 +117,8 @@ class ForecastNetwork(nn.Module):
         self.horizon = horizon
         self.core = core
         self.register_buffer("quantiles", torch.tensor(quantiles, dtype=torch.float32))
+        #: index of the 0.5 level (the calibration restores order outward from it), or None
+        self.median_index = next((j for j, q in enumerate(quantiles) if abs(q - 0.5) < 1e-9), None)
         self.instance = InstanceScaler(scaler, affine=affine)
         self.past_scaler = FeatureScaler(n_past)
         self.future_scaler = FeatureScaler(n_future)
@@ -131,7 +134,9 @@ class ForecastNetwork(nn.Module):
         if clearsky_index and (self.solar is None or scaler != "capacity" or affine):
             raise ValueError("clearsky_index needs a solar site, scaler='capacity' and affine=False")
         self.clearsky_index = bool(clearsky_index)
-        self.register_buffer("calibration", None)  # (H, Q) once calibrated; None: not in the state dict
+        # energyai.nn.calibration: shifts (H, Q) or (24, H, Q) and an optional level map; None: not in the state dict
+        self.register_buffer("calibration", None)
+        self.register_buffer("calibration_mix", None)
         self.holiday = None
         if holiday_days:
             from energyai.nn.holidays import HolidayFeatures
@@ -182,7 +187,7 @@ class ForecastNetwork(nn.Module):
         """
         n_past, n_future, n_static = self.n_inputs
         used = {"past_target", "past_observed"} | {name for f in self.features for name in f.reads}
-        if self.similar is not None:
+        if self.similar is not None or (self.calibration is not None and self.calibration.dim() == 3):
             used.add("local_time")
         used |= {name for name, n in (("past_covariates", n_past), ("future_covariates", n_future),
                                       ("static", n_static)) if n}
@@ -270,8 +275,11 @@ class ForecastNetwork(nn.Module):
         z, loc, scale, pc, fc, st = self._inputs(x)
         out = self.instance.denormalize(self._index(self.core(z, x["past_observed"], pc, fc, st), x), loc, scale)
         out, _ = torch.sort(out, dim=-1)
-        if self.calibration is not None:  # shifts per lead and sorted level, in units of the window's scale
-            out, _ = torch.sort(out + self.calibration * scale.unsqueeze(-1), dim=-1)
+        if self.calibration is not None:  # per lead (and hour) and sorted level, in units of the window's scale
+            from energyai.nn.calibration import apply_calibration, first_step_hour
+
+            hour = first_step_hour(x["local_time"], x["past_target"].shape[1]) if self.calibration.dim() == 3 else None
+            out = apply_calibration(out, scale, self.calibration, self.calibration_mix, hour, self.median_index)
         # clips written with where(), which keeps NaN (ONNX Max/Clip would turn it into the bound,
         # a finite forecast from an overflow); the runtime refuses a non-finite output
         if self.nonnegative:
@@ -285,11 +293,22 @@ class ForecastNetwork(nn.Module):
             out = torch.where(day.unsqueeze(-1), out, torch.zeros_like(out))
         return out
 
-    def set_calibration(self, shift: torch.Tensor) -> ForecastNetwork:
-        """Add ``shift`` (H, Q) times each window's instance scale to its forecast before it
-        is sorted and clipped (:mod:`energyai.calibration`); a buffer, so it is saved with the
-        weights and exported inside the graph."""
+    def set_calibration(self, shift: torch.Tensor | None, mix: torch.Tensor | None = None) -> ForecastNetwork:
+        """Map each window's sorted quantiles by ``mix`` and add ``shift`` times its instance
+        scale before they are sorted again and clipped (:mod:`energyai.nn.calibration`).
+
+        ``shift`` is (H, Q), or (24, H, Q) for one row per local hour of the first forecast
+        step; ``mix`` (the same leading shape, then (Q, Q)) or None for the identity. Buffers,
+        so they are saved with the weights and exported inside the graph. ``None`` removes
+        the calibration.
+        """
+        if shift is None:
+            self.calibration, self.calibration_mix = None, None
+            return self
+        if mix is not None and tuple(mix.shape[:-1]) != tuple(shift.shape):
+            raise ValueError(f"mix {tuple(mix.shape)} does not match shift {tuple(shift.shape)} (..., Q, Q)")
         self.calibration = shift.to(torch.float32)
+        self.calibration_mix = None if mix is None else mix.to(torch.float32)
         return self
 
     def window_scale(self, *inputs: Any) -> torch.Tensor:

@@ -258,6 +258,7 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
 
             network.holiday = HolidayFeatures(int(theirs.table.shape[0]))  # fine-tuning keeps the base's table
         state.pop("calibration", None)  # a calibration belongs to the weights it was fitted on
+        state.pop("calibration_mix", None)
         network.load_state_dict(state)
     else:
         rows = train_rows(data.panel, data.val_first)
