@@ -68,6 +68,9 @@ class ModelInfo:
     #: the conformal calibration inside the graph (energyai.calibration): method, grouping,
     #: origins and coverage on them; None when the file is not calibrated
     calibration: dict[str, Any] | None = None
+    #: the KPX submission output chosen inside the graph (energyai.nn.submission): tiers,
+    #: eligibility share, grid and samples; None when the file has only the quantiles
+    submission: dict[str, Any] | None = None
     torch_version: str = ""
     ranges: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -109,6 +112,9 @@ class ModelInfo:
             c = self.calibration
             lines.insert(-1, f"  calibration  {c.get('method')} by {c.get('by')} on {c.get('cutoffs')} origins "
                              f"({c.get('first_cutoff')} .. {c.get('last_cutoff')}), inside the graph")
+        if self.submission:
+            lines.insert(-1, f"  submission   KPX tiers {self.submission.get('tiers')}, paid from "
+                             f"{self.submission.get('min_output_share')} of capacity; output 'submission'")
         for i in self.inputs:
             cols = f" columns {i['columns']}" if i.get("columns") else ""
             nan = " (NaN = missing)" if i.get("nan_allowed") else ""
@@ -132,9 +138,15 @@ class ModelInfo:
 
     @property
     def outputs(self) -> list[dict[str, Any]]:
-        """The one graph output: quantiles ``(batch, H, Q)`` in target units."""
-        return [{"name": "quantiles", "shape": ["batch", self.horizon, len(self.quantiles)], "dtype": "float32",
-                 "units": self.schema.get("units") or "target units", "levels": list(self.quantiles)}]
+        """The graph outputs: quantiles ``(batch, H, Q)`` in target units, then the KPX
+        submission ``(batch, H)`` when the file chooses one."""
+        units = self.schema.get("units") or "target units"
+        out = [{"name": "quantiles", "shape": ["batch", self.horizon, len(self.quantiles)], "dtype": "float32",
+                "units": units, "levels": list(self.quantiles)}]
+        if self.submission:
+            out.append({"name": "submission", "shape": ["batch", self.horizon], "dtype": "float32", "units": units,
+                        "rule": self.submission})
+        return out
 
     def to_metadata(self) -> dict[str, str]:
         """The ``metadata_props`` of the file: every value a string, JSON where structured."""
@@ -158,6 +170,7 @@ class ModelInfo:
             _P + "calendar": j(bool(self.calendar)),
             _P + "solar": j(self.solar),
             _P + "calibration": j(self.calibration),
+            _P + "submission": j(self.submission),
             _P + "data_sha256": self.data_sha256,
             _P + "created": self.created,
             _P + "quantization": self.quantization,
@@ -201,6 +214,7 @@ class ModelInfo:
                 parity=json.loads(props.get(_P + "parity", "{}")),
                 solar=json.loads(props.get(_P + "solar", "null")),
                 calibration=json.loads(props.get(_P + "calibration", "null")),
+                submission=json.loads(props.get(_P + "submission", "null")),
                 torch_version=props.get(_P + "torch_version", ""),
                 ranges=json.loads(props.get(_P + "ranges", "{}")),
                 raw=dict(props),

@@ -461,12 +461,14 @@ class Forecaster:
         return model
 
     def export(self, path: str | Path, *, quantize: str | None = None, opset: int | None = None,
-               target_ort: str | None = None, data: Any = None, max_metric_change: float = 0.01) -> Any:
+               target_ort: str | None = None, data: Any = None, max_metric_change: float = 0.01,
+               submission: Any = None) -> Any:
         """Write one self-contained ONNX file (scaling, features, network, clipping inside).
 
         Runs the parity gate (onnxruntime against torch on real training windows at batch
         1, 7 and 64, a window with NaN and a flat series); a file that fails is not written.
-        See :func:`energyai.export.export_onnx` for the parameters.
+        ``submission=KPXRules()`` adds an output with the value to submit to KPX, chosen in
+        the graph. See :func:`energyai.export.export_onnx` for the parameters.
 
         Returns
         -------
@@ -477,6 +479,6 @@ class Forecaster:
         self._check_fitted()
         self._check_clock()
         return export_onnx(self, path, quantize=quantize, opset=opset, target_ort=target_ort, data=data,
-                           max_metric_change=max_metric_change)
+                           max_metric_change=max_metric_change, submission=submission)
 
 

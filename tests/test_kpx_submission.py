@@ -73,3 +73,69 @@ def test_bad_inputs_are_typed_errors():
         best_submission(UNIFORM, LEVELS, 100.0, units="MWh")
     with pytest.raises(ConfigError, match="grid"):
         best_submission(UNIFORM, LEVELS, 100.0, grid=1)
+
+
+def test_the_graph_head_picks_what_best_submission_picks():
+    """The in-graph head (energyai.nn.submission) on the hand-worked uniform: 54 earns the
+    most (129,600 KRW against 120,000 at the median; the grid over [0, 100] holds 54), and on
+    random forecasts its choice earns what best_submission's earns (relative 1e-4: both use
+    a grid of 101 and float32 in the graph against float64)."""
+    torch = pytest.importorskip("torch")
+    from energyai.nn.submission import SubmissionHead
+
+    head = SubmissionHead(LEVELS, KPXRules().tiers, KPXRules().min_output_share, grid=101, n_samples=200)
+    got = head(torch.tensor(UNIFORM[None], dtype=torch.float32), torch.tensor([[100.0]])).numpy()
+    assert got[0, 0] == pytest.approx(54.0, abs=1e-4)
+    rng = np.random.default_rng(0)
+    q = np.sort(rng.uniform(0, 100, (300, 5)), axis=1)
+    cap = np.full(300, 100.0)
+    mine = head(torch.tensor(q[None], dtype=torch.float32), torch.tensor(cap[None], dtype=torch.float32)).numpy()[0]
+    ref = best_submission(q, LEVELS, cap, grid=101, n_samples=200)
+    samples = predictive_samples(q, LEVELS, 200, 0.0, cap)
+    pay = expected_incentive(np.stack([mine, ref.value], axis=1), samples, cap, KPXRules(), "kW")
+    np.testing.assert_allclose(pay[:, 0], pay[:, 1], rtol=1e-4, atol=1e-9)
+
+
+def test_an_exported_file_carries_the_submission_and_refuses_models_without_capacity(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    import datetime as dt
+
+    import polars as pl
+
+    import energyai as ea
+    from energyai.runtime import OnnxForecaster
+
+    # synthetic PV-like output (unit tests only): a clipped daily sine with noise, capacity 10
+    rng = np.random.default_rng(0)
+    n = 24 * 60
+    hour = np.arange(n) % 24
+    y = np.clip(10 * np.sin(np.pi * (hour - 6) / 12), 0, None) * rng.uniform(0.6, 1.0, n)
+    t0 = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    df = pl.DataFrame({"ts": pl.datetime_range(t0, t0 + dt.timedelta(hours=n - 1), "1h", eager=True), "y": y})
+    schema = ea.Schema(timestamp="ts", target="y", freq="1h", tz="UTC", capacity=10.0, nonnegative=True)
+    model = ea.Forecaster("tide", context_length=48, horizon=24, quantiles=(0.1, 0.5, 0.9), hidden=16, max_steps=30,
+                          batch_size=32, batches_per_epoch=10, val_size=0).fit(df, schema)
+    report = model.export(tmp_path / "bid.onnx", submission=KPXRules())
+    assert report.parity.checks["submission"]["max_relative_shortfall"] <= 1e-4
+    onnx_model = OnnxForecaster(tmp_path / "bid.onnx")
+    assert onnx_model.info.submission["tiers"] == [[6.0, 4.0], [8.0, 3.0]]
+    assert "submission   KPX tiers" in onnx_model.info.summary()
+    tail = df.tail(48)
+    out = onnx_model.predict_arrays(tail["y"].to_numpy(), tail["ts"].dt.epoch("s").to_numpy())
+    assert out.submission is not None and out.submission.shape == (1, 24)
+    assert ((out.submission >= 0) & (out.submission <= 10.0)).all()
+    ref = best_submission(out.values[0].astype(np.float64), (0.1, 0.5, 0.9), 10.0, grid=101, n_samples=100)
+    samples = predictive_samples(out.values[0].astype(np.float64), (0.1, 0.5, 0.9), 100, 0.0, np.full(24, 10.0))
+    pay = expected_incentive(np.stack([out.submission[0].astype(np.float64), ref.value], axis=1), samples,
+                             np.full(24, 10.0), KPXRules(), "kW")
+    np.testing.assert_allclose(pay[:, 0], pay[:, 1], rtol=1e-4, atol=1e-9)
+    assert "submission" in out.to_columns()
+    no_cap = ea.Forecaster("tide", context_length=48, horizon=24, quantiles=(0.1, 0.5, 0.9), hidden=8, max_steps=2,
+                           batch_size=32, batches_per_epoch=2, val_size=0).fit(
+        df, ea.Schema(timestamp="ts", target="y", freq="1h", tz="UTC"))
+    with pytest.raises(ConfigError, match="capacity"):
+        no_cap.export(tmp_path / "x.onnx", submission=KPXRules())
+    with pytest.raises(ConfigError, match="KPXRules"):
+        model.export(tmp_path / "x.onnx", submission={"tiers": ((6, 4),)})
+    assert not (tmp_path / "x.onnx").exists()

@@ -27,7 +27,8 @@ def input_specs(network: Any, schema: Any, context: int, horizon: int) -> list[d
 
 
 class ExportGraph(nn.Module):
-    """``forward(*graph_inputs) -> quantiles (batch, H, Q)`` in target units.
+    """``forward(*graph_inputs) -> quantiles (batch, H, Q)`` in target units, or
+    ``(quantiles, submission (batch, H))`` with a submission head.
 
     Parameters
     ----------
@@ -37,15 +38,19 @@ class ExportGraph(nn.Module):
         The graph inputs, in order (from :func:`input_specs`).
     """
 
-    def __init__(self, network: nn.Module, names: list[str]) -> None:
+    def __init__(self, network: nn.Module, names: list[str], submission: nn.Module | None = None) -> None:
         super().__init__()
         self.network = network
         self.names = list(names)
+        self.submission = submission  # energyai.nn.submission.SubmissionHead: a second output
 
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+    def forward(self, *inputs: torch.Tensor) -> Any:
         x = dict(zip(self.names, inputs, strict=True))
         y = x["past_target"]
         observed = torch.isfinite(y)
         x["past_target"] = torch.where(observed, y, torch.zeros_like(y))
         x["past_observed"] = observed.to(y.dtype)
-        return self.network(x)
+        out = self.network(x)
+        if self.submission is None:
+            return out
+        return out, self.submission(out, x["capacity"])

@@ -31,6 +31,7 @@ from energyai.artifact import FORMAT, ModelInfo
 from energyai.exceptions import ConfigError, ExportError, NotFittedError
 from energyai.export.graph import ExportGraph, input_specs
 from energyai.export.parity import ParityResult, run_gate
+from energyai.export.submission import submission_head, submission_parity
 from energyai.fileio import atomic_write_bytes
 from energyai.integrity import seal
 
@@ -144,6 +145,7 @@ def _plain(value: Any) -> Any:
 
 
 def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: list[str], opset: int | None) -> Any:
+    outputs = ["quantiles"] if graph.submission is None else ["quantiles", "submission"]
     example = tuple(torch.from_numpy(np.ascontiguousarray(windows[k][:2])) for k in names)
     batch = torch.export.Dim("batch", min=1, max=1 << 20)
     shapes = (tuple({0: batch} for _ in names),)
@@ -153,7 +155,7 @@ def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: lis
         try:
             program = torch.onnx.export(
                 graph, example, dynamo=True, dynamic_shapes=shapes,
-                input_names=names, output_names=["quantiles"], opset_version=opset, verbose=False,
+                input_names=names, output_names=outputs, opset_version=opset, verbose=False,
             )
         except Exception as exc:  # torch raises many types here; report them as one
             raise ExportError(f"torch.onnx.export failed: {type(exc).__name__}: {exc}\n{sink.getvalue()[-2000:]}") from exc
@@ -250,6 +252,19 @@ def _build(graph: ExportGraph, windows: dict[str, np.ndarray], names: list[str],
     return proto, int(got or 0), quantization
 
 
+def _write(proto: Any, meta: dict[str, str], path: str | os.PathLike[str]) -> tuple[Path, bytes]:
+    """Strip, stamp with ``meta``, seal, check and write the file atomically."""
+    onnx = import_optional("onnx", "ONNX export")
+    _strip(proto)
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    payload = seal(proto.SerializeToString())  # the digest entry, over everything before it
+    onnx.checker.check_model(onnx.load_model_from_string(payload))
+    return atomic_write_bytes(Path(path), payload), payload
+
+
 def export_onnx(
     forecaster: Any,
     path: str | os.PathLike[str],
@@ -259,6 +274,7 @@ def export_onnx(
     target_ort: str | None = None,
     data: Any = None,
     max_metric_change: float = 0.01,
+    submission: Any = None,
 ) -> ExportReport:
     """Export a fitted forecaster to ``path`` after the parity gate passes.
 
@@ -279,6 +295,10 @@ def export_onnx(
         Training-like data for the gate when the model carries no windows of its own.
     max_metric_change : float
         int8 only: the largest relative change of the median's MAE on real windows.
+    submission : energyai.evaluation.kpx.KPXRules, optional
+        Add a second output, ``submission`` (batch, H): the value that maximises the
+        expected KPX incentive under these rules, chosen inside the graph from the
+        quantiles (:mod:`energyai.nn.submission`). Needs a capacity and a median level.
 
     Returns
     -------
@@ -289,7 +309,7 @@ def export_onnx(
     ExportError
         The export or the gate failed; ``path`` is left untouched.
     """
-    onnx = import_optional("onnx", "ONNX export")
+    import_optional("onnx", "ONNX export")
     opset, ir_version = _check_request(forecaster, quantize, opset, target_ort)
     t0 = time.perf_counter()
     windows = _windows(forecaster, data)
@@ -297,28 +317,28 @@ def export_onnx(
     network = copy.deepcopy(forecaster.network_).cpu().eval()
     specs = input_specs(network, schema, forecaster.context_length, forecaster.horizon)
     names = [s["name"] for s in specs]
-    graph = ExportGraph(network, names).eval()
+    head, rule = submission_head(forecaster, names, submission)
+    graph = ExportGraph(network, names, head).eval()
 
     proto, got, quantization = _build(graph, windows, names, opset, ir_version, quantize)
 
-    def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
+    def run(feeds: dict[str, np.ndarray]) -> Any:
         with torch.inference_mode():
-            return graph(*(torch.from_numpy(feeds[k]) for k in names)).numpy()
+            return graph(*(torch.from_numpy(feeds[k]) for k in names))
+
+    def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
+        out = run(feeds)
+        return (out if head is None else out[0]).numpy()  # type: ignore[no-any-return]
 
     info = model_info(forecaster, specs, quantization, got)
     session = _session(proto.SerializeToString())
     parity = run_gate(torch_fn, session, windows, names, bool(schema.nonnegative),
                       list(forecaster.levels_).index(0.5), quantized=quantize is not None,
                       max_metric_change=max_metric_change)
-    meta = dataclasses.replace(info, parity=parity.to_dict()).to_metadata()
-    _strip(proto)
-    del proto.metadata_props[:]
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    payload = seal(proto.SerializeToString())  # the digest entry, over everything before it
-    onnx.checker.check_model(onnx.load_model_from_string(payload))
-    out = atomic_write_bytes(Path(path), payload)
+    if head is not None:
+        parity.checks["submission"] = submission_parity(head, session, windows, names)
+    meta = dataclasses.replace(info, parity=parity.to_dict(), submission=rule).to_metadata()
+    out, payload = _write(proto, meta, path)
     return ExportReport(
         path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=got,
         ir_version=int(proto.ir_version), quantization=quantization, seconds=time.perf_counter() - t0,

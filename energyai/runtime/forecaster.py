@@ -277,16 +277,19 @@ class OnnxForecaster:
         info = self.info
         y = feeds["past_target"]
         B = y.shape[0]
-        values = self._run(feeds)
+        values, submission = self._run(feeds)
         flags, methods = apply_fallback(values, y, self._period, self.fallback, self.min_observed,
                                         nonnegative=bool(info.capacity.get("nonnegative")),
                                         capacity=feeds.get("capacity"), series=series)
         check_output(values, series)
+        if submission is not None:
+            submission = np.where(flags[:, None], values[..., info.median_index], submission)
+            check_output(submission[..., None], series)
         return RuntimeForecast(
             series=list(series) if series is not None else [None] * B,
             timestamps=np.ascontiguousarray(fut_t, dtype=np.int64).view("datetime64[s]"), values=values,
             levels=tuple(info.quantiles),
-            median_index=info.median_index, fallback=flags, method=methods, tz=info.tz,
+            median_index=info.median_index, fallback=flags, method=methods, tz=info.tz, submission=submission,
         )
 
     def _static(self, static: Any, columns: list[str], batch: int) -> np.ndarray:
@@ -301,14 +304,13 @@ class OnnxForecaster:
             raise MissingColumnError(f"static covariates {columns} contain missing values")
         return np.ascontiguousarray(arr, dtype=np.float32)
 
-    def _run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    def _run(self, feeds: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Quantiles (B, H, Q) and, from a file that has that output, the submission (B, H)."""
         B = feeds["past_target"].shape[0]
-        if B <= self.batch_size:
-            out: np.ndarray = self.session.run(None, feeds)[0]
-            return out
-        parts = [self.session.run(None, {k: v[i:i + self.batch_size] for k, v in feeds.items()})[0]
-                 for i in range(0, B, self.batch_size)]
-        return np.concatenate(parts)
+        parts = [self.session.run(None, {k: v[i:i + self.batch_size] for k, v in feeds.items()})
+                 for i in range(0, max(B, 1), self.batch_size)]
+        values = np.concatenate([p[0] for p in parts])
+        return values, (np.concatenate([p[1] for p in parts]) if len(parts[0]) > 1 else None)
 
     # ------------------------------------------------------------------ frames
     def predict(self, data: Any, future: Any = None, *, static: Any = None, capacity: Any = None) -> RuntimeForecast:

@@ -50,6 +50,9 @@ class RuntimeForecast:
     fallback: np.ndarray
     method: list[str]
     tz: str = "UTC"
+    #: (B, H): the KPX submission chosen in the graph (files exported with ``submission=``),
+    #: or None. Where ``fallback`` is set it is the fallback's median.
+    submission: np.ndarray | None = None
 
     @property
     def median(self) -> np.ndarray:
@@ -74,6 +77,8 @@ class RuntimeForecast:
         for i, q in enumerate(self.levels):
             if q != 0.5 or len(self.levels) > 1:
                 cols[quantile_name(q)] = self.values[..., i].reshape(-1).astype(np.float64)
+        if self.submission is not None:
+            cols["submission"] = self.submission.reshape(-1).astype(np.float64)
         cols["fallback"] = np.repeat(self.fallback, H)
         cols["method"] = np.repeat(np.array(self.method, dtype=object), H)
         return cols
