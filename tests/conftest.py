@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SHARED = Path(os.environ.get("ENERGYAI_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+SHARED = Path(os.environ.get("ENERGYAI_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
 
 
 @pytest.fixture
 def shared_data() -> Path:
     """The folder with the real datasets; the test skips when it is absent."""
     if not SHARED.is_dir():
-        pytest.skip(f"real datasets not found at {SHARED} (set ENERGYAI_SHARED_DATA to run this test)")
+        pytest.skip(f"real datasets not found at {SHARED} (set ENERGYAI_DATA to run this test)")
     return SHARED
 
 

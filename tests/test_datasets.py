@@ -15,9 +15,11 @@ def test_shipped_load_and_solar_validate():
     assert solar.frame["ac_power"].null_count() < solar.frame.height * 0.05
 
 
-def test_external_dataset_needs_a_folder(monkeypatch):
+def test_external_dataset_needs_a_folder(monkeypatch, tmp_path):
     monkeypatch.delenv(datasets.DATA_ENV, raising=False)
-    with pytest.raises(DatasetError, match="ENERGYAI_DATA"):
+    monkeypatch.chdir(tmp_path)  # no ../shared/datasets from here
+    assert datasets.default_data_dir() is None
+    with pytest.raises(DatasetError, match=r"ENERGYAI_DATA.*\.\./shared/datasets"):
         datasets.load("ett_small")
     with pytest.raises(DatasetError, match="unknown dataset 'nope'"):
         datasets.info("nope")
@@ -47,3 +49,14 @@ def test_checksum_mismatch_is_caught(shared_data, tmp_path):
     f.write_text(f.read_text().replace("22262", "22263", 1))
     with pytest.raises(ChecksumError, match="expected cd419b9f"):
         datasets.load("taylor_uk_halfhourly_2000", tmp_path)
+
+
+def test_the_data_folder_defaults_to_shared_beside_the_checkout(monkeypatch, tmp_path):
+    monkeypatch.delenv(datasets.DATA_ENV, raising=False)
+    (tmp_path / "shared" / "datasets" / "ett_small").mkdir(parents=True)
+    (tmp_path / "checkout").mkdir()
+    monkeypatch.chdir(tmp_path / "checkout")
+    assert datasets.default_data_dir() == tmp_path / "shared" / "datasets"
+    assert datasets.data_root("ett_small") == tmp_path / "shared" / "datasets" / "ett_small"
+    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path / "elsewhere"))  # the variable wins
+    assert datasets.default_data_dir() == tmp_path / "elsewhere"

@@ -2,8 +2,10 @@
 
 Two small datasets ship inside the package (``taylor_uk_demand_2000`` for load and
 ``pvfleets_system50_2012`` for solar with weather). The others are read from a folder
-given as ``data_dir`` or in the ``ENERGYAI_DATA`` environment variable, with one
-sub-folder per dataset named as in the registry.
+with one sub-folder per dataset, named as in the registry: ``data_dir`` when given, else
+the ``ENERGYAI_DATA`` environment variable, else ``../shared/datasets`` from the current
+directory when that exists (the layout of a checkout beside the shared data;
+:func:`default_data_dir`).
 
 >>> from energyai import datasets
 >>> ds = datasets.load("taylor_uk_demand_2000")
@@ -23,7 +25,8 @@ from energyai.exceptions import ChecksumError, ConfigError, DatasetError, Energy
 from energyai.fileio import sha256_file
 from energyai.schema import Schema
 
-__all__ = ["DATA_ENV", "Dataset", "DatasetInfo", "data_root", "info", "list_datasets", "load", "sha256_file"]
+__all__ = ["DATA_ENV", "Dataset", "DatasetInfo", "data_root", "default_data_dir", "info", "list_datasets", "load",
+           "sha256_file"]
 
 #: Environment variable naming the folder with the external datasets.
 DATA_ENV = "ENERGYAI_DATA"
@@ -52,20 +55,31 @@ def info(name: str) -> DatasetInfo:
     return REGISTRY[name]
 
 
+def default_data_dir() -> Path | None:
+    """The folder of the external datasets when none is given: ``$ENERGYAI_DATA``, else
+    ``../shared/datasets`` from the current directory if it exists, else None."""
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return Path(env)
+    guess = Path.cwd().parent / "shared" / "datasets"
+    return guess if guess.is_dir() else None
+
+
 def data_root(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Folder holding the files of dataset ``name``.
 
     Shipped datasets live in the package. Others are ``<data_dir>/<name>``, where
-    ``data_dir`` defaults to ``$ENERGYAI_DATA``.
+    ``data_dir`` defaults to :func:`default_data_dir`.
     """
     card = info(name)
     if card.shipped:
         return _SHIPPED
-    base = data_dir if data_dir is not None else os.environ.get(DATA_ENV)
+    base = data_dir if data_dir is not None else default_data_dir()
     if not base:
         raise DatasetError(
             f"dataset {name!r} is not shipped with energyai; pass data_dir= or set {DATA_ENV} to "
-            f"the folder that contains {name}/"
+            f"the folder that contains {name}/ (default: ../shared/datasets from the current directory, not found "
+            f"from {Path.cwd()})"
         )
     root = Path(base) / name
     if not root.is_dir():
