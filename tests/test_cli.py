@@ -50,6 +50,27 @@ def test_backtest_verb(tmp_path, capsys):
     assert {row["model"] for row in table} == {"persistence_ensemble", "seasonal_naive"}
 
 
+def test_backtest_prints_the_whole_table_in_each_format_and_writes_iso_timestamps(tmp_path, capsys):
+    args = ["backtest", "--dataset", "taylor_uk_demand_2000", "--horizon", "48", "--n-folds", "2",
+            "--model", "persistence_ensemble"]
+    assert main([*args, "--format", "json", "--out", str(tmp_path / "bt")]) == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out[: out.rindex("]") + 1])
+    assert {r["model"] for r in rows} == {"persistence_ensemble", "seasonal_naive"} and "skill_mae" in rows[0]
+    assert main([*args, "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    assert "| model" in text and "skill_mae" in text and "…" not in text  # no hidden columns
+    assert main([*args, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("model,n,mae")
+    first = (tmp_path / "bt" / "forecasts.csv").read_text().splitlines()[1].split(",")
+    # ISO 8601 with the offset of the data's zone (Europe/London, summer: +01:00), as the runtime writes
+    import re
+
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", v) for v in first[:2]), first
+    with pytest.raises(SystemExit):
+        main([*args, "--format", "yaml"])
+
+
 def test_unknown_model_is_a_clear_error(capsys):
     assert main(["backtest", "--dataset", "taylor_uk_demand_2000", "--model", "magic"]) == 2
     assert "unknown model 'magic'" in capsys.readouterr().err

@@ -83,6 +83,8 @@ def _backtest_parser(sub: Any) -> None:
     p.add_argument("--known-future", default="", type=lambda s: tuple(c for c in s.split(",") if c),
                    help="comma-separated future covariates known in advance (calendar, holidays)")
     p.add_argument("--out", default=None, help="write forecasts (CSV) and metrics (JSON) to this folder")
+    p.add_argument("--format", default="table", choices=("table", "csv", "json", "markdown"),
+                   help="how to print the metrics table (default: a full text table)")
 
 
 def _train_parsers(sub: Any) -> None:

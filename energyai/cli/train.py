@@ -101,11 +101,13 @@ def run_predict(args: argparse.Namespace) -> int:
     history = read_table(args.data, schema)
     future = read_table(args.future, schema) if args.future else None
     pred = model.predict(history, future, fallback=getattr(args, "fallback", "seasonal"))
+    from energyai.cli.tables import render, write_csv
+
     if args.out:
-        pred.write_csv(args.out)
+        write_csv(pred, args.out)
         print(f"wrote {pred.height} rows to {args.out}")
     else:
-        print(pred)
+        print(render(pred))
     return 0
 
 

@@ -166,12 +166,14 @@ def run_backtest(args: argparse.Namespace) -> int:
         results[name] = backtest(model, df, schema, step=args.step, n_folds=args.n_folds, refit=args.refit,
                                  cutoffs=results[args.model].cutoffs if saved else None, oracle=args.oracle,
                                  known_future=args.known_future)
+    from energyai.cli.tables import render, write_csv
+
     table = skill_table(results, reference=args.reference)
-    print(table)
+    print(render(table, getattr(args, "format", "table")))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        results[args.model].forecasts.write_csv(out / "forecasts.csv")
+        write_csv(results[args.model].forecasts, out / "forecasts.csv")
         (out / "metrics.json").write_text(json.dumps(table.to_dicts(), indent=2, default=str))
         print(f"wrote {out / 'forecasts.csv'} and {out / 'metrics.json'}")
         _write_reliability(results[args.model], out)
