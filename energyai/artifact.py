@@ -274,5 +274,21 @@ def check_format(fmt: str | None) -> str:
 
 
 def parse_metadata(props: dict[str, str]) -> ModelInfo:
-    """Build :class:`ModelInfo` from a file's metadata (same as :meth:`ModelInfo.from_metadata`)."""
+    """Build :class:`ModelInfo` from a file's metadata (same as :meth:`ModelInfo.from_metadata`).
+
+    Parameters
+    ----------
+    props : dict of str to str
+        The file's ``metadata_props`` (``session.get_modelmeta().custom_metadata_map``).
+
+    Returns
+    -------
+    ModelInfo
+        What the file says about itself, checked (:meth:`ModelInfo.check`).
+
+    Raises
+    ------
+    ArtifactError
+        No energyai metadata, an unsupported format, or missing or malformed keys.
+    """
     return ModelInfo.from_metadata(props)

@@ -113,7 +113,9 @@ class TrainConfig:
         Deterministic algorithms (``Trainer(deterministic=True)``).
     num_workers : int
         DataLoader worker processes (0: batches are gathered in the training process).
-    progress_bar : bool
+    progress_bar : bool or "auto"
+        Lightning's progress bar; "auto" shows it when standard error is a terminal and
+        ``CI`` is not set (:func:`energyai.progress.progress_enabled`).
     series_weights : dict, optional
         Loss weight per series id.
     solar_site : tuple of float, optional
@@ -219,7 +221,7 @@ class TrainConfig:
     seed: int = _opt(0, kind="int")
     deterministic: bool = _opt(False, kind="bool")
     num_workers: int = _opt(0, kind="int", low=0)
-    progress_bar: bool = _opt(False, kind="bool")
+    progress_bar: Any = _opt("auto", choices=(True, False, "auto"))
     series_weights: dict[Any, float] | None = _opt(None, none=True)
     solar_site: tuple[float, ...] | None = _opt(None, none=True)
     linke_turbidity: float = _opt(3.0, kind="float", low=0, open_low=True)

@@ -462,7 +462,7 @@ class Forecaster:
 
     def export(self, path: str | Path, *, quantize: str | None = None, opset: int | None = None,
                target_ort: str | None = None, data: Any = None, max_metric_change: float = 0.01,
-               submission: Any = None) -> Any:
+               submission: Any = None, progress: Any = "auto") -> Any:
         """Write one self-contained ONNX file (scaling, features, network, clipping inside).
 
         Runs the parity gate (onnxruntime against torch on real training windows at batch
@@ -479,6 +479,6 @@ class Forecaster:
         self._check_fitted()
         self._check_clock()
         return export_onnx(self, path, quantize=quantize, opset=opset, target_ort=target_ort, data=data,
-                           max_metric_change=max_metric_change, submission=submission)
+                           max_metric_change=max_metric_change, submission=submission, progress=progress)
 
 

@@ -180,7 +180,7 @@ def build_forecaster(cfg: dict[str, Any], base_params: dict[str, Any] | None = N
     trainer = dict(cfg.get("trainer") or {})
     _check_keys(model, MODEL_KEYS, "model")
     _check_keys(trainer, set(TrainConfig.names()), "trainer")
-    trainer.setdefault("progress_bar", True)
+    trainer.setdefault("progress_bar", "auto")
     if cfg.get("preset") and base_params is None:
         return _from_preset(cfg["preset"], model, trainer, schema)
     if base_params is not None:  # fine-tuning: the architecture comes from the base model

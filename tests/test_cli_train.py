@@ -37,6 +37,7 @@ def test_fit_finetune_predict_backtest(run_config, tmp_path, capsys):
     assert resolved["model"]["config"] == {"hidden": 16}
     assert resolved["trainer"]["learning_rate"] == 1e-3  # defaults are written out
     assert (run / "model" / "model.safetensors").exists()
+    assert (run / "loss.png").stat().st_size > 1000  # the loss curve beside the model
 
     site = dict(cfg, out=str(tmp_path / "ft"))
     site.pop("model")
@@ -58,8 +59,9 @@ def test_fit_finetune_predict_backtest(run_config, tmp_path, capsys):
     capsys.readouterr()
     assert main(["backtest", "--model", str(run), "--data", str(tmp_path / "sites.csv"), "--timestamp", "ts",
                  "--target", "load", "--series-id", "site", "--future-covariates", "temp", "--tz", "UTC",
-                 "--n-folds", "2", "--oracle"]) == 0
+                 "--n-folds", "2", "--oracle", "--plot", str(tmp_path / "bt.png")]) == 0
     assert "seasonal_naive" in capsys.readouterr().out
+    assert (tmp_path / "bt.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize(

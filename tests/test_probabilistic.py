@@ -77,3 +77,35 @@ def test_backtests_report_crps_and_write_the_figure(tmp_path):
     png = res.plot_reliability(tmp_path / "rel.png")
     assert png.stat().st_size > 10_000
     assert plot_reliability(FC, LEVELS, tmp_path / "hand.png").exists()
+
+
+def test_the_backtest_figure_is_written_and_bad_requests_are_refused(tmp_path):
+    pytest.importorskip("matplotlib")
+    import energyai as ea
+    from energyai.exceptions import ConfigError
+
+    ds = ea.datasets.load("taylor_uk_demand_2000")
+    res = ea.backtest(ea.Climatology(48, by_weekday=True), ds.frame, ds.schema, n_folds=3, step=48)
+    path = res.plot(tmp_path / "bt.png", windows=2)
+    assert path.stat().st_size > 10_000
+    with pytest.raises(ConfigError, match="windows must be a positive int"):
+        res.plot(tmp_path / "x.png", windows=0)
+    with pytest.raises(ConfigError, match="series 'nope' is not in the backtest"):
+        ea.backtest(ea.Climatology(24), _two_series(), ea.Schema(timestamp="ts", target="y", series_id="id",
+                                                                 freq="1h", tz="UTC"),
+                    n_folds=2, step=24).plot(tmp_path / "y.png", series="nope")
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "y.png").exists()
+
+
+def _two_series():
+    """Synthetic (unit tests only): two hourly series of 30 days."""
+    import datetime as dt
+
+    import numpy as np
+    import polars as pl
+
+    n = 24 * 30
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    ts = pl.datetime_range(t0, t0 + dt.timedelta(hours=n - 1), "1h", eager=True)
+    y = 10 + np.sin(np.arange(n) * 2 * np.pi / 24)
+    return pl.concat([pl.DataFrame({"id": k, "ts": ts, "y": y + i}) for i, k in enumerate(("a", "b"))])

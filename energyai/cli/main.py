@@ -85,6 +85,8 @@ def _backtest_parser(sub: Any) -> None:
     p.add_argument("--out", default=None, help="write forecasts (CSV) and metrics (JSON) to this folder")
     p.add_argument("--format", default="table", choices=("table", "csv", "json", "markdown"),
                    help="how to print the metrics table (default: a full text table)")
+    p.add_argument("--plot", default=None, metavar="PNG",
+                   help="write the figure: forecast and quantile band, error by lead and hour, reliability")
 
 
 def _train_parsers(sub: Any) -> None:

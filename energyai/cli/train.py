@@ -64,7 +64,10 @@ def run_fit(args: argparse.Namespace) -> int:
               f"budget {h['budget']['max_steps']} steps ({'sized from the data' if h['budget']['auto'] else 'fixed'})")
     print(f"trained {model.model}: {h['steps']} steps, {h['train_windows']} training windows, "
           f"best validation loss {h['best_val_loss']}, {h['fit_seconds']} s")
-    print(f"saved {out / 'model'} and {out / 'config.resolved.yaml'}")
+    from energyai.cli.figures import loss_curve
+
+    curve = loss_curve(h, out / "loss.png", f"{model.model}: training and validation loss")
+    print(f"saved {out / 'model'}, {out / 'config.resolved.yaml'}" + (f" and {curve}" if curve else ""))
     return 0
 
 

@@ -177,4 +177,6 @@ def run_backtest(args: argparse.Namespace) -> int:
         (out / "metrics.json").write_text(json.dumps(table.to_dicts(), indent=2, default=str))
         print(f"wrote {out / 'forecasts.csv'} and {out / 'metrics.json'}")
         _write_reliability(results[args.model], out)
+    if getattr(args, "plot", None):
+        print(f"wrote {results[args.model].plot(args.plot)}")
     return 0

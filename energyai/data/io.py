@@ -124,7 +124,25 @@ def _existing_file(path: str | Path) -> Path:
 
 
 def read_parquet(path: str | Path, schema: Schema | None = None) -> pl.DataFrame:
-    """Read a Parquet file; string timestamps are parsed as in :func:`read_csv`."""
+    """Read a Parquet file; string timestamps are parsed as in :func:`read_csv`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read.
+    schema : Schema, optional
+        Names the timestamp column to parse when it is stored as text.
+
+    Returns
+    -------
+    polars.DataFrame
+        As stored; validate it with :func:`energyai.validate`.
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty or not Parquet.
+    """
     path = _existing_file(path)
     try:
         df = pl.read_parquet(path)

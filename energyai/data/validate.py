@@ -334,6 +334,19 @@ def _n_series(df: pl.DataFrame, schema: Schema) -> int:
 def validate(df: Any, schema: Schema) -> pl.DataFrame:
     """Validate a frame and return it sorted, with time-zone-aware timestamps.
 
+    Parameters
+    ----------
+    df : polars.DataFrame or pandas.DataFrame
+        Long format: one row per timestamp (and series), in the schema's columns.
+    schema : Schema
+        Column roles, sampling interval, time zone, capacity and sign rules.
+
+    Returns
+    -------
+    polars.DataFrame
+        The same rows sorted by series and time, timestamps in UTC with the time zone
+        attached; nothing is filled, dropped or changed in value.
+
     Raises
     ------
     SchemaError

@@ -13,6 +13,7 @@ from energyai.data.split import rolling_origin_cutoffs
 from energyai.data.validate import resolve
 from energyai.evaluation.scoring import score_frame
 from energyai.exceptions import ConfigError, DataError, LeakageError
+from energyai.progress import Progress, progress_enabled
 from energyai.schema import Schema
 
 if TYPE_CHECKING:
@@ -95,6 +96,14 @@ class BacktestResult:
 
         return plot_reliability(self.forecasts, self.quantiles, path, title=self.model)
 
+    def plot(self, path: Any, *, series: Any = None, windows: int = 7) -> Any:
+        """Forecast against actual with the quantile band, error by lead and by hour, and the
+        reliability diagram, as a PNG (``plot`` extra); see
+        :func:`energyai.evaluation.plots.plot_backtest`."""
+        from energyai.evaluation.plots import plot_backtest
+
+        return plot_backtest(self, path, series=series, windows=windows)
+
     def summary(self) -> dict[str, Any]:
         """JSON-ready overall metrics and run facts."""
         return {
@@ -112,7 +121,7 @@ class BacktestResult:
 def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[Any] | None = None, start: Any = None,
              end: Any = None, step: int | None = None, n_folds: int | None = None, refit: bool | int = False,
              train_window: int | None = None, min_train: int | None = None, fit: bool = True, future: Any = None,
-             oracle: bool = False, known_future: Any = ()) -> BacktestResult:
+             oracle: bool = False, known_future: Any = (), progress: Any = "auto") -> BacktestResult:
     """Rolling-origin backtest of a forecaster.
 
     At every cutoff the model sees only rows at or before the cutoff: ``fit`` receives the
@@ -152,6 +161,9 @@ def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[
     known_future : sequence of str
         Future covariates that are known in advance (calendar, holidays, planned
         capacity), which may be read from ``df``.
+    progress : bool or "auto"
+        A fold counter on standard error for origin-by-origin backtests; "auto" shows it
+        on a terminal only (:func:`energyai.progress.progress_enabled`).
 
     Returns
     -------
@@ -182,7 +194,8 @@ def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[
     if every == 0 and hasattr(model, "forecast_origins"):
         run.batched()
     else:
-        run.loop(every)
+        with Progress(len(cutoffs), f"backtest {type(model).__name__}", progress_enabled(progress)) as bar:
+            run.loop(every, bar.update)
     return _result(run, source)
 
 
@@ -281,8 +294,9 @@ class _Run:
         self.parts.append(self.model.forecast_origins(self.frame, self.cutoffs, future=self.table))
         self.pred_s += time.perf_counter() - t0
 
-    def loop(self, every: int) -> None:
-        """Refit every ``every`` origins (0: only at the first) and predict from each history."""
+    def loop(self, every: int, done: Any = None) -> None:
+        """Refit every ``every`` origins (0: only at the first) and predict from each history;
+        ``done()`` after each origin."""
         schema, frame = self.schema, self.frame
         ts, sid = schema.timestamp, schema.series_id
         keys = ([sid] if sid else []) + [ts]
@@ -306,6 +320,8 @@ class _Run:
             pred = pred.with_columns(pl.lit(cutoff).alias("cutoff"), (lead.over(sid) if sid else lead).alias("lead"))
             actual = ahead.select(*keys, pl.col(schema.target).alias("actual"))
             self.parts.append(pred.join(actual, on=keys, how="left"))
+            if done is not None:
+                done()
 
 
 def _result(run: _Run, source: str) -> BacktestResult:

@@ -1,10 +1,12 @@
 """ONNX export of fitted forecasters (needs the ``train`` extra: torch, onnx, onnxscript).
 
->>> report = forecaster.export("model.onnx")            # doctest: +SKIP
->>> report.parity.checks["batch64"]["max_abs_err"]      # doctest: +SKIP
-
 The file is read on devices by :mod:`energyai.runtime`, which needs numpy and
 onnxruntime only.
+
+Examples
+--------
+>>> report = forecaster.export("model.onnx")            # doctest: +SKIP
+>>> report.parity.checks["batch64"]["max_abs_err"]      # doctest: +SKIP
 """
 
 from energyai.export.graph import ExportGraph, input_specs

@@ -150,6 +150,10 @@ def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: lis
     batch = torch.export.Dim("batch", min=1, max=1 << 20)
     shapes = (tuple({0: batch} for _ in names),)
     sink = io.StringIO()
+    # the exporter logs a warning per torchvision operator it cannot register (we use none)
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    mute = _Below(logging.ERROR)  # a filter: torch's logging setup may reset levels, not filters
+    registration.addFilter(mute)
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         try:
@@ -159,9 +163,22 @@ def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: lis
             )
         except Exception as exc:  # torch raises many types here; report them as one
             raise ExportError(f"torch.onnx.export failed: {type(exc).__name__}: {exc}\n{sink.getvalue()[-2000:]}") from exc
+        finally:
+            registration.removeFilter(mute)
     if program is None:
         raise ExportError("torch.onnx.export returned no program")
     return program.model_proto
+
+
+class _Below(logging.Filter):
+    """Drop records under ``level``."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
 
 
 def _strip(proto: Any) -> None:
@@ -265,6 +282,28 @@ def _write(proto: Any, meta: dict[str, str], path: str | os.PathLike[str]) -> tu
     return atomic_write_bytes(Path(path), payload), payload
 
 
+def _reference(graph: ExportGraph, names: list[str]) -> Any:
+    """``feeds -> quantiles (B, H, Q)`` from the torch graph: the parity gate's reference."""
+
+    def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
+        with torch.inference_mode():
+            out = graph(*(torch.from_numpy(feeds[k]) for k in names))
+        return (out if graph.submission is None else out[0]).numpy()  # type: ignore[no-any-return]
+
+    return torch_fn
+
+
+def _stages(progress: Any, t0: float) -> Any:
+    """A function that prints ``export: <stage> (<seconds> s)`` when progress is on."""
+    import sys
+
+    from energyai.progress import progress_enabled
+
+    if not progress_enabled(progress):
+        return lambda stage: None
+    return lambda stage: print(f"export: {stage} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+
+
 def export_onnx(
     forecaster: Any,
     path: str | os.PathLike[str],
@@ -275,6 +314,7 @@ def export_onnx(
     data: Any = None,
     max_metric_change: float = 0.01,
     submission: Any = None,
+    progress: Any = "auto",
 ) -> ExportReport:
     """Export a fitted forecaster to ``path`` after the parity gate passes.
 
@@ -299,6 +339,8 @@ def export_onnx(
         Add a second output, ``submission`` (batch, H): the value that maximises the
         expected KPX incentive under these rules, chosen inside the graph from the
         quantiles (:mod:`energyai.nn.submission`). Needs a capacity and a median level.
+    progress : bool or "auto"
+        Print each stage and its time on standard error; "auto" on a terminal only.
 
     Returns
     -------
@@ -320,16 +362,12 @@ def export_onnx(
     head, rule = submission_head(forecaster, names, submission)
     graph = ExportGraph(network, names, head).eval()
 
+    say = _stages(progress, t0)
+    say("tracing the graph")
     proto, got, quantization = _build(graph, windows, names, opset, ir_version, quantize)
+    say("parity gate (onnxruntime against torch on real windows)")
 
-    def run(feeds: dict[str, np.ndarray]) -> Any:
-        with torch.inference_mode():
-            return graph(*(torch.from_numpy(feeds[k]) for k in names))
-
-    def torch_fn(feeds: dict[str, np.ndarray]) -> np.ndarray:
-        out = run(feeds)
-        return (out if head is None else out[0]).numpy()  # type: ignore[no-any-return]
-
+    torch_fn = _reference(graph, names)
     info = model_info(forecaster, specs, quantization, got)
     session = _session(proto.SerializeToString())
     parity = run_gate(torch_fn, session, windows, names, bool(schema.nonnegative),
@@ -339,6 +377,7 @@ def export_onnx(
         parity.checks["submission"] = submission_parity(head, session, windows, names)
     meta = dataclasses.replace(info, parity=parity.to_dict(), submission=rule).to_metadata()
     out, payload = _write(proto, meta, path)
+    say(f"wrote {out}")
     return ExportReport(
         path=str(out), bytes=len(payload), sha256=hashlib.sha256(payload).hexdigest(), opset=got,
         ir_version=int(proto.ir_version), quantization=quantization, seconds=time.perf_counter() - t0,

@@ -22,7 +22,16 @@ __all__ = ["ModelInfo", "OnnxForecaster", "RuntimeForecast", "StreamingForecaste
 def read_metadata(path: str, verify: bool = True) -> ModelInfo:
     """The metadata of an exported file, read through onnxruntime (no forecasting session kept).
 
-    ``verify``: check the file's embedded digest first (:mod:`energyai.integrity`).
+    Parameters
+    ----------
+    path : str
+        The ``.onnx`` file.
+    verify : bool
+        Check the file's embedded digest first (:mod:`energyai.integrity`).
+
+    Returns
+    -------
+    ModelInfo
 
     Raises
     ------

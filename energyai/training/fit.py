@@ -21,6 +21,7 @@ import numpy as np
 
 from energyai.config import DEFAULT_MAX_STEPS, TrainConfig
 from energyai.exceptions import ConfigError, InsufficientDataError
+from energyai.progress import progress_enabled
 from energyai.schema import Schema
 
 __all__ = ["fit_forecaster", "precision_for", "quiet_lightning"]
@@ -91,10 +92,10 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
         extra.append(Checkpointer(folder, int(t.checkpoint_every), train, fingerprint))
     if val is not None:
         extra.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t.early_stopping_patience, strict=False))
-    with quiet_lightning(not t.progress_bar):
+    with quiet_lightning(True):  # device banners and tips: the history and the progress bar say what matters
         trainer = _trainer(L, t, max_steps, extra, val is not None)
     t0 = time.perf_counter()
-    with quiet_lightning(not t.progress_bar):
+    with quiet_lightning(True):
         trainer.fit(module, datamodule=WindowDataModule(train, val, t.num_workers),
                     ckpt_path=None if ckpt is None else str(ckpt), weights_only=True)
     seconds = time.perf_counter() - t0
@@ -335,7 +336,7 @@ def _trainer(L: Any, t: TrainConfig, max_steps: int | None, callbacks: list[Any]
         deterministic=bool(t.deterministic),
         callbacks=callbacks,
         enable_checkpointing=False, logger=False,
-        enable_progress_bar=bool(t.progress_bar), enable_model_summary=False,
+        enable_progress_bar=progress_enabled(t.progress_bar), enable_model_summary=False,
         num_sanity_val_steps=0, limit_val_batches=1.0 if validate else 0,
     )
 
@@ -350,6 +351,8 @@ def _history(data: _Data, trainer: Any, best: Any, seconds: float, batch_size: i
         "best_val_loss": None if best.state is None else best.best,
         "best_step": best.best_step,
         "val_curve": best.history,
+        # (step, epoch-mean training loss) pairs, for the loss curve
+        "train_curve": [list(p) for p in getattr(trainer.lightning_module, "train_curve", [])],
         "fit_seconds": round(seconds, 3),
         "windows_per_second": round(trainer.global_step * batch_size / max(seconds, 1e-9), 1),
         # the last instant trained on (validation included): calibration must come after it

@@ -76,7 +76,10 @@ class ForecastModule(L.LightningModule):
 
     def on_train_epoch_end(self) -> None:
         if getattr(self, "_loss_n", 0):
-            self.log("train_loss", self._loss_sum / self._loss_n, prog_bar=True, sync_dist=True)
+            mean = self._loss_sum / self._loss_n
+            self.log("train_loss", mean, prog_bar=True, sync_dist=True)
+            # (step, mean training loss of the epoch) for the loss curve: one float per epoch
+            self.train_curve = [*getattr(self, "train_curve", []), (int(self.global_step), float(mean))]
             self._loss_n = 0
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from energyai._optional import import_optional
 from energyai.config import Param, TrainConfig
 from energyai.exceptions import ConfigError
+from energyai.progress import Progress, progress_enabled
 
 __all__ = ["PRESETS", "TRAINER_SPACE", "TuneResult", "search_space", "tune"]
 
@@ -146,6 +147,7 @@ def tune(
     heartbeat_interval: int = 30,
     grace_period: int | None = None,
     data: Any = None,
+    progress: Any = "auto",
 ) -> TuneResult:
     """Search a model's hyper-parameters for the data of a run configuration.
 
@@ -179,6 +181,8 @@ def tune(
         intervals) is marked FAIL when any worker starts.
     data : tuple, optional
         ``(frame, schema)`` to use instead of the config's data section.
+    progress : bool or "auto"
+        A trial counter on standard error; "auto" shows it on a terminal only.
 
     Returns
     -------
@@ -191,12 +195,12 @@ def tune(
         # heartbeats and fail_stale_trials are marked experimental in optuna
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
         return _tune(config, n_trials, timeout, storage, study_name, metric, seed, preset, out, worker,
-                     heartbeat_interval, grace_period, data)
+                     heartbeat_interval, grace_period, data, progress)
 
 
 def _tune(config: Any, n_trials: int, timeout: float | None, storage: str | None, study_name: str | None,
           metric: str, seed: int, preset: str, out: Any, worker: int, heartbeat_interval: int,
-          grace_period: int | None, data: Any) -> TuneResult:
+          grace_period: int | None, data: Any, progress: Any = "auto") -> TuneResult:
     optuna = import_optional("optuna", "tuning")
     from energyai.recipe import build_forecaster, load_config, load_data
 
@@ -244,21 +248,23 @@ def _tune(config: Any, n_trials: int, timeout: float | None, storage: str | None
         return float(value)
 
     start = time.monotonic()
-    while True:
-        if timeout is not None and time.monotonic() - start > timeout:
-            break
-        trials = study.get_trials(deepcopy=False)
-        finished = sum(t.state in done_states for t in trials)
-        running = sum(t.state == optuna.trial.TrialState.RUNNING for t in trials)
-        if finished + running >= n_trials:
-            if running == 0:
+    with Progress(n_trials, f"tune {model_name} trials", progress_enabled(progress)) as bar:
+        while True:
+            if timeout is not None and time.monotonic() - start > timeout:
                 break
-            time.sleep(min(2.0, heartbeat_interval / 2))  # other workers are finishing the last ones
-            optuna.storages.fail_stale_trials(study)
-            continue
-        # one trial through study.optimize, which keeps the trial's heartbeat alive (a
-        # killed worker's trial is then detected and failed by the next worker)
-        study.optimize(objective, n_trials=1, catch=(_Surplus,), gc_after_trial=False)
+            trials = study.get_trials(deepcopy=False)
+            finished = sum(t.state in done_states for t in trials)
+            running = sum(t.state == optuna.trial.TrialState.RUNNING for t in trials)
+            bar.set(finished)
+            if finished + running >= n_trials:
+                if running == 0:
+                    break
+                time.sleep(min(2.0, heartbeat_interval / 2))  # other workers are finishing the last ones
+                optuna.storages.fail_stale_trials(study)
+                continue
+            # one trial through study.optimize, which keeps the trial's heartbeat alive (a
+            # killed worker's trial is then detected and failed by the next worker)
+            study.optimize(objective, n_trials=1, catch=(_Surplus,), gc_after_trial=False)
     return _report(study, cfg, model_name, out_dir, storage_url)
 
 
