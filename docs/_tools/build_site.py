@@ -32,7 +32,7 @@ SRC = ROOT / "build" / "site-src"
 SITE = ROOT / "build" / "site"
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pages import api_pages, config_page, gallery_pages  # noqa: E402
+from pages import api_pages, config_page, gallery_pages, results_page  # noqa: E402
 
 LINK = re.compile(r"\]\(([^)\s#]+)(#[^)]*)?\)")
 GUIDE = [  # (title, file in docs/), in reading order
@@ -104,6 +104,7 @@ def assemble(gallery: str) -> dict[str, object]:
         _copy_page(ROOT / extra, SRC / extra)
     api = api_pages(SRC / "api")
     config_page(SRC / "reference" / "configuration.md")
+    results_page(SRC / "benchmarks" / "results.md", ROOT / "benchmarks" / "results")
     gallery_nav = gallery_pages(SRC / "gallery", ROOT / "examples", mode=gallery)
     missing = _resolve_links()
     for m in missing:
@@ -115,7 +116,7 @@ def assemble(gallery: str) -> dict[str, object]:
         "API reference": api,
         "Configuration reference": "reference/configuration.md",
         "Model cards": [{"Model zoo": "models/README.md"}] + [{m: f"models/{m}/MODEL_CARD.md"} for m in MODELS],
-        "Benchmarks": "benchmarks/README.md",
+        "Benchmarks": [{"Scripts": "benchmarks/README.md"}, {"Results": "benchmarks/results.md"}],
         "Datasets": "datasets/README.md",
         "Changelog": "CHANGELOG.md",
         "Contributing": "CONTRIBUTING.md",

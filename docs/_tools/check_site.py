@@ -1,7 +1,7 @@
 """Open the built documentation site in headless Chromium and fail on a broken page.
 
 Serves ``build/site`` on localhost and loads the home page, one user-guide page, one API
-page and every gallery page. A page fails when it does not answer 200, when an image on it
+page, the benchmark results and every gallery page. A page fails when it does not answer 200, when an image on it
 does not load (``naturalWidth == 0``), when it logs a console error or raises an uncaught
 exception, or when it lacks its expected content (the API page must show a "Parameters"
 section, a gallery page at least one figure).
@@ -30,7 +30,7 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
 def pages(site: Path) -> list[tuple[str, str]]:
     """(path, what must be on it) for the pages checked."""
     out = [("index.html", "energyai"), ("docs/calibration.html", "Calibrated quantiles"),
-           ("api/energyai.Forecaster.html", "Parameters")]
+           ("api/energyai.Forecaster.html", "Parameters"), ("benchmarks/results.html", "<img")]
     gallery = sorted((site / "gallery").glob("*.html"))
     if not gallery:
         raise SystemExit(f"no gallery pages under {site / 'gallery'}")

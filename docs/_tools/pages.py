@@ -129,14 +129,47 @@ def config_page(path: Path) -> None:
                     "the same names are `Forecaster` keyword arguments.\n\n" + "\n".join(rows) + "\n")
 
 
+def results_page(path: Path, results: Path) -> None:
+    """Every committed benchmark result: each figure shown, each JSON named with the protocol
+    or command it records (the numbers themselves are cited on the pages that discuss them)."""
+    import json
+
+    (path.parent / "results").mkdir(parents=True, exist_ok=True)
+    figures = sorted(results.glob("*.png"))
+    lines = ["# Benchmark results", "",
+             "The committed outputs of `benchmarks/` (see [the scripts](README.md)); every number on these pages "
+             "was measured by one of them, with the command recorded beside it.", "", "## Figures", ""]
+    for fig in figures:
+        shutil.copyfile(fig, path.parent / "results" / fig.name)
+        lines += [f"### {fig.stem}", "", f"![{fig.stem}](results/{fig.name})", ""]
+    lines += ["## Result files", "", "| file | what it records |", "|---|---|"]
+    for f in sorted(results.glob("*.json")):
+        try:
+            data = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue
+        what = ""
+        if isinstance(data, dict):
+            what = str(data.get("protocol") or data.get("command") or data.get("task") or "")
+        what = " ".join(what.split())[:300].replace("|", "\\|")
+        lines.append(f"| [`{f.name}`](results/{f.name}) | {what} |")
+    path.write_text("\n".join(lines) + "\n")
+
+
 def _example_doc(script: Path) -> tuple[str, str]:
     """Title (first docstring line) and the rest of a script's docstring."""
     import ast
 
     doc = ast.get_docstring(ast.parse(script.read_text())) or script.stem
     first, _, rest = doc.partition("\n")
-    # square brackets in a script's usage line ("[--steps 1500]") are not Markdown links
-    return first.strip().rstrip("."), rest.strip().replace("[", "\\[")
+    lines = []
+    for line in rest.strip().splitlines():
+        if line.startswith("Run:"):  # the usage line as code, so its brackets are not Markdown links
+            line = f"Run: `{line[4:].strip()}`"
+        elif line.startswith("- ") and lines and lines[-1].strip():
+            lines.append("")  # Markdown starts a list only after a blank line
+        lines.append(line)
+    return first.strip().rstrip("."), "\n".join(lines)
 
 
 #: How each example runs in the docs build: small real data, few steps.

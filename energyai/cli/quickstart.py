@@ -199,6 +199,18 @@ def neural_verdict(metrics: dict[str, dict[str, float]], best: str, units: str) 
             f"{theirs:.1f} {units}).")
 
 
+def _sayer(verbose: bool, t_start: float) -> Any:
+    """``say(*parts)``: print when verbose; a new stage (a message starting with a blank line)
+    gets the seconds since ``t_start``."""
+
+    def say(*parts: Any) -> None:
+        if verbose:
+            msg = " ".join(str(p) for p in parts)
+            print(f"\n[{time.perf_counter() - t_start:5.1f} s] {msg[1:]}" if msg.startswith("\n") else msg, flush=True)
+
+    return say
+
+
 def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True) -> dict[str, Any]:
     """Run the quickstart and return what it wrote to ``metrics.json``."""
     from energyai import datasets
@@ -207,11 +219,7 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
     t_start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    def say(*parts: Any) -> None:
-        """Print when verbose; a new stage (a message starting with a blank line) gets the time so far."""
-        if verbose:
-            msg = " ".join(str(p) for p in parts)
-            print(f"\n[{time.perf_counter() - t_start:5.1f} s] {msg[1:]}" if msg.startswith("\n") else msg, flush=True)
+    say = _sayer(verbose, t_start)
 
     ds = datasets.load("taylor_uk_demand_2000")
     report = check(ds.frame, ds.schema)
@@ -282,5 +290,4 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
     _write_report(out, ds, val_cutoffs, test_cutoffs, val_scores, metrics, result)
     onnx_note = f", {out / 'model.onnx'}" if onnx_result else ""
     say(f"\nwrote {out / 'metrics.json'}, {out / 'forecast.png'}, {out / 'report.md'}{onnx_note}")
-    say(f"done in {time.perf_counter() - t_start:.0f} s")
     return result
