@@ -38,6 +38,9 @@ def test_fit_finetune_predict_backtest(run_config, tmp_path, capsys):
     assert resolved["trainer"]["learning_rate"] == 1e-3  # defaults are written out
     assert (run / "model" / "model.safetensors").exists()
     assert (run / "loss.png").stat().st_size > 1000  # the loss curve beside the model
+    capsys.readouterr()  # a load model has no capacity: no KPX submission output, exit 2 with the reason
+    assert main(["export", str(run), "-o", str(tmp_path / "bid.onnx"), "--kpx-submission"]) == 2
+    assert "capacity" in capsys.readouterr().err and not (tmp_path / "bid.onnx").exists()
 
     site = dict(cfg, out=str(tmp_path / "ft"))
     site.pop("model")

@@ -145,6 +145,8 @@ def _deploy_parsers(sub: Any) -> None:
     p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
     p.add_argument("--target-ort", default=None,
                    help="oldest onnxruntime to support, e.g. 1.16 (opset 18, IR 9; aarch64 with glibc < 2.28)")
+    p.add_argument("--kpx-submission", action="store_true",
+                   help="add a 'submission' output: the value maximising the expected KPX incentive (default rules)")
 
     p = sub.add_parser("inspect", help="print the metadata inside an exported .onnx file")
     p.add_argument("model", help="the .onnx file")

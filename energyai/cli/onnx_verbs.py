@@ -20,13 +20,23 @@ def run_export(args: argparse.Namespace) -> int:
     from energyai.recipe import load_saved
 
     model = load_saved(args.model)
-    report = model.export(args.out, quantize=args.quantize, opset=args.opset, target_ort=args.target_ort)
+    rules = None
+    if getattr(args, "kpx_submission", False):
+        from energyai.evaluation.kpx import KPXRules
+
+        rules = KPXRules()
+    report = model.export(args.out, quantize=args.quantize, opset=args.opset, target_ort=args.target_ort,
+                          submission=rules)
     checks = report.parity.checks
     worst = max(v["max_err_over_limit"] for v in checks.values())
     print(f"wrote {report.path} ({report.bytes / 1e6:.3f} MB, opset {report.opset}, IR {report.ir_version}, "
           f"{report.quantization}) in {report.seconds:.1f} s")
     print(f"sha256 {report.sha256}")
     print(f"parity gate passed on {sorted(checks)}: worst error / limit = {worst:.3g}")
+    if report.parity.submission:
+        s = report.parity.submission
+        print(f"KPX submission output: onnxruntime's choice earns within {s['max_relative_shortfall']:.1e} of torch's "
+              f"(same value in {100 * s['same_value_share']:.1f}% of steps)")
     if report.parity.int8:
         q = report.parity.int8
         print(f"int8 vs fp32 torch: max deviation {q['max_abs_dev']:.4g}, mean {q['mean_abs_dev']:.4g} (target units); "

@@ -269,8 +269,8 @@ def run_quickstart(out: str | Path = "energyai-quickstart", verbose: bool = True
         "dataset_citation": ds.info.citation,
         "horizon_steps": HORIZON,
         "freq": schema.freq,
-        "validation_cutoffs": [str(c) for c in (val_cutoffs[0], val_cutoffs[-1])],
-        "test_cutoffs": [str(c) for c in (test_cutoffs[0], test_cutoffs[-1])],
+        "validation_cutoffs": [c.isoformat() for c in (val_cutoffs[0], val_cutoffs[-1])],
+        "test_cutoffs": [c.isoformat() for c in (test_cutoffs[0], test_cutoffs[-1])],
         "validation_mae": val_scores,
         "selected_model": best,
         "neural_model": None if neural is None else {

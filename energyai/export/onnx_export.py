@@ -374,7 +374,7 @@ def export_onnx(
                       list(forecaster.levels_).index(0.5), quantized=quantize is not None,
                       max_metric_change=max_metric_change)
     if head is not None:
-        parity.checks["submission"] = submission_parity(head, session, windows, names)
+        parity.submission = submission_parity(head, session, windows, names)
     meta = dataclasses.replace(info, parity=parity.to_dict(), submission=rule).to_metadata()
     out, payload = _write(proto, meta, path)
     say(f"wrote {out}")

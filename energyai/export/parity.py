@@ -37,9 +37,12 @@ class ParityResult:
 
     checks: dict[str, dict[str, float]] = field(default_factory=dict)
     int8: dict[str, float] | None = None
+    #: the KPX submission output's check (energyai.export.submission), when the file has one
+    submission: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rtol": RTOL, "atol_relative_to_scale": ATOL_SCALE, "checks": self.checks, "int8": self.int8}
+        return {"rtol": RTOL, "atol_relative_to_scale": ATOL_SCALE, "checks": self.checks, "int8": self.int8,
+                "submission": self.submission}
 
 
 def gate_sets(windows: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
