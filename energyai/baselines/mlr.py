@@ -25,6 +25,7 @@ class VanillaMLR(BaseForecaster):
     Parameters
     ----------
     horizon : int
+        Steps to forecast, in the data's sampling interval; forecasts are in the target's units.
     temperature : str or list of str, optional
         Future-covariate column(s) with temperature; several are averaged. Default: the
         schema's first future covariate.

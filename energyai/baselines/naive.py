@@ -62,9 +62,11 @@ class SeasonalNaive(BaseForecaster):
     Parameters
     ----------
     horizon : int
+        Steps to forecast, in the data's sampling interval; forecasts are in the target's units.
     season : {"day", "week"} or int
         Season length, as a period or a number of steps.
     quantiles : sequence of float
+        Levels in (0, 1); each gives a ``q<level>`` column in the target's units.
     max_lookback : int
         Seasons to look back for an observed value.
     """
@@ -126,9 +128,11 @@ class PersistenceEnsemble(BaseForecaster):
     Parameters
     ----------
     horizon : int
+        Steps to forecast, in the data's sampling interval; forecasts are in the target's units.
     days : int
         Days in the ensemble (7 in BuildingsBench).
     quantiles : sequence of float
+        Levels in (0, 1); each gives a ``q<level>`` column in the target's units.
     """
 
     def __init__(self, horizon: int, days: int = 7, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> None:
@@ -165,9 +169,11 @@ class Climatology(BaseForecaster):
     Parameters
     ----------
     horizon : int
+        Steps to forecast, in the data's sampling interval; forecasts are in the target's units.
     by_weekday : bool
         Also condition on the day of the week.
     quantiles : sequence of float
+        Levels in (0, 1); each gives a ``q<level>`` column in the target's units.
     """
 
     def __init__(self, horizon: int, by_weekday: bool = False, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> None:

@@ -40,6 +40,7 @@ class ETS(BaseForecaster):
     Parameters
     ----------
     horizon : int
+        Steps to forecast, in the data's sampling interval; forecasts are in the target's units.
     season : {"day", "week"}, int or None
         Seasonal period; None for no seasonality.
     trend : {None, "add"}
@@ -47,6 +48,7 @@ class ETS(BaseForecaster):
     window : int or None
         Steps of history used to fit and to filter (default 20 seasons, at least 500).
     quantiles : sequence of float
+        Levels in (0, 1); each gives a ``q<level>`` column in the target's units.
     n_paths : int
         Simulated paths for the quantiles (seeded with ``seed``).
     seed : int
@@ -120,6 +122,7 @@ class SARIMAX(BaseForecaster):
     Parameters
     ----------
     horizon : int
+        Steps to forecast, in the data's sampling interval; forecasts are in the target's units.
     order : tuple of int
         (p, d, q).
     seasonal_order : tuple
@@ -133,6 +136,7 @@ class SARIMAX(BaseForecaster):
     use_covariates : bool
         Use ``schema.future_covariates`` as regressors.
     quantiles : sequence of float
+        Levels in (0, 1); each gives a ``q<level>`` column in the target's units.
     """
 
     def __init__(

@@ -22,6 +22,8 @@ __all__ = ["DayAheadProtocol"]
 class DayAheadProtocol:
     """When day-ahead forecasts are issued and which hours they are scored on.
 
+    Times are local wall-clock times in ``tz``; the delivery period is counted in hours.
+
     Parameters
     ----------
     issue_time : datetime.time

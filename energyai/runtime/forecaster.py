@@ -42,6 +42,10 @@ __all__ = ["OnnxForecaster"]
 class OnnxForecaster:
     """Load an exported file and forecast with onnxruntime.
 
+    Forecasts come back as a :class:`RuntimeForecast`: ``values`` (B, H, Q) float32 in the
+    target's units, ``timestamps`` (B, H) UTC, and ``submission`` (B, H) when the file has
+    that output.
+
     Parameters
     ----------
     path : str or Path
