@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
+from common import add_data_dir
 
 import energyai as ea
 from energyai.metrics import crps_quantiles
@@ -216,8 +216,7 @@ TASKS = {"gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind, "kr_load": kr
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--task", choices=sorted(TASKS), required=True)
-    ap.add_argument("--data-dir", default=os.environ.get("ENERGYAI_DATA", str(HERE.parent.parent / "shared" /
-                                                                          "datasets")))
+    add_data_dir(ap)
     ap.add_argument("--out", default=None)
     ap.add_argument("--max-steps", type=int, default=None, help="override the preset's training steps (smoke runs)")
     ap.add_argument("--model-dir", default=None, help="keep each task's fitted model here and reuse it on the next run")

@@ -22,13 +22,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+from common import add_data_dir
 
 import energyai as ea
 from energyai.base import quantile_column
@@ -54,8 +54,7 @@ def fit_solar_preset(data_dir: str, train_end: dt.datetime, val_start: dt.dateti
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.environ.get("ENERGYAI_DATA", str(HERE.parent.parent / "shared" /
-                                                                          "datasets")))
+    add_data_dir(ap)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model, frame, _, fit_s = fit_solar_preset(args.data_dir, dt.datetime(2013, 7, 1, tzinfo=UTC),

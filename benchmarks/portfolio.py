@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from common import add_data_dir
 
 import energyai as ea
 from energyai.base import quantile_column
@@ -72,8 +72,7 @@ def _score(q: np.ndarray, actual: np.ndarray, keep: np.ndarray, method: str, tem
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", default=os.environ.get("ENERGYAI_DATA", str(HERE.parent.parent / "shared" /
-                                                                          "datasets")))
+    add_data_dir(ap)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     model, frame, _, fit_s = fit_solar_preset(args.data_dir, dt.datetime(2013, 4, 1, tzinfo=UTC),

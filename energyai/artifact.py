@@ -260,7 +260,8 @@ class ModelInfo:
 
         roles = ("past_covariates", "future_covariates", "static")
         ranges = {r: (v["mean"], v["std"]) for r, v in self.ranges.items() if r in roles and "mean" in v}
-        return InputGuard(self.target, {r: self.columns(r) for r in roles}, ranges, optional=self.optional)
+        return InputGuard(self.target, {r: self.columns(r) for r in roles}, ranges, optional=self.optional,
+                          capacity=bool(self.capacity.get("input")))
 
 
 def check_format(fmt: str | None) -> str:

@@ -135,7 +135,8 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     future = _future_table(model, df, future, cutoffs)
     fc = forecast_origins(base, df, cutoffs, future, scale=True)
     cols = _columns(model)
-    hours = _window_hours(fc[model.schema_.timestamp], model.horizon) if by == "lead_hour" else None
+    hours = _window_hours(fc[model.schema_.timestamp], fc["lead"].to_numpy(), model.horizon) \
+        if by == "lead_hour" else None
     shift, mix, counts, informative = _maps(fc, cols, model.levels_, model.horizon, min_windows, method, hours)
     out = copy.deepcopy(model)
     out.network_.set_calibration(torch.from_numpy(shift.astype(np.float32)),
@@ -201,9 +202,11 @@ def _maps(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon: i
     return shift, (mix if method == "isotonic" else None), counts, informative
 
 
-def _window_hours(timestamps: Any, horizon: int) -> np.ndarray:
+def _window_hours(timestamps: Any, lead: np.ndarray, horizon: int) -> np.ndarray:
     """Each row's group for ``by="lead_hour"``: the local hour of its window's first step
     (a forecast table holds windows of ``horizon`` consecutive leads), as the graph reads it."""
+    if len(lead) % horizon or (lead.reshape(-1, horizon) != np.arange(1, horizon + 1)).any():
+        raise ValueError(f"the forecast table is not whole windows of leads 1..{horizon} in order")  # a bug, not input
     first = timestamps.dt.hour().to_numpy()[::horizon]
     return np.repeat(first, horizon).astype(np.int64)
 

@@ -399,7 +399,8 @@ class Forecaster:
         columns = {"past_covariates": s.past_covariates, "future_covariates": s.future_covariates,
                    "static": s.static_covariates}
         ranges = {r: (v["mean"], v["std"]) for r, v in self.network_.training_ranges().items()}
-        return InputGuard(s.target, columns, ranges, optional=self.train_config.optional_covariates or ())
+        return InputGuard(s.target, columns, ranges, optional=self.train_config.optional_covariates or (),
+                          capacity=s.capacity is not None)
 
     def _optional_positions(self) -> tuple[int, ...]:
         """Positions of the optional covariates among the fitted schema's future covariates."""

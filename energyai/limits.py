@@ -107,13 +107,18 @@ class InputGuard:
         energyai 0.9 carry no ranges).
     optional : sequence of str
         Future covariates the model handles missing: NaN is allowed there.
+    capacity : bool
+        The model has a capacity (it clips, scales or bids by it): an infinite capacity,
+        which elsewhere stands for "none", is then refused.
     """
 
     ROLES = ("past_covariates", "future_covariates", "static")
 
     def __init__(self, target: str, columns: dict[str, Sequence[str]],
-                 ranges: dict[str, tuple[Any, Any]] | None = None, optional: Sequence[str] = ()) -> None:
+                 ranges: dict[str, tuple[Any, Any]] | None = None, optional: Sequence[str] = (),
+                 capacity: bool = False) -> None:
         self.target = target
+        self.capacity = bool(capacity)
         self.optional = tuple(optional)
         self.columns = {r: list(columns.get(r, ())) for r in self.ROLES}
         self.ranges = {r: (np.asarray(m, np.float64), np.asarray(s, np.float64))
@@ -169,4 +174,8 @@ class InputGuard:
                 b, h = (int(v) for v in np.argwhere(bad)[0])
                 raise DataError(f"capacity of series {b} is {float(cap[b, h])} at horizon step {h + 1}; capacity "
                                 "must be a positive number in target units")
+            if self.capacity and np.isinf(cap).any():
+                b, h = (int(v) for v in np.argwhere(np.isinf(cap))[0])
+                raise NonFiniteValueError(f"capacity of series {b} is infinite or missing at horizon step {h + 1}; "
+                                          "this model clips, scales or bids by capacity, so give it in target units")
             check_magnitude(np.where(np.isinf(cap), 0, cap), "capacity")

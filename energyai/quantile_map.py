@@ -25,6 +25,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from energyai.exceptions import DataError
+
 __all__ = ["isotonic_map", "level_weights", "normal_pit"]
 
 #: The farthest normal score a recalibrated level may reach (Φ(-3.5) = 2.3e-4): beyond it a
@@ -55,10 +57,20 @@ def normal_pit(actual: np.ndarray, quant: np.ndarray, levels: tuple[float, ...],
     -------
     ndarray, shape (n,)
         In (0, 1).
+
+    Raises
+    ------
+    DataError
+        Empty or mis-shaped input, or a non-finite actual or quantile.
     """
     z = _scores(np.asarray(levels, np.float64))
     y = np.asarray(actual, np.float64)
     q = np.asarray(quant, np.float64)
+    if y.ndim != 1 or q.shape != (y.size, z.size) or y.size == 0 or z.size < 2:
+        raise DataError(f"need actuals (n,) and quantiles (n, Q) with n >= 1 and Q = len(levels) >= 2, got "
+                        f"{y.shape} and {q.shape} for {z.size} levels")
+    if not (np.isfinite(y).all() and np.isfinite(q).all()):
+        raise DataError("actuals and quantiles must be finite: leave missing actuals out before computing PIT values")
     lo = (q < y[:, None]).sum(axis=1)  # levels strictly under y
     hi = (q <= y[:, None]).sum(axis=1)  # levels at or under y
     j = np.clip(hi - 1, 0, z.size - 2)  # the pair y falls in (or beyond, at the ends)

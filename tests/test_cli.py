@@ -69,6 +69,11 @@ def test_backtest_prints_the_whole_table_in_each_format_and_writes_iso_timestamp
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", v) for v in first[:2]), first
     with pytest.raises(SystemExit):
         main([*args, "--format", "yaml"])
+    from energyai.cli.tables import render
+    from energyai.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="format must be one of"):
+        render(pl.DataFrame({"a": [1]}), "yaml")
 
 
 def test_unknown_model_is_a_clear_error(capsys):

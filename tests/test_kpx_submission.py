@@ -132,6 +132,11 @@ def test_an_exported_file_carries_the_submission_and_refuses_models_without_capa
                              np.full(24, 10.0), KPXRules(), "kW")
     np.testing.assert_allclose(pay[:, 0], pay[:, 1], rtol=1e-4, atol=1e-9)
     assert "submission" in out.to_columns()
+    from energyai.exceptions import NonFiniteValueError
+
+    # an infinite capacity (elsewhere "none") would make the bid, and the capacity-scaled quantiles, silently huge
+    with pytest.raises(NonFiniteValueError, match="capacity of series 0 is infinite"):
+        onnx_model.predict_arrays(tail["y"].to_numpy(), tail["ts"].dt.epoch("s").to_numpy(), capacity=np.inf)
     no_cap = ea.Forecaster("tide", context_length=48, horizon=24, quantiles=(0.1, 0.5, 0.9), hidden=8, max_steps=2,
                            batch_size=32, batches_per_epoch=2, val_size=0).fit(
         df, ea.Schema(timestamp="ts", target="y", freq="1h", tz="UTC"))

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from energyai.exceptions import DataError
 from energyai.quantile_map import Z_MAX, isotonic_map, level_weights, normal_pit
 
 LEVELS = (0.05, 0.1, 0.5, 0.9, 0.95)
@@ -71,3 +72,17 @@ def test_pit_is_a_probability_and_monotone_in_the_actual(ys, spread, centre):
     assert ((pit > 0) & (pit < 1)).all()
     strict = ~np.isin(y, q[0])  # ties are randomised; elsewhere the PIT follows y
     assert (np.diff(pit[strict]) >= -1e-12).all()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_or_empty_input_is_a_data_error(bad):
+    q = np.tile(Z, (3, 1))
+    with pytest.raises(DataError, match="finite"):
+        normal_pit(np.array([0.0, bad, 1.0]), q, LEVELS)
+    q[1, 2] = bad
+    with pytest.raises(DataError, match="finite"):
+        isotonic_map(np.zeros(3), q, LEVELS)
+    with pytest.raises(DataError, match="n >= 1"):
+        isotonic_map(np.zeros(0), np.zeros((0, 5)), LEVELS)
+    with pytest.raises(DataError, match="Q = len"):
+        normal_pit(np.zeros(3), np.zeros((3, 4)), LEVELS)

@@ -43,7 +43,9 @@ def render(frame: Any, fmt: str = "table") -> str:
                        tbl_rows=-1, tbl_cols=-1, tbl_width_chars=10_000, fmt_str_lengths=200):
             return str(frame)
     if fmt != "table":
-        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+        from energyai.exceptions import ConfigError
+
+        raise ConfigError(f"format must be one of {FORMATS}, got {fmt!r}")
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=10_000, fmt_str_lengths=200,
                    tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
         return str(frame)

@@ -26,7 +26,7 @@ import numpy as np
 from energyai.evaluation.kpx import _TO_KW, KPXRules
 from energyai.exceptions import ConfigError, DataError
 
-__all__ = ["Submission", "best_submission", "expected_incentive", "predictive_samples"]
+__all__ = ["Submission", "best_submission", "expected_incentive", "predictive_samples", "sample_weights"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,20 @@ class Submission:
     value: np.ndarray
     expected_krw: np.ndarray
     expected_krw_median: np.ndarray
+
+
+def sample_weights(levels: Any, n: int) -> np.ndarray:
+    """Weights (n, Q): row ``k`` evaluates the quantile function of ``levels`` at
+    ``(k + 0.5) / n``, linear between the levels and extended linearly beyond the outermost
+    two. Used here and inside the graph (:mod:`energyai.nn.submission`)."""
+    tau = np.asarray(levels, np.float64)
+    u = (np.arange(n) + 0.5) / n
+    j = np.clip(np.searchsorted(tau, u) - 1, 0, tau.size - 2)  # the pair each u interpolates or extends
+    t = (u - tau[j]) / (tau[j + 1] - tau[j])
+    w = np.zeros((n, tau.size))
+    w[np.arange(n), j] = 1.0 - t
+    w[np.arange(n), j + 1] += t
+    return w
 
 
 def predictive_samples(quantiles: Any, levels: Any, n: int = 200, lower: float = 0.0,
@@ -72,10 +86,7 @@ def predictive_samples(quantiles: Any, levels: Any, n: int = 200, lower: float =
         raise ConfigError(f"levels must increase within (0, 1), got {tau.tolist()}")
     if not np.isfinite(q).all():
         raise DataError("quantiles must be finite")
-    u = (np.arange(n) + 0.5) / n
-    j = np.clip(np.searchsorted(tau, u) - 1, 0, tau.size - 2)  # the pair each u interpolates or extends
-    w = (u - tau[j]) / (tau[j + 1] - tau[j])
-    out = q[:, j] + (q[:, j + 1] - q[:, j]) * w[None, :]
+    out = q @ sample_weights(tau, n).T
     hi = np.inf if upper is None else np.broadcast_to(np.asarray(upper, np.float64), (q.shape[0],))[:, None]
     return np.sort(np.clip(out, lower, hi), axis=1)
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from energyai.contract import NAMES
 from energyai.nn.calendar import CalendarFeatures
+from energyai.nn.calibration import apply_calibration, first_step_hour
 from energyai.nn.scaling import FeatureScaler, InstanceScaler
 
 __all__ = ["ForecastNetwork"]
@@ -276,8 +277,6 @@ class ForecastNetwork(nn.Module):
         out = self.instance.denormalize(self._index(self.core(z, x["past_observed"], pc, fc, st), x), loc, scale)
         out, _ = torch.sort(out, dim=-1)
         if self.calibration is not None:  # per lead (and hour) and sorted level, in units of the window's scale
-            from energyai.nn.calibration import apply_calibration, first_step_hour
-
             hour = first_step_hour(x["local_time"], x["past_target"].shape[1]) if self.calibration.dim() == 3 else None
             out = apply_calibration(out, scale, self.calibration, self.calibration_mix, hour, self.median_index)
         # clips written with where(), which keeps NaN (ONNX Max/Clip would turn it into the bound,

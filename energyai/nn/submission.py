@@ -19,24 +19,12 @@ Memory per call is ``B × H × (grid + 1) × n`` floats (64 × 24 × 102 × 100 
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["SubmissionHead", "sample_matrix"]
+from energyai.evaluation.submission import sample_weights
 
-
-def sample_matrix(levels: tuple[float, ...], n: int) -> np.ndarray:
-    """Weights (n, Q): row ``k`` evaluates the quantile function at ``(k + 0.5) / n``,
-    linear between ``levels`` and extended linearly beyond the outermost two."""
-    tau = np.asarray(levels, np.float64)
-    u = (np.arange(n) + 0.5) / n
-    j = np.clip(np.searchsorted(tau, u) - 1, 0, tau.size - 2)
-    t = (u - tau[j]) / (tau[j + 1] - tau[j])
-    w = np.zeros((n, tau.size))
-    w[np.arange(n), j] = 1.0 - t
-    w[np.arange(n), j + 1] += t
-    return w
+__all__ = ["SubmissionHead"]
 
 
 class SubmissionHead(nn.Module):
@@ -64,7 +52,7 @@ class SubmissionHead(nn.Module):
         super().__init__()
         self.levels = tuple(float(q) for q in levels)
         self.median = next(j for j, q in enumerate(levels) if abs(q - 0.5) < 1e-9)
-        self.register_buffer("weights", torch.tensor(sample_matrix(levels, n_samples).T, dtype=torch.float32))
+        self.register_buffer("weights", torch.tensor(sample_weights(levels, n_samples).T, dtype=torch.float32))
         self.register_buffer("steps", torch.linspace(0.0, 1.0, grid))
         self.tiers = tuple((float(a), float(b)) for a, b in tiers)
         self.min_output_share = float(min_output_share)
