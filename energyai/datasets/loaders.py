@@ -363,6 +363,39 @@ def load_kr_holidays(root: Path) -> pl.DataFrame:
     )
 
 
+#: The Ulsan plant's site (site_info_ulsan.csv): latitude, longitude in degrees; capacity in kW.
+ULSAN_SITE = (35.4776509, 129.380778)
+ULSAN_CAPACITY_KW = 500.0
+
+
+@_register("kr_dacon2021_solar_ulsan")
+def load_ulsan(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
+    """Ulsan PV energy (kWh per hour, interval start KST) with the KMA station's observed weather.
+
+    ``cloud_cover`` is total cloud in tenths (0 clear .. 10 overcast); ``temp_air`` degrees C,
+    ``wind_speed`` m/s, ``relative_humidity`` %. Missing observations stay null.
+    """
+    energy = _csv(root / "ulsan_energy.csv", schema_overrides={"time": pl.String})
+    date_hour = pl.col("time").str.split(" ")
+    hour = date_hour.list.get(1).str.split(":").list.get(0).cast(pl.Int32)
+    start = (date_hour.list.get(0).str.to_date("%Y-%m-%d").cast(pl.Datetime("us"))
+             + pl.duration(hours=hour - 1)).dt.replace_time_zone("Asia/Seoul")  # hour-ending 1..24 -> start
+    df = energy.select(start.alias("timestamp"), pl.col("ulsan").cast(pl.Float64).alias("energy_kwh"))
+    obs = _csv(root / "ulsan_obs_data.csv")
+    cols = obs.columns  # 지점, 지점명, 일시, 기온, 풍속, 풍향, 습도, 전운량
+    weather = obs.select(
+        pl.col(cols[2]).str.to_datetime("%Y-%m-%d %H:%M").dt.replace_time_zone("Asia/Seoul").alias("timestamp"),
+        pl.col(cols[3]).cast(pl.Float64).alias("temp_air"),
+        pl.col(cols[4]).cast(pl.Float64).alias("wind_speed"),
+        pl.col(cols[6]).cast(pl.Float64).alias("relative_humidity"),
+        pl.col(cols[7]).cast(pl.Float64).alias("cloud_cover"),
+    )
+    df = df.join(weather, on="timestamp", how="left").sort("timestamp")
+    return df, Schema(timestamp="timestamp", target="energy_kwh",
+                      future_covariates=("temp_air", "wind_speed", "relative_humidity", "cloud_cover"),
+                      freq="1h", tz="Asia/Seoul", capacity=ULSAN_CAPACITY_KW, nonnegative=True, units="kWh")
+
+
 @_register("opsd_germany_daily")
 def load_opsd(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     raw = _csv(root / "opsd_germany_daily.csv")

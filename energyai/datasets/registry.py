@@ -192,6 +192,25 @@ _ENTRIES = [
               "null and records it in the boolean column `masked`; the default returns raw values.",
     ),
     DatasetInfo(
+        name="kr_dacon2021_solar_ulsan", domain="solar", freq="1h", tz="Asia/Seoul", units="kWh per hour (mean kW)",
+        licence="none stated (DACON 2021 competition data republished without a licence file); research and testing",
+        citation="DACON (2021) Solar power generation forecasting competition (Korea East-West Power), as committed "
+                 "to github.com/icloudna/Dacon_Solar_power_prediction at 106b9db; weather: KMA ASOS station 152.",
+        description="Ulsan rooftop PV plant (500 kW), hourly energy 2018-03 .. 2021-01, with KMA station weather "
+                    "(temperature, wind, humidity and total cloud cover in tenths; no irradiance).",
+        files={
+            "ulsan_energy.csv": "8ebcb2661728718279b043c041af830aff27a65d59ce9c9f9c098c0ffc735b90",
+            "ulsan_obs_data.csv": "ca8f5028079aafb57edec0020fa957171f8751c77145a64738268a671c0a44a1",
+            "site_info_ulsan.csv": "c1c05271eeb44ea4ffda84595b6b09c48b3254a7b95b073cf0c40e2fa5e76cf5",
+        },
+        notes="Energy labels are hour-ending 1:00 .. 24:00 KST and become interval starts. The weather is "
+              "OBSERVED at the station (on the hour, aligned to the interval that starts then), not forecast: a "
+              "model that reads it as known-future input is scored ex post. Cloud cover is missing in 3.2% of "
+              "hours and temperature in 0.02% (left null, never filled). 19 days read 0 through midday "
+              "(probably outages, not flagged). Site: 35.47765 N, 129.380778 E, capacity 500 kW (schema "
+              "capacity; maximum 392 kWh).",
+    ),
+    DatasetInfo(
         name="kr_national_load_2013_2021", domain="load", freq="1h", tz="Asia/Seoul", units="MW",
         licence="unknown (no licence in the source repository)",
         citation="github.com/TAEJIN-AHN/Electricity-Load-Prediction; load from KPX via Gridwiz, "
