@@ -91,25 +91,29 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
     # --- gradient-boosting reference
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
-        cands = {}
-        for norm in ("level", "none"):
-            rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "Asia/Seoul", country="KR",
-                                      lead_first=lead_first, normalise=norm)
-            o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
-            tr = rows.take(o_np + horizon * step < vs)  # training targets end before validation starts
-            va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
-            cands[norm] = (gbm.fit_reference(tr, va, seed=0), rows.take(o_np >= proto.origin(days[0]).timestamp()))
-        norm, ref, te = gbm.pick(cands)
-        pred = ref.predict(te)
-        fc["gbm_reference"] = pl.DataFrame({
-            "cutoff": te.origin_utc.astype("datetime64[s]").astype("datetime64[us]"),
-            "timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"),
-            "lead": te.lead, "actual": te.y * te.level, "forecast": pred,
-        }).with_columns(pl.col("cutoff", "timestamp").dt.replace_time_zone("UTC")
-                        .dt.convert_time_zone("Asia/Seoul"))
+        cached = _load_reference(args, "kr_load")
+        if cached is not None:
+            fc["gbm_reference"] = cached
+        else:
+            cands = {}
+            for norm in ("level", "none"):
+                rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "Asia/Seoul", country="KR",
+                                          lead_first=lead_first, normalise=norm)
+                o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
+                tr = rows.take(o_np + horizon * step < vs)  # training targets end before validation starts
+                va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
+                cands[norm] = (gbm.fit_reference(tr, va, seed=0), rows.take(o_np >= proto.origin(days[0]).timestamp()))
+            norm, ref, te = gbm.pick(cands)
+            pred = ref.predict(te)
+            fc["gbm_reference"] = pl.DataFrame({
+                "cutoff": te.origin_utc.astype("datetime64[s]").astype("datetime64[us]"),
+                "timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"),
+                "lead": te.lead, "actual": te.y * te.level, "forecast": pred,
+            }).with_columns(pl.col("cutoff", "timestamp").dt.replace_time_zone("UTC")
+                            .dt.convert_time_zone("Asia/Seoul"))
+            _save_reference(args, "kr_load", fc["gbm_reference"])
+            print(f"gbm_reference: normalise {norm}, params {ref.params}, {ref.rounds} rounds", flush=True)
         seconds["gbm_reference"] = time.perf_counter() - t0
-        print(f"gbm_reference: normalise {norm}, params {ref.params}, {ref.rounds} rounds, "
-              f"{seconds['gbm_reference']:.0f} s", flush=True)
 
     # --- neural: the preset and today's default recipe
     neural = {}
@@ -126,11 +130,13 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
     for name, model in neural.items():
         t0 = time.perf_counter()
         _fit(name, model, fits, train, schema, val_start=None if args.train_start else val_start)
-        res = proto.backtest(model, frame, schema, days[0], days[-1], fit=False)
-        fc[name] = res.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast")
+        for row, m in _variants(name, model).items():
+            res = proto.backtest(m, frame, schema, days[0], days[-1], fit=False)
+            fc[row] = res.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast")
         seconds[name] = time.perf_counter() - t0
 
     table = {name: _kr_scores(f, lead_first, horizon) for name, f in fc.items()}
+    _dump(args, "kr_load", fc)
     _print_table(table, ["mape", "mape_holiday_bridge", "mape_festival", "mape_other"])
     _plot_kr(fc, RESULTS / "presets_kr_load.png", lead_first, horizon)
     return {"task": "kr_load", "protocol": "KR national load; origins D-1 10:00 KST; scored D 00-23 h (leads "
@@ -204,10 +210,15 @@ def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
 
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
+        cached = _load_reference(args, "gefcom_solar")
+        if cached is not None:
+            quant["gbm_reference"] = cached
+        else:
 
-        hist = frame.filter(pl.col("timestamp") < test_start)
-        quant["gbm_reference"] = _solar_reference(*(_solar_rows(f, nwp) for f in (
-            hist.filter(pl.col("timestamp") < val_start), hist.filter(pl.col("timestamp") >= val_start), test)))
+            hist = frame.filter(pl.col("timestamp") < test_start)
+            quant["gbm_reference"] = _solar_reference(*(_solar_rows(f, nwp) for f in (
+                hist.filter(pl.col("timestamp") < val_start), hist.filter(pl.col("timestamp") >= val_start), test)))
+            _save_reference(args, "gefcom_solar", quant["gbm_reference"])
         seconds["gbm_reference"] = time.perf_counter() - t0
 
     neural = _solar_models(args)
@@ -215,7 +226,8 @@ def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
     for name, model in neural.items():
         t0 = time.perf_counter()
         _fit(name, model, fits, train, schema, val_start=val_start)
-        quant[name] = _task15_forecast(model, frame, nwp, test_start, test)
+        for row, m in _variants(name, model).items():
+            quant[row] = _task15_forecast(m, frame, nwp, test_start, test)
         seconds[name] = time.perf_counter() - t0
 
     table = {name: {"pinball_99": pinball_99(q, y_test),
@@ -223,6 +235,7 @@ def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
                                         for m in [test["zone"].to_numpy() == z]},
                     "mae_median": float(np.mean(np.abs(q[:, 49] - y_test)))}
              for name, q in quant.items()}
+    _dump(args, "gefcom_solar", {**quant, "actual": y_test})
     _print_table(table, ["pinball_99", "mae_median"])
     z1 = test["zone"].to_numpy() == "zone1"
     _plot_quantiles({n: (test.filter(pl.col("zone") == "zone1")["timestamp"], y_test[z1], q[z1])
@@ -286,12 +299,17 @@ def gefcom_solar_rolling(args: argparse.Namespace) -> dict[str, Any]:
 
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
-        lagged = frame.join(yesterday, on=["zone", "timestamp"], how="left").sort("zone", "timestamp")
+        cached = _load_reference(args, "gefcom_solar_rolling")
+        if cached is not None:
+            quant["gbm_reference"] = cached
+        else:
+            lagged = frame.join(yesterday, on=["zone", "timestamp"], how="left").sort("zone", "timestamp")
 
-        quant["gbm_reference"] = _solar_reference(*(_solar_rows(f, [*nwp, "lag_1d"]) for f in (
-            lagged.filter(pl.col("timestamp") < val_start),
-            lagged.filter(pl.col("timestamp").is_between(val_start, test_start, closed="left")),
-            lagged.filter(pl.col("timestamp").is_between(test_start, test_end)))))
+            quant["gbm_reference"] = _solar_reference(*(_solar_rows(f, [*nwp, "lag_1d"]) for f in (
+                lagged.filter(pl.col("timestamp") < val_start),
+                lagged.filter(pl.col("timestamp").is_between(val_start, test_start, closed="left")),
+                lagged.filter(pl.col("timestamp").is_between(test_start, test_end)))))
+            _save_reference(args, "gefcom_solar_rolling", quant["gbm_reference"])
         seconds["gbm_reference"] = time.perf_counter() - t0
 
     neural = _solar_models(args)
@@ -299,14 +317,15 @@ def gefcom_solar_rolling(args: argparse.Namespace) -> dict[str, Any]:
     for name, model in neural.items():
         t0 = time.perf_counter()
         _fit(name, model, fits, train, schema, val_start=val_start)
-        # the frame's NWP for day D is the run issued at D 00 UTC, which the forecaster has at issue
-        res = ea.backtest(model, frame, schema, cutoffs=cutoffs, fit=False, known_future=tuple(nwp))
-        f = res.forecasts.sort("zone", "timestamp")
-        if f.height != test.height or (f["timestamp"] != test["timestamp"]).any():
-            raise SystemExit(f"{name}: forecasts do not line up with the {test.height} test hours")
         from energyai.base import quantile_column
 
-        quant[name] = f.select([quantile_column(q) for q in model.quantiles]).to_numpy()
+        for row, m in _variants(name, model).items():
+            # the frame's NWP for day D is the run issued at D 00 UTC, which the forecaster has at issue
+            res = ea.backtest(m, frame, schema, cutoffs=cutoffs, fit=False, known_future=tuple(nwp))
+            f = res.forecasts.sort("zone", "timestamp")
+            if f.height != test.height or (f["timestamp"] != test["timestamp"]).any():
+                raise SystemExit(f"{row}: forecasts do not line up with the {test.height} test hours")
+            quant[row] = f.select([quantile_column(q) for q in model.quantiles]).to_numpy()
         seconds[name] = time.perf_counter() - t0
     for name, q in quant.items():
         point[name] = q[:, 49]
@@ -322,6 +341,7 @@ def gefcom_solar_rolling(args: argparse.Namespace) -> dict[str, Any]:
                        "eligible_hours": s.eligible_hours,
                        "pinball_99": pinball_99(quant[name], y) if name in quant else None,
                        "monthly_error": {k: m["mean_error_pct"] for k, m in s.monthly.items()}}
+    _dump(args, "gefcom_solar_rolling", {**{f"q:{k}": v for k, v in quant.items()}, **point, "actual": y})
     _print_table(table, ["kpx_error", "share_le_8", "krw_per_mw_year"])
     _plot_quantiles({n: (test.filter(pl.col("zone") == "zone1")["timestamp"], y[:len(y) // 3], q[: len(y) // 3])
                      for n, q in quant.items()}, RESULTS / "presets_gefcom_solar_rolling.png",
@@ -407,7 +427,12 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
 
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
-        fc["gbm_reference"] = _wind_gbm(frame, runs, cutoffs, truth, train_end, H)
+        cached = _load_reference(args, "gefcom_wind")
+        if cached is not None:
+            fc["gbm_reference"] = cached
+        else:
+            fc["gbm_reference"] = _wind_gbm(frame, runs, cutoffs, truth, train_end, H)
+            _save_reference(args, "gefcom_wind", fc["gbm_reference"])
         seconds["gbm_reference"] = time.perf_counter() - t0
 
     neural: dict[str, Any] = {}
@@ -421,9 +446,10 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
     for name, (model, vint) in neural.items():
         t0 = time.perf_counter()
         _fit(name, model, fits, train, schema, future=vint)
-        res = ea.backtest(model, frame, schema, cutoffs=cutoffs, future=runs, fit=False)
-        fc[name] = res.forecasts.join(truth, on=["farm", "timestamp"], how="inner").select(
-            "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
+        for row, m in _variants(name, model).items():
+            res = ea.backtest(m, frame, schema, cutoffs=cutoffs, future=runs, fit=False)
+            fc[row] = res.forecasts.join(truth, on=["farm", "timestamp"], how="inner").select(
+                "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
         seconds[name] = time.perf_counter() - t0
     table = {}
     for name, f in fc.items():
@@ -431,6 +457,7 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"{name}: {f.height} forecasts for {truth.height} test values")
         e = (f["forecast"] - f["actual"]).to_numpy()
         table[name] = {"rmse": float(np.sqrt(np.mean(e ** 2))), "mae": float(np.mean(np.abs(e))), "n": len(e)}
+    _dump(args, "gefcom_wind", fc)
     _print_table(table, ["rmse", "mae"])
     series = {}
     for name, f in fc.items():
@@ -512,26 +539,30 @@ def gefcom_load(args: argparse.Namespace) -> dict[str, Any]:
 
     if "gbm" not in args.skip:
         t0 = time.perf_counter()
-        cov_all = frame.select(temps).to_numpy().astype(np.float64)
-        cov_all = np.column_stack([cov_all, cov_all.mean(axis=1)])
-        idx = np.clip(origins[:, None] + np.arange(1, horizon + 1)[None, :], 0, len(y) - 1)
-        cands = {}
-        for norm in ("level", "none"):
-            rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "UTC", country="US", covariates=cov_all[idx],
-                                      cov_names=(*temps, "t_mean"), lead_first=lead_first, normalise=norm)
-            o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
-            tr = rows.take(o_np + horizon * step < vs)
-            va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
-            cands[norm] = (gbm.fit_reference(tr, va, GBM_LEVELS, seed=0), rows.take(o_np >= cutoffs[0].timestamp()))
-        norm, ref, te = gbm.pick(cands)
-        q13 = ref.predict(te)
-        q99 = np.stack([np.interp(LEVELS_99, GBM_LEVELS, r) for r in q13])
-        quant["gbm_reference"] = pl.DataFrame({
-            "timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"), "lead": te.lead,
-            "actual": te.y * te.level, "q": q99}).with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+        cached = _load_reference(args, "gefcom_load")
+        if cached is not None:
+            quant["gbm_reference"] = cached
+        else:
+            cov_all = frame.select(temps).to_numpy().astype(np.float64)
+            cov_all = np.column_stack([cov_all, cov_all.mean(axis=1)])
+            idx = np.clip(origins[:, None] + np.arange(1, horizon + 1)[None, :], 0, len(y) - 1)
+            cands = {}
+            for norm in ("level", "none"):
+                rows = gbm.day_ahead_rows(y, utc, origins, horizon, step, "UTC", country="US", covariates=cov_all[idx],
+                                          cov_names=(*temps, "t_mean"), lead_first=lead_first, normalise=norm)
+                o_np, vs, end = rows.origin_utc, val_start.timestamp(), train_end.timestamp()
+                tr = rows.take(o_np + horizon * step < vs)
+                va = rows.take((o_np >= vs) & (o_np + horizon * step <= end))
+                cands[norm] = (gbm.fit_reference(tr, va, GBM_LEVELS, seed=0), rows.take(o_np >= cutoffs[0].timestamp()))
+            norm, ref, te = gbm.pick(cands)
+            q13 = ref.predict(te)
+            q99 = np.stack([np.interp(LEVELS_99, GBM_LEVELS, r) for r in q13])
+            quant["gbm_reference"] = pl.DataFrame({
+                "timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"), "lead": te.lead,
+                "actual": te.y * te.level, "q": q99}).with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+            _save_reference(args, "gefcom_load", quant["gbm_reference"])
+            print(f"gbm_reference: normalise {norm}, params {ref.params}, {ref.rounds} rounds", flush=True)
         seconds["gbm_reference"] = time.perf_counter() - t0
-        print(f"gbm_reference: normalise {norm}, params {ref.params}, {ref.rounds} rounds, "
-              f"{seconds['gbm_reference']:.0f} s", flush=True)
 
     neural: dict[str, Any] = {}
     if "preset" not in args.skip:
@@ -544,9 +575,10 @@ def gefcom_load(args: argparse.Namespace) -> dict[str, Any]:
     for name, model in neural.items():
         t0 = time.perf_counter()
         _fit(name, model, fits, train, schema, val_start=val_start)
-        # the temperatures are observed values used as if forecast (ex-post), for every model alike
-        res = proto.backtest(model, frame, schema, first_day, last_day, fit=False, oracle=True)
-        quant[name] = _wide_quantiles(res.forecasts, model.quantiles)
+        for row, m in _variants(name, model).items():
+            # the temperatures are observed values used as if forecast (ex-post), for every model alike
+            res = proto.backtest(m, frame, schema, first_day, last_day, fit=False, oracle=True)
+            quant[row] = _wide_quantiles(res.forecasts, model.quantiles)
         seconds[name] = time.perf_counter() - t0
 
     table = {}
@@ -557,6 +589,7 @@ def gefcom_load(args: argparse.Namespace) -> dict[str, Any]:
         q, a = np.stack(f["q"].to_numpy()), f["actual"].to_numpy()
         table[name] = {"pinball_99": pinball_99(q, a), "mape_median": float(np.mean(np.abs(q[:, 49] - a) / a) * 100),
                        "coverage_80": float(np.mean((a >= q[:, 9]) & (a <= q[:, 89]))), "hours": f.height}
+    _dump(args, "gefcom_load", quant)
     _print_table(table, ["pinball_99", "mape_median", "coverage_80"])
     _plot_load(quant, RESULTS / "presets_gefcom_load.png", lead_first, horizon)
     return {"task": "gefcom_load", "protocol": "GEFCom2014 load (load / its maximum), origins D-1 10:00, scored D "
@@ -605,7 +638,171 @@ def _plot_load(quant: dict[str, pl.DataFrame], path: Path, lead_first: int, hori
     plt.close(fig)
 
 
+# ------------------------------------------------------------------ ulsan_pv
+def ulsan_pv(args: argparse.Namespace) -> dict[str, Any]:
+    """Ulsan 500 kW PV (DACON 2021), issued D-1 10:00 KST for D 00-23 h, weather OBSERVED (ex post)."""
+    from energyai.datasets.loaders import ULSAN_SITE
+    from energyai.evaluation.kpx import kpx_settlement
+
+    ds = ea.datasets.load("kr_dacon2021_solar_ulsan", data_dir=args.data_dir)
+    frame, schema = ds.frame, ds.schema
+    cap = float(schema.capacity)
+    weather = list(schema.future_covariates)
+    proto = DayAheadProtocol.kpx()
+    step = 3600
+    horizon = proto.horizon(step)
+    lead_first = horizon - 23
+    first_day, last_day = dt.date(2020, 1, 2), dt.date(2021, 1, 31)
+    kst = ZoneInfo("Asia/Seoul")
+    train_end = dt.datetime(2019, 12, 31, 23, tzinfo=kst)
+    val_start = dt.datetime(2019, 7, 1, tzinfo=kst)
+    cutoffs = proto.cutoffs(first_day, last_day)
+    y = frame["energy_kwh"].to_numpy().astype(np.float64)
+    utc = _utc_seconds(frame["timestamp"])
+    fc: dict[str, pl.DataFrame] = {}
+    seconds: dict[str, float] = {}
+    fits: dict[str, Any] = {}
+    test = frame.filter(pl.col("timestamp").dt.date().is_between(first_day, last_day)).select("timestamp", "energy_kwh")
+    day_before = frame.select((pl.col("timestamp") + pl.duration(days=1)).alias("timestamp"),
+                              pl.col("energy_kwh").alias("forecast"))
+    fc["persistence_day_before"] = test.join(day_before, on="timestamp", how="left").rename({"energy_kwh": "actual"})
+    # climatology: the mean of the same hour over the 14 days before the origin (D-15 .. D-2)
+    lagged = [frame.select((pl.col("timestamp") + pl.duration(days=d)).alias("timestamp"),
+                           pl.col("energy_kwh").alias(f"d{d}")) for d in range(2, 16)]
+    clim = test
+    for part in lagged:
+        clim = clim.join(part, on="timestamp", how="left")
+    fc["climatology_14d"] = clim.select("timestamp", pl.col("energy_kwh").alias("actual"),
+                                        pl.mean_horizontal([f"d{d}" for d in range(2, 16)]).alias("forecast"))
+    if "gbm" not in args.skip:
+        t0 = time.perf_counter()
+        cached = _load_reference(args, "ulsan_pv")
+        if cached is not None:
+            fc["gbm_reference"] = cached
+        else:
+            fc["gbm_reference"] = _ulsan_gbm(frame, weather, y / cap, utc, proto, horizon, lead_first, val_start,
+                                             train_end, cutoffs, cap)
+            _save_reference(args, "ulsan_pv", fc["gbm_reference"])
+        seconds["gbm_reference"] = time.perf_counter() - t0
+    neural: dict[str, Any] = {}
+    if "preset" not in args.skip:
+        neural[_key("preset_day_ahead_solar", args)] = ea.Forecaster.preset(
+            "day-ahead-solar", site=ULSAN_SITE, issue_time="10:00", tz="Asia/Seoul", freq="1h",
+            optional_covariates=("temp_air", "cloud_cover"), **args.set)  # the two columns with gaps (CARD.md)
+    train = frame.filter(pl.col("timestamp") <= train_end)
+    sch = schema
+    for name, model in neural.items():
+        t0 = time.perf_counter()
+        _fit(name, model, fits, train, sch, val_start=val_start)
+        for row, m in _variants(name, model).items():
+            res = proto.backtest(m, frame, sch, first_day, last_day, fit=False, oracle=True)
+            fc[row] = res.forecasts.select("timestamp", "actual", "forecast")
+        seconds[name] = time.perf_counter() - t0
+    table = {}
+    for name, f in fc.items():
+        f = f.filter(pl.col("timestamp").dt.date().is_between(first_day, last_day)).sort("timestamp")
+        f = f.filter(pl.col("actual").is_not_null() & pl.col("forecast").is_not_null())
+        ts = f["timestamp"].dt.convert_time_zone("UTC").dt.replace_time_zone(None).to_numpy()
+        s = kpx_settlement(f["actual"].to_numpy(), f["forecast"].to_numpy(), cap, units="kW", timestamps=ts)
+        e = s.error[s.eligible]
+        table[name] = {"kpx_error": s.mean_error, "share_le_6": float(np.mean(e <= 6)),
+                       "share_le_8": float(np.mean(e <= 8)), "eligible_hours": s.eligible_hours,
+                       "krw_per_mw_year": s.krw_per_mw * 365 / ((last_day - first_day).days + 1)}
+    _dump(args, "ulsan_pv", fc)
+    _print_table(table, ["kpx_error", "share_le_8", "eligible_hours"])
+    return {"task": "ulsan_pv", "protocol": "Ulsan 500 kW rooftop PV (DACON 2021), origins D-1 10:00 KST, scored D "
+            f"00-23 h (leads {lead_first}-{horizon}); train 2018-03..2019-12 (validation 2019-07..12); test every day "
+            "of 2020-01-02..2021-01-31; weather = KMA station OBSERVATIONS (temperature, wind, humidity, cloud "
+            "cover in tenths; no irradiance) used as if forecast by every model alike: EX POST, an oracle for the "
+            "weather forecast; KPX error = |forecast - actual| / 500 kW over hours with actual >= 50 kWh",
+            "metrics": table, "seconds": {k: round(v, 1) for k, v in seconds.items()}, "fits": fits}
+
+
+def _ulsan_gbm(frame: pl.DataFrame, weather: list[str], cf: np.ndarray, utc: np.ndarray, proto: Any, horizon: int,
+               lead_first: int, val_start: dt.datetime, train_end: dt.datetime, cutoffs: list[Any],
+               cap: float) -> pl.DataFrame:
+    """The reference on Ulsan: capacity factor, the observed weather of the target hour, calendar, lags."""
+    origins = np.flatnonzero(frame["timestamp"].dt.hour().to_numpy() == proto.issue_time.hour)
+    origins = origins[origins >= 24 * 8]
+    cov = frame.select(weather).to_numpy().astype(np.float64)
+    idx = np.clip(origins[:, None] + np.arange(1, horizon + 1)[None, :], 0, len(cf) - 1)
+    rows = gbm.day_ahead_rows(cf, utc, origins, horizon, 3600, "Asia/Seoul", covariates=cov[idx],
+                              cov_names=tuple(weather), lead_first=lead_first, normalise="none")
+    o = rows.origin_utc
+    tr = rows.take(o + horizon * 3600 < val_start.timestamp())
+    va = rows.take((o >= val_start.timestamp()) & (o + horizon * 3600 <= train_end.timestamp()))
+    te = rows.take(np.isin(o, [int(c.timestamp()) for c in cutoffs]))
+    ref = gbm.fit_reference(tr, va, seed=0)
+    print(f"gbm_reference: params {ref.params}, {ref.rounds} rounds", flush=True)
+    pred = np.clip(ref.predict(te), 0, 1) * cap
+    return pl.DataFrame({"timestamp": te.target_utc.astype("datetime64[s]").astype("datetime64[us]"),
+                         "actual": te.y * cap, "forecast": pred}).with_columns(
+        pl.col("timestamp").dt.replace_time_zone("UTC").dt.convert_time_zone("Asia/Seoul"))
+
+
 # ------------------------------------------------------------------ common
+def _variants(name: str, model: Any) -> dict[str, Any]:
+    """The fitted preset and, for an ensemble, the same members combined otherwise (no refit):
+    the boosted member alone, the neural members alone (their mean), and the learnt blend."""
+    out = {name: model}
+    net = model.network_
+    if getattr(net, "n_members", 1) < 2:
+        return out
+    import copy
+
+    import torch
+
+    M = net.n_members
+    neural = len(net.members)
+
+    def with_weights(w: np.ndarray) -> Any:
+        m = copy.copy(model)
+        m.__dict__ = dict(model.__dict__)
+        m.network_ = copy.deepcopy(net)
+        m.network_.weights.copy_(torch.from_numpy(np.broadcast_to(w[:, None, None], net.weights.shape).copy()
+                                                  .astype(np.float32)))
+        return m
+
+    if net.boosted is not None:
+        out[name + ":boosted_member"] = with_weights(np.eye(M)[M - 1])
+        if neural:
+            out[name + ":neural_mean"] = with_weights(np.r_[np.full(neural, 1.0 / neural), 0.0])
+    for k in range(neural if neural > 1 else 0):
+        out[name + f":neural_member{k}"] = with_weights(np.eye(M)[k])
+    return out
+
+
+# ------------------------------------------------------------------ common
+def _reference_path(args: argparse.Namespace, task: str) -> Path | None:
+    return None if not args.reference_cache else Path(args.reference_cache) / f"gbm_reference_{task}"
+
+
+def _load_reference(args: argparse.Namespace, task: str) -> Any:
+    """The reference's forecasts saved by an earlier run (``--reference-cache``; for experiments
+    only: a committed result computes the reference in the same run), or None."""
+    path = _reference_path(args, task)
+    if path is None:
+        return None
+    if path.with_suffix(".parquet").exists():
+        args.reference_cached = True
+        return pl.read_parquet(path.with_suffix(".parquet"))
+    if path.with_suffix(".npy").exists():
+        args.reference_cached = True
+        return np.load(path.with_suffix(".npy"))
+    return None
+
+
+def _save_reference(args: argparse.Namespace, task: str, value: Any) -> None:
+    path = _reference_path(args, task)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(value, pl.DataFrame):
+        value.write_parquet(path.with_suffix(".parquet"))
+    else:
+        np.save(path.with_suffix(".npy"), np.asarray(value))
+
+
 def _key(name: str, args: argparse.Namespace) -> str:
     """The preset's row name, with the ``--set`` overrides when there are any."""
     return name + ("[" + ",".join(f"{k}={v}" for k, v in args.set.items()) + "]" if args.set else "")
@@ -618,6 +815,12 @@ def _fit(name: str, model: Any, fits: dict[str, Any], *args: Any, **kwargs: Any)
     fit_s = time.perf_counter() - t0
     fits[name] = {"fit_seconds": round(fit_s, 1), "steps": model.history_["steps"],
                   "train_windows": model.history_["train_windows"], "params": _jsonable(model.get_params())}
+    if "members" in model.history_:  # an ensemble: each member's fit and the combination
+        fits[name]["combine"] = _jsonable(model.history_["combine"])
+        fits[name]["members"] = [_jsonable({k: v for k, v in h.items() if k in (
+            "model", "seed", "context_length", "steps", "fit_seconds", "rounds", "train_rows", "fitted_levels",
+            "best_val_loss", "stopped_by")}) for h in model.history_["members"]]
+        print(f"  combine: {model.history_['combine']}", flush=True)
     print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
     return fit_s
 
@@ -665,13 +868,28 @@ def _jsonable(v: Any) -> Any:
     return jsonable(v)
 
 
+def _dump(args: argparse.Namespace, task: str, rows: dict[str, Any]) -> None:
+    """Every row's test forecasts into ``--dump``/<task>/ (parquet frames, npy arrays), for analysis."""
+    if not args.dump:
+        return
+    folder = Path(args.dump) / task
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, value in rows.items():
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120]
+        if isinstance(value, pl.DataFrame):
+            value.write_parquet(folder / f"{safe}.parquet")
+        else:
+            np.save(folder / f"{safe}.npy", np.asarray(value))
+
+
 def _print_table(table: dict[str, dict[str, float]], cols: list[str]) -> None:
     print(f"\n{'model':26s}" + "".join(f"{c:>22s}" for c in cols))
     for name, r in table.items():
         print(f"{name:26s}" + "".join(f"{r[c]:22.4f}" for c in cols))
 
 
-TASKS = {"kr_load": kr_load, "gefcom_load": gefcom_load, "gefcom_solar_rolling": gefcom_solar_rolling, "gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind}
+TASKS = {"kr_load": kr_load, "gefcom_load": gefcom_load, "gefcom_solar_rolling": gefcom_solar_rolling,
+         "gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind, "ulsan_pv": ulsan_pv}
 
 
 def main() -> None:
@@ -681,6 +899,9 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], choices=["gbm", "preset", "default"])
     ap.add_argument("--default-steps", type=int, default=None, help="steps of today's default model (3,000)")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--dump", default=None, help="folder to write every row's test forecasts to (parquet)")
+    ap.add_argument("--reference-cache", default=None,
+                    help="folder to save the reference's forecasts in and reuse them from (experiments only)")
     ap.add_argument("--train-start", default=None, help="first training day of the neural models (ISO date)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="override a preset choice (JSON values), e.g. --set context_length=336 issue_time=null")
@@ -693,6 +914,8 @@ def main() -> None:
     report["machine"] = f"{platform.machine()}, {platform.python_version()}, torch threads " \
                         f"{__import__('torch').get_num_threads()}"
     report["total_seconds"] = round(time.perf_counter() - t0, 1)
+    if getattr(args, "reference_cached", False):
+        report["reference_from_cache"] = True  # not a same-run comparison: do not commit as one
     out = Path(args.out) if args.out else RESULTS / f"presets_{args.task}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {out}")

@@ -260,8 +260,9 @@ class ModelInfo:
 
         roles = ("past_covariates", "future_covariates", "static")
         ranges = {r: (v["mean"], v["std"]) for r, v in self.ranges.items() if r in roles and "mean" in v}
+        bounds = {r: (v["low"], v["high"]) for r, v in self.ranges.items() if r in roles and "low" in v}
         return InputGuard(self.target, {r: self.columns(r) for r in roles}, ranges, optional=self.optional,
-                          capacity=bool(self.capacity.get("input")))
+                          capacity=bool(self.capacity.get("input")), bounds=bounds)
 
 
 def check_format(fmt: str | None) -> str:

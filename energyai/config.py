@@ -191,6 +191,36 @@ class TrainConfig:
         validate (0: any window with one observation). A context with one or two
         observations gives the instance scaler no scale, and its loss swamps the rest;
         forecasting refuses such contexts by default (``min_observed=0.5`` falls back).
+    ensemble : list of dict, optional
+        Train several members and combine them in one model (one saved folder, one ONNX
+        file; :mod:`energyai.training.ensemble`). Each dict overrides this forecaster's
+        parameters for one member: ``{}`` is the forecaster itself, ``{"seed": 1}`` the same
+        with another seed, ``{"model": "nhits", "context_length": 96}`` another
+        architecture (its own options only), ``{"model": "lightgbm"}`` the gradient-boosted
+        member. Members share the inputs, quantile levels and in-graph features; a member
+        cannot change those (``horizon``, ``quantiles``, ``holidays``, ``solar_site``, ...).
+    refit : bool
+        After training with early stopping, train each neural network again from its
+        initial weights on the training and validation windows together, for the steps
+        early stopping chose, so the model also learns the most recent history (the
+        practice of the benchmarks' gradient-boosting reference). About doubles the
+        neural training time. An ensemble learns its weights from the first fit's
+        validation forecasts, which the refit has not seen.
+    combine : {"weights", "weights_by_level", "mean"}
+        How an ensemble combines its members' quantiles: weights learnt on the validation
+        windows (one set for all levels and leads, or one per level), or the plain mean.
+    cloud_column : str, optional
+        A future covariate with total cloud cover (a weather forecast without
+        irradiance): with ``solar_site``, the Kasten-Czeplak all-sky irradiance from it and
+        the site's clear sky is computed in the graph (:func:`energyai.nn.solar.cloud_irradiance`).
+    cloud_units : {"tenths", "oktas", "percent", "fraction"}
+        Units of ``cloud_column`` (KMA reports tenths); values outside 0..10 tenths (8
+        oktas, 100 %, 1) are refused.
+    fit_choices : tuple of str, optional
+        Options a preset chooses from the training data at ``fit`` (:func:`energyai.presets.choose_at_fit`),
+        among ``"cloud_column"`` and ``"cloud_units"``; the choice replaces the option's
+        value, so it is saved, shown by ``repr`` and recorded in ``history_["chosen_at_fit"]``.
+        An option passed explicitly is never chosen.
     """
 
     max_steps: Any = _opt(None, none=True)
@@ -243,6 +273,12 @@ class TrainConfig:
     covariate_dropout: float = _opt(0.0, kind="float", low=0, high=1, open_high=True)
     min_context_observed: float = _opt(0.0, kind="float", low=0, high=1)
     series_sites: dict[Any, tuple[float, ...]] | None = _opt(None, none=True)
+    ensemble: Any = _opt(None, none=True)
+    refit: bool = _opt(False, kind="bool")
+    combine: str = _opt("weights", choices=("weights", "weights_by_level", "mean"))
+    cloud_column: str | None = _opt(None, none=True)
+    cloud_units: str = _opt("tenths", choices=("tenths", "oktas", "percent", "fraction"))
+    fit_choices: tuple[str, ...] | None = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -335,6 +371,15 @@ class TrainConfig:
             raise ConfigError(f"optional_covariates must be distinct future-covariate names, got {oc!r}")
         if self.covariate_dropout and not oc:
             raise ConfigError("covariate_dropout hides optional_covariates; name them with optional_covariates=")
+        if self.cloud_column is not None and (not isinstance(self.cloud_column, str) or not self.cloud_column):
+            raise ConfigError(f"cloud_column must be a future-covariate name, got {self.cloud_column!r}")
+        if self.cloud_column is not None and self.solar_site is None:
+            raise ConfigError("cloud_column turns cloud cover into irradiance with the site's clear sky: it needs "
+                              "solar_site=(latitude, longitude[, altitude])")
+        _check_ensemble(self.ensemble)
+        fcs = self.fit_choices
+        if fcs is not None and not (isinstance(fcs, (tuple, list)) and set(fcs) <= {"cloud_column", "cloud_units"}):
+            raise ConfigError(f"fit_choices must name options among ['cloud_column', 'cloud_units'], got {fcs!r}")
         years = self.holiday_years
         if years is not None and not (isinstance(years, (tuple, list)) and len(years) == 2
                                       and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
@@ -348,6 +393,31 @@ class TrainConfig:
         if site is None:
             return None
         return (float(site[0]), float(site[1]), float(site[2]) if len(site) > 2 else 0.0, float(self.linke_turbidity))
+
+
+#: Parameters an ensemble member may not change: members share inputs, outputs and in-graph features.
+SHARED_BY_MEMBERS = ("horizon", "quantiles", "holidays", "holiday_years", "series_holidays", "solar_site",
+                     "linke_turbidity", "series_sites", "wind_columns", "power_curve", "daylight_column",
+                     "cloud_column", "cloud_units", "optional_covariates", "calendar", "ensemble", "combine",
+                     "fit_choices",
+                     "scaler", "origin_time", "accelerator", "devices", "strategy", "num_nodes", "preset_name")
+
+
+def _check_ensemble(members: Any) -> None:
+    if members is None:
+        return
+    if not isinstance(members, (list, tuple)) or not members or not all(isinstance(m, dict) for m in members):
+        raise ConfigError("ensemble must be a non-empty list of dicts of member parameters, such as "
+                          f"[{{}}, {{'seed': 1}}, {{'model': 'lightgbm'}}]; got {members!r}")
+    for k, m in enumerate(members):
+        bad = sorted(set(m) & set(SHARED_BY_MEMBERS))
+        if bad:
+            raise ConfigError(f"ensemble member {k} sets {bad}: members share the horizon, quantiles, in-graph "
+                              "features and inputs; set these on the forecaster itself")
+        if any(not isinstance(key, str) for key in m):
+            raise ConfigError(f"ensemble member {k} has a parameter name that is not a string: {list(m)}")
+    if sum(str(m.get("model", "")).lower() == "lightgbm" for m in members) > 1:
+        raise ConfigError("an ensemble holds at most one lightgbm member (it already fits one model per level)")
 
 
 def _site_ok(site: Any) -> bool:

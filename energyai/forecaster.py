@@ -237,10 +237,16 @@ class Forecaster:
         Forecaster
             ``self``, with ``network_``, ``schema_``, ``history_`` and ``manifest_`` set.
         """
+        from energyai.presets import choose_at_fit
         from energyai.training.fit import fit_forecaster
 
+        self._resolved()  # every option checked before the data is read
+        chosen = choose_at_fit(self, df, schema)
         fit_forecaster(self, df, schema, self._resolved(), val_start=val_start, init_from=init_from,
                        freeze=freeze, callbacks=callbacks, future=future, resume=resume)
+        if chosen:
+            self.history_["chosen_at_fit"] = chosen
+            self.manifest_.setdefault("history", {})["chosen_at_fit"] = chosen
         return self
 
     # ---------------------------------------------------------------- predict
@@ -398,9 +404,11 @@ class Forecaster:
         s = self.schema_
         columns = {"past_covariates": s.past_covariates, "future_covariates": s.future_covariates,
                    "static": s.static_covariates}
-        ranges = {r: (v["mean"], v["std"]) for r, v in self.network_.training_ranges().items()}
+        trained = self.network_.training_ranges()
+        ranges = {r: (v["mean"], v["std"]) for r, v in trained.items()}
+        bounds = {r: (v["low"], v["high"]) for r, v in trained.items() if "low" in v}
         return InputGuard(s.target, columns, ranges, optional=self.train_config.optional_covariates or (),
-                          capacity=s.capacity is not None)
+                          capacity=s.capacity is not None, bounds=bounds)
 
     def _optional_positions(self) -> tuple[int, ...]:
         """Positions of the optional covariates among the fitted schema's future covariates."""

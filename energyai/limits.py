@@ -23,7 +23,7 @@ import numpy as np
 
 from energyai.exceptions import NonFiniteValueError, OutOfRangeError
 
-__all__ = ["MAX_ABS", "MAX_SIGMAS", "InputGuard", "check_magnitude", "check_training_range"]
+__all__ = ["MAX_ABS", "MAX_SIGMAS", "InputGuard", "check_bounds", "check_magnitude", "check_training_range"]
 
 #: Largest magnitude accepted in any input, in the data's own units.
 MAX_ABS = 1e18
@@ -92,6 +92,29 @@ def check_training_range(block: np.ndarray, columns: Sequence[str], mean: Any, s
     )
 
 
+def _bound(values: Any, missing: float) -> np.ndarray:
+    return np.array([missing if v is None else float(v) for v in values], np.float64)
+
+
+def check_bounds(block: np.ndarray, columns: Sequence[str], low: np.ndarray, high: np.ndarray, name: str,
+                 times: np.ndarray | None = None) -> None:
+    """Raise :class:`OutOfRangeError` for a finite value outside its column's physical bounds
+    (``low``/``high`` of shape (K,), -inf/inf where a column has none); NaN passes (missing)."""
+    k = min(block.shape[-1], len(low))
+    if k == 0:
+        return
+    part = block[..., :k]
+    with np.errstate(invalid="ignore"):
+        bad = (part < low[:k]) | (part > high[:k])
+    if not bad.any():
+        return
+    where = tuple(int(v) for v in np.argwhere(bad)[0])
+    c = where[-1]
+    raise OutOfRangeError(
+        f"{name} {columns[c]!r} has the value {float(part[where]):.6g}{_when(times, where[:-1])}, outside its "
+        f"physical range {low[c]:g} .. {high[c]:g} (cloud cover in the model's units); check the column's units")
+
+
 class InputGuard:
     """The magnitude and training-range checks of one model's inputs, by contract role.
 
@@ -110,19 +133,23 @@ class InputGuard:
     capacity : bool
         The model has a capacity (it clips, scales or bids by it): an infinite capacity,
         which elsewhere stands for "none", is then refused.
+    bounds : mapping of str to (low, high), optional
+        Physical bounds per column of a role (lists with None where a column has none),
+        such as cloud cover's 0..10 tenths; a value outside is refused.
     """
 
     ROLES = ("past_covariates", "future_covariates", "static")
 
     def __init__(self, target: str, columns: dict[str, Sequence[str]],
                  ranges: dict[str, tuple[Any, Any]] | None = None, optional: Sequence[str] = (),
-                 capacity: bool = False) -> None:
+                 capacity: bool = False, bounds: dict[str, tuple[Any, Any]] | None = None) -> None:
         self.target = target
         self.capacity = bool(capacity)
         self.optional = tuple(optional)
         self.columns = {r: list(columns.get(r, ())) for r in self.ROLES}
         self.ranges = {r: (np.asarray(m, np.float64), np.asarray(s, np.float64))
                        for r, (m, s) in (ranges or {}).items()}
+        self.bounds = {r: (_bound(lo, -np.inf), _bound(hi, np.inf)) for r, (lo, hi) in (bounds or {}).items()}
 
     def check(self, window: Any) -> None:
         """Raise :class:`OutOfRangeError` (or :class:`DataError` for a NaN or non-positive
@@ -163,6 +190,8 @@ class InputGuard:
             if role in self.ranges:
                 mean, std = self.ranges[role]
                 check_training_range(block, cols, mean, std, role.replace("_", " "), times)
+            if role in self.bounds:
+                check_bounds(block, cols, *self.bounds[role], role.replace("_", " "), times)
         cap = window.capacity
         if cap is not None and cap.size:
             if np.isnan(cap).any():

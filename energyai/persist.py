@@ -120,7 +120,8 @@ def _write(model: Any, out: Path, save_file: Any) -> None:
         "series_ids": jsonable(model.series_ids_),
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
-    state = {k: v.detach().cpu().contiguous() for k, v in model.network_.state_dict().items()}
+    # clone: an ensemble's members share their feature modules, and safetensors refuses shared storage
+    state = {k: v.detach().cpu().clone().contiguous() for k, v in model.network_.state_dict().items()}
     save_file(state, str(out / "model.safetensors"), metadata={"format": FORMAT})
     (out / "manifest.json").write_text(json.dumps(jsonable(model.manifest_), indent=2))
     windows = getattr(model, "parity_windows_", None)
@@ -180,7 +181,7 @@ def _build(cls: type, src: Path, config: dict[str, Any]) -> Any:
 
 
 def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
-    from energyai.nn.build import build_network, daylight_index, optional_index, wind_spec
+    from energyai.nn.build import build_for
 
     r = model._resolved()
     t = r["train"]
@@ -188,16 +189,14 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
     P, F, S = config["n_inputs"]
     calendar = bool(config["calendar"])
     levels = tuple(config["levels"])
-    table = state.get("holiday.table")
-    net = build_network(r["spec"], r["cfg"], model.context_length, model.horizon, levels, (P, F, S),
-                        calendar=calendar, solar=t.solar(), scaler=t.scaler, affine=bool(t.affine),
-                        nonnegative=schema.nonnegative, holiday_days=0 if table is None else int(table.shape[0]),
-                        similar_day=bool(t.similar_day),
-                        solar_step=schema.frequency.seconds if schema.frequency else 0,
-                        wind=wind_spec(t.wind_columns, t.power_curve, schema.future_covariates),
-                        daylight_index=daylight_index(t.daylight_column, schema.future_covariates),
-                        optional=optional_index(t.optional_covariates, schema.future_covariates),
-                        clearsky_index=bool(t.clearsky_index))
+    if t.ensemble is not None or r["spec"].kind == "trees":
+        from energyai.nn.restore import rebuild_ensemble
+
+        net = rebuild_ensemble(model, r, schema, (P, F, S), calendar, levels, state)
+    else:
+        table = state.get("holiday.table")
+        net = build_for(t, r["spec"], r["cfg"], model.context_length, model.horizon, levels, (P, F, S), schema,
+                        calendar=calendar, holiday_days=0 if table is None else int(table.shape[0]))
     if "calibration" in state:
         mix = state.get("calibration_mix")
         net.set_calibration(state["calibration"].clone(), None if mix is None else mix.clone())

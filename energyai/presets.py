@@ -79,16 +79,34 @@ def _dst_extra(tz: str | None, step: int) -> int:
     return (3600 + step - 1) // step if len(offsets) > 1 else 0
 
 
-def _common(issue_time: str, freq: Any, days_ahead: int, tz: str | None) -> dict[str, Any]:
+def ensemble_members(n: Any) -> list[dict[str, Any]] | None:
+    """The members of a preset's ``ensemble=n``: the preset's network with seeds 0 .. n - 2 and the
+    gradient-boosted member (LightGBM on the same inputs); ``n=1``: the network alone.
+
+    >>> ensemble_members(3)
+    [{}, {'seed': 1}, {'model': 'lightgbm'}]
+    """
+    if isinstance(n, (list, tuple)) or n is None:  # explicit members (or none), as Forecaster(ensemble=...)
+        return None if n is None else list(n)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError(f"ensemble must be a positive number of members or a list of member parameters, "
+                          f"got {n!r}")
+    if n == 1:
+        return None
+    return [{}] + [{"seed": k} for k in range(1, n - 1)] + [{"model": "lightgbm"}]
+
+
+def _common(issue_time: str, freq: Any, days_ahead: int, tz: str | None, ensemble: Any = 3) -> dict[str, Any]:
     f = parse_freq(freq)
     horizon = day_ahead_horizon(issue_time, f, days_ahead) + _dst_extra(tz, f.seconds)
-    return {"horizon": horizon, "origin_time": issue_time,
+    return {"horizon": horizon, "origin_time": issue_time, "ensemble": ensemble_members(ensemble),
             "max_steps": "auto", "calendar": True, "steps_per_day": f.steps_per_day}
 
 
 def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq: Any = "1h",
-                    days_ahead: int = 1, tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9)) -> dict[str, Any]:
-    c = _common(issue_time, freq, days_ahead, tz)
+                    days_ahead: int = 1, tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9),
+                    ensemble: int = 3) -> dict[str, Any]:
+    c = _common(issue_time, freq, days_ahead, tz, ensemble)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 7 * per_day, "quantiles": tuple(quantiles), "holidays": country,
             "hidden": 256, "dropout": 0.1, "temporal_width": 8, "learning_rate": 1e-3, "batch_size": 128,
@@ -97,25 +115,28 @@ def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq:
 
 def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1h", days_ahead: int = 1,
                      tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9),
-                     daylight_column: str | None = None) -> dict[str, Any]:
-    c = _common(issue_time, freq, days_ahead, tz)
+                     daylight_column: str | None = None, ensemble: int = 3) -> dict[str, Any]:
+    c = _common(issue_time, freq, days_ahead, tz, ensemble)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles), "solar_site": site,
-            "daylight_column": daylight_column,
+            "daylight_column": daylight_column, "fit_choices": ("cloud_column", "cloud_units") if site else None,
             "scaler": "capacity", "context_dropout": 0.3, "hidden": 256, "dropout": 0.1, "temporal_width": 8,
             "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset_name": "day-ahead-solar", **c}
 
 
 def _day_ahead_wind(wind_columns: Any = ("u", "v"), power_curve: Any = None, issue_time: str = "10:00",
                     freq: Any = "1h", days_ahead: int = 1, tz: str | None = None,
-                    quantiles: Any = (0.1, 0.5, 0.9)) -> dict[str, Any]:
-    c = _common(issue_time, freq, days_ahead, tz)
+                    quantiles: Any = (0.1, 0.5, 0.9), ensemble: int = 3) -> dict[str, Any]:
+    c = _common(issue_time, freq, days_ahead, tz, ensemble)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles),
             "wind_columns": tuple(wind_columns), "power_curve": power_curve, "scaler": "capacity",
             "hidden": 256, "dropout": 0.1, "temporal_width": 8, "temporal_hidden": 128, "learning_rate": 1e-3,
             "batch_size": 128, "preset_name": "day-ahead-wind", **c}
 
+
+ENSEMBLE_HELP = ("members in one model (one file): the network with seeds 0 .. n - 2 and a LightGBM member on the "
+                 "same inputs, combined by weights learnt on the validation windows; 1: the network alone")
 
 PRESETS: dict[str, Preset] = {
     "day-ahead-load": Preset(
@@ -127,7 +148,8 @@ PRESETS: dict[str, Preset] = {
          "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
          "tz": "the data's time zone; where it has daylight saving the horizon gets one more hour so that a "
                "25-hour day D is covered",
-         "quantiles": "output quantile levels"},
+         "quantiles": "output quantile levels",
+         "ensemble": ENSEMBLE_HELP},
         _day_ahead_load),
     "day-ahead-solar": Preset(
         "day-ahead-solar",
@@ -141,7 +163,8 @@ PRESETS: dict[str, Preset] = {
          "issue_time": "local time of issue on D-1, 'HH:MM' (KPX: '10:00')",
          "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
          "tz": "the data's time zone (one more step where it has daylight saving)",
-         "quantiles": "output quantile levels"},
+         "quantiles": "output quantile levels",
+         "ensemble": ENSEMBLE_HELP},
         _day_ahead_solar),
     "day-ahead-wind": Preset(
         "day-ahead-wind",
@@ -153,7 +176,8 @@ PRESETS: dict[str, Preset] = {
          "issue_time": "local time of issue on D-1, 'HH:MM' (KPX: '10:00')",
          "freq": "step of the data ('1h', '15min')", "days_ahead": "1 for day-ahead",
          "tz": "the data's time zone (one more step where it has daylight saving)",
-         "quantiles": "output quantile levels"},
+         "quantiles": "output quantile levels",
+         "ensemble": ENSEMBLE_HELP},
         _day_ahead_wind),
 }
 
@@ -183,4 +207,52 @@ def preset_params(name: str, **overrides: Any) -> dict[str, Any]:
     except TypeError as exc:  # pragma: no cover - options are filtered above
         raise ConfigError(f"preset {name!r}: {exc}") from exc
     params.update(overrides)
+    if params.get("fit_choices"):  # an option given explicitly is not chosen from the data
+        params["fit_choices"] = tuple(c for c in params["fit_choices"] if c not in overrides) or None
     return params
+
+
+#: Covariate names read as cloud cover, and as irradiance (lower case; a name containing one counts).
+CLOUD_NAMES = ("cloud", "tcc", "전운량")
+IRRADIANCE_NAMES = ("ghi", "irradiance", "radiation", "ssrd", "swdown", "dswrf", "insolation", "일사")
+
+
+def choose_at_fit(model: Any, df: Any, schema: Any) -> dict[str, Any]:
+    """Set the options ``model.fit_choices`` names from the training data; return what was chosen.
+
+    - ``cloud_column``: with a solar site, a future covariate named like cloud cover (it
+      contains "cloud", "tcc" or "전운량") when none is named like irradiance ("ghi",
+      "radiation", "ssrd", ...): the graph then turns it into all-sky irradiance. Else None.
+    - ``cloud_units``: from the column's largest training value: above 10 percent, above
+      8 tenths, above 1 oktas, else a fraction.
+    """
+    names = tuple(model.fit_choices or ())
+    chosen: dict[str, Any] = {}
+    if not names:
+        return chosen
+    covs = [c for c in schema.future_covariates]
+    if "cloud_column" in names:
+        col = None
+        lower = {c: c.lower() for c in covs}
+        irradiance = [c for c in covs if any(k in lower[c] for k in IRRADIANCE_NAMES)]
+        cloud = [c for c in covs if any(k in lower[c] for k in CLOUD_NAMES)]
+        if model.solar_site is not None and cloud and not irradiance:
+            col = cloud[0]
+        chosen["cloud_column"] = col
+        model.set_params(cloud_column=col)
+    if "cloud_units" in names and model.cloud_column is not None:
+        top = _column_max(df, model.cloud_column)
+        units = "percent" if top > 10 else "tenths" if top > 8 else "oktas" if top > 1 else "fraction"
+        chosen["cloud_units"] = units
+        model.set_params(cloud_units=units)
+    model.set_params(fit_choices=None)  # chosen once: a refit keeps these values
+    return chosen
+
+
+def _column_max(df: Any, column: str) -> float:
+    import polars as pl
+
+    frame = df if isinstance(df, pl.LazyFrame) else pl.DataFrame(df) if not isinstance(df, pl.DataFrame) else df
+    out = frame.select(pl.col(column).cast(pl.Float64).max())
+    value = (out.collect() if isinstance(out, pl.LazyFrame) else out).item()
+    return float(value) if value is not None else 0.0

@@ -14,7 +14,7 @@ from energyai.nn.network import ForecastNetwork  # noqa: E402
 
 L, H, B = 48, 12, 5
 LEVELS = (0.1, 0.5, 0.9)
-MODELS = available_models()
+MODELS = available_models("neural")
 
 
 def _dims(name):

@@ -54,7 +54,7 @@ class _Graph(torch.nn.Module):
                          "past_observed": observed.to(y.dtype)})
 
 
-@pytest.mark.parametrize("name", available_models())
+@pytest.mark.parametrize("name", available_models("neural"))
 def test_every_scale_stays_finite_and_keeps_its_size_in_torch_and_onnxruntime(name, tmp_path):
     import onnxruntime as ort
 

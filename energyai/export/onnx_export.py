@@ -157,9 +157,12 @@ def _torch_export(graph: ExportGraph, windows: dict[str, np.ndarray], names: lis
     with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         try:
+            from energyai.nn.trees import onnx_translation
+
             program = torch.onnx.export(
                 graph, example, dynamo=True, dynamic_shapes=shapes,
                 input_names=names, output_names=outputs, opset_version=opset, verbose=False,
+                custom_translation_table=onnx_translation(),  # tree members: one ONNX-ML TreeEnsembleRegressor
             )
         except Exception as exc:  # torch raises many types here; report them as one
             raise ExportError(f"torch.onnx.export failed: {type(exc).__name__}: {exc}\n{sink.getvalue()[-2000:]}") from exc

@@ -56,6 +56,10 @@ class ModelSpec:
     search_space : dict of str to Param
         The architecture options worth tuning, with their ranges (next to the config,
         so defaults and ranges live in one place).
+    kind : {"neural", "trees"}
+        ``neural``: ``build`` makes an ``nn.Module`` core trained by gradient descent;
+        ``trees``: a gradient-boosted member fitted by :mod:`energyai.training.boosted`
+        (``build`` is not used).
     """
 
     name: str
@@ -65,6 +69,7 @@ class ModelSpec:
     summary: str
     int8: bool = True
     search_space: dict[str, Param] = dataclasses.field(default_factory=dict)
+    kind: str = "neural"
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
@@ -81,13 +86,13 @@ def register(spec: ModelSpec) -> ModelSpec:
 
 
 def _load_builtin() -> None:
-    from energyai.models import dlinear, lstm, nhits, patchtst, tide  # noqa: F401
+    from energyai.models import dlinear, lightgbm, lstm, nhits, patchtst, tide  # noqa: F401
 
 
-def available_models() -> list[str]:
-    """Names of every registered architecture, sorted."""
+def available_models(kind: str | None = None) -> list[str]:
+    """Names of every registered architecture, sorted; ``kind="neural"`` or ``"trees"`` selects."""
     _load_builtin()
-    return sorted(_REGISTRY)
+    return sorted(n for n, s in _REGISTRY.items() if kind is None or s.kind == kind)
 
 
 def get_model(name: str) -> ModelSpec:

@@ -25,6 +25,8 @@ class CalendarFeatures(nn.Module):
     """
 
     n_features = 6
+    #: The name under which an ensemble shares this feature between its members.
+    kind = "calendar"
     #: The contract inputs this feature is computed from.
     reads = ("local_time",)
 

@@ -31,6 +31,8 @@ class HolidayFeatures(nn.Module):
     """
 
     n_features = 4
+    #: The name under which an ensemble shares this feature between its members.
+    kind = "holiday"
     #: The contract inputs this feature is computed from.
     reads = ("local_time", "holiday_override")
     first_day: torch.Tensor

@@ -17,13 +17,37 @@ from torch import nn
 
 from energyai.contract import NAMES
 from energyai.nn.calendar import CalendarFeatures
-from energyai.nn.calibration import apply_calibration, first_step_hour
-from energyai.nn.scaling import FeatureScaler, InstanceScaler
+from energyai.nn.output import OutputStage
+from energyai.nn.scaling import FeatureScaler, InstanceScaler, covariate_ranges
 
-__all__ = ["ForecastNetwork"]
+__all__ = ["ForecastNetwork", "make_features"]
 
 
-class ForecastNetwork(nn.Module):
+def make_features(calendar: bool, solar: tuple[float, ...] | None = None, solar_step: int = 0,
+                  cloud: tuple[int, float] | None = None, holiday_days: int = 0,
+                  wind: tuple[int, int, int, Any] | None = None) -> dict[str, nn.Module]:
+    """The in-graph known-future feature modules by kind (see :class:`ForecastNetwork` for the
+    arguments); kinds that are off are absent."""
+    out: dict[str, nn.Module] = {}
+    if calendar:
+        out["calendar"] = CalendarFeatures()
+    if solar is not None:
+        from energyai.nn.solar import SolarFeatures
+
+        lat, lon, alt, turbidity = (float(v) for v in solar)
+        out["solar"] = SolarFeatures(lat, lon, alt, turbidity, step=solar_step, cloud=cloud)
+    if holiday_days:
+        from energyai.nn.holidays import HolidayFeatures
+
+        out["holiday"] = HolidayFeatures(holiday_days)
+    if wind is not None:
+        from energyai.nn.wind import WindFeatures
+
+        out["wind"] = WindFeatures(*wind)
+    return out
+
+
+class ForecastNetwork(OutputStage):
     """Raw inputs in, raw-unit sorted and clipped quantiles out.
 
     Parameters
@@ -73,6 +97,14 @@ class ForecastNetwork(nn.Module):
         site's clear-sky GHI / 1000 over each horizon step (the capacity factor), so the
         season and the hour come from the geometry. Needs ``solar``, ``scaler="capacity"``
         and no affine.
+    cloud : (int, float), optional
+        ``(column, to_oktas)`` of a raw future covariate with total cloud cover: with
+        ``solar``, the Kasten-Czeplak irradiance from it and the clear sky is one more
+        feature (:class:`~energyai.nn.solar.SolarFeatures`).
+
+    Inside an ensemble (:class:`~energyai.nn.ensemble.EnsembleNetwork`) the in-graph
+    features are computed once for all members and given as ``x["_shared"]`` (by each
+    module's ``kind``); a member takes the last ``L + H`` steps of each.
 
     Inputs
     ------
@@ -113,6 +145,7 @@ class ForecastNetwork(nn.Module):
         daylight_index: int = -1,
         optional: tuple[int, ...] = (),
         clearsky_index: bool = False,
+        cloud: tuple[int, float] | None = None,
     ) -> None:
         super().__init__()
         self.horizon = horizon
@@ -125,29 +158,18 @@ class ForecastNetwork(nn.Module):
         self.future_scaler = FeatureScaler(n_future)
         self.static_scaler = FeatureScaler(n_static)
         self.n_inputs = (n_past, n_future, n_static)
-        self.calendar = CalendarFeatures() if calendar else None
+        feats = make_features(calendar, solar, solar_step, cloud, holiday_days, wind)
+        self.calendar = feats.get("calendar")
         self.nonnegative = nonnegative
-        self.solar = None
-        if solar is not None:
-            from energyai.nn.solar import SolarFeatures
-
-            self.solar = SolarFeatures(*solar, step=solar_step)
+        self.solar = feats.get("solar")
         if clearsky_index and (self.solar is None or scaler != "capacity" or affine):
             raise ValueError("clearsky_index needs a solar site, scaler='capacity' and affine=False")
         self.clearsky_index = bool(clearsky_index)
         # energyai.nn.calibration: shifts (H, Q) or (24, H, Q) and an optional level map; None: not in the state dict
         self.register_buffer("calibration", None)
         self.register_buffer("calibration_mix", None)
-        self.holiday = None
-        if holiday_days:
-            from energyai.nn.holidays import HolidayFeatures
-
-            self.holiday = HolidayFeatures(holiday_days)
-        self.wind = None
-        if wind is not None:
-            from energyai.nn.wind import WindFeatures
-
-            self.wind = WindFeatures(*wind)
+        self.holiday = feats.get("holiday")
+        self.wind = feats.get("wind")
         if daylight_index >= n_future:
             raise ValueError(f"daylight_index {daylight_index} is not one of the {n_future} future covariates")
         self.daylight_index = int(daylight_index)
@@ -170,16 +192,10 @@ class ForecastNetwork(nn.Module):
         """The in-graph known-future feature modules, in the order their columns are appended."""
         return [m for m in (self.calendar, self.solar, self.holiday, self.wind) if m is not None]
 
-    def training_ranges(self) -> dict[str, dict[str, list[float]]]:
-        """Training ``mean`` and ``std`` of every raw covariate column, by contract role
-        (from the feature scalers), for :class:`energyai.limits.InputGuard`."""
-        out = {}
-        for role, scaler in (("past_covariates", self.past_scaler), ("future_covariates", self.future_scaler),
-                             ("static", self.static_scaler)):
-            if scaler.mean.numel():
-                out[role] = {"mean": [float(v) for v in scaler.mean.tolist()],
-                             "std": [float(v) for v in scaler.std.tolist()]}
-        return out
+    def training_ranges(self) -> dict[str, dict[str, list[float | None]]]:
+        """Training ``mean`` and ``std`` of every raw covariate column by contract role, and
+        physical bounds where known (:func:`~energyai.nn.scaling.covariate_ranges`)."""
+        return covariate_ranges(self.past_scaler, self.future_scaler, self.static_scaler, self.solar)
 
     def reads(self, capacity: bool = False) -> list[str]:
         """Names of the contract inputs this network reads, in contract order.
@@ -242,8 +258,11 @@ class ForecastNetwork(nn.Module):
             nan = torch.isnan(raw)
             parts[0] = torch.where(nan & self.optional_mask, torch.zeros_like(fut), fut)
             parts.append((~torch.index_select(nan, 2, self.optional_index)).to(fut.dtype))
+        shared = x.get("_shared") or {}
         for feature in self.features:
-            parts.append(feature(*(x.get(name) for name in feature.reads)))
+            given = shared.get(feature.kind)
+            parts.append(feature(*(x.get(name) for name in feature.reads)) if given is None
+                         else given[:, given.shape[1] - raw.shape[1]:])
             if feature is self.holiday:
                 holiday = parts[-1]
             if feature is self.solar:
@@ -273,42 +292,16 @@ class ForecastNetwork(nn.Module):
 
     def forward(self, *inputs: Any) -> torch.Tensor:
         x = self.bind(inputs)
+        out, scale = self.raw_quantiles(x)
+        return self.finish(out, scale, x)
+
+    def raw_quantiles(self, x: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sorted quantiles (B, H, Q) in target units before calibration and clipping, and the
+        window's instance scale (B, 1). ``x``: the inputs by name (completed in place)."""
         z, loc, scale, pc, fc, st = self._inputs(x)
         out = self.instance.denormalize(self._index(self.core(z, x["past_observed"], pc, fc, st), x), loc, scale)
         out, _ = torch.sort(out, dim=-1)
-        if self.calibration is not None:  # per lead (and hour) and sorted level, in units of the window's scale
-            hour = first_step_hour(x["local_time"], x["past_target"].shape[1]) if self.calibration.dim() == 3 else None
-            out = apply_calibration(out, scale, self.calibration, self.calibration_mix, hour, self.median_index)
-        # clips written with where(), which keeps NaN (ONNX Max/Clip would turn it into the bound,
-        # a finite forecast from an overflow); the runtime refuses a non-finite output
-        if self.nonnegative:
-            out = torch.where(out < 0, torch.zeros_like(out), out)
-        capacity = x.get("capacity")
-        if capacity is not None:
-            cap = capacity.unsqueeze(-1).expand_as(out)
-            out = torch.where(out > cap, cap, out)
-        day = self.sun_up(x, out.shape[1])
-        if day is not None:  # no PV output with the sun below the horizon
-            out = torch.where(day.unsqueeze(-1), out, torch.zeros_like(out))
-        return out
-
-    def set_calibration(self, shift: torch.Tensor | None, mix: torch.Tensor | None = None) -> ForecastNetwork:
-        """Map each window's sorted quantiles by ``mix`` and add ``shift`` times its instance
-        scale before they are sorted again and clipped (:mod:`energyai.nn.calibration`).
-
-        ``shift`` is (H, Q), or (24, H, Q) for one row per local hour of the first forecast
-        step; ``mix`` (the same leading shape, then (Q, Q)) or None for the identity. Buffers,
-        so they are saved with the weights and exported inside the graph. ``None`` removes
-        the calibration.
-        """
-        if shift is None:
-            self.calibration, self.calibration_mix = None, None
-            return self
-        if mix is not None and tuple(mix.shape[:-1]) != tuple(shift.shape):
-            raise ValueError(f"mix {tuple(mix.shape)} does not match shift {tuple(shift.shape)} (..., Q, Q)")
-        self.calibration = shift.to(torch.float32)
-        self.calibration_mix = None if mix is None else mix.to(torch.float32)
-        return self
+        return out, scale
 
     def window_scale(self, *inputs: Any) -> torch.Tensor:
         """The instance scale of each window, (B, 1): residuals divided by it are on the axis
@@ -324,17 +317,3 @@ class ForecastNetwork(nn.Module):
         if not self.clearsky_index:
             return pred
         return pred * x["clearsky"][:, -pred.shape[1]:]
-
-    def sun_up(self, x: dict[str, Any], horizon: int) -> torch.Tensor | None:
-        """``(B, horizon)`` bool, True where the sun is up over the last ``horizon`` steps.
-
-        From the site's sun position and/or the daylight column (both must say day);
-        None when the network knows no night.
-        """
-        up = None
-        if self.solar is not None:
-            up = self.solar.daylight(x["utc_time"], x.get("site_override"))[:, -horizon:]
-        if self.daylight_index >= 0:
-            col = x["future_covariates"][:, -horizon:, self.daylight_index] > 0
-            up = col if up is None else up & col
-        return up

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["FeatureScaler", "InstanceScaler"]
+__all__ = ["FeatureScaler", "InstanceScaler", "covariate_ranges"]
 
 
 class InstanceScaler(nn.Module):
@@ -152,3 +152,24 @@ class FeatureScaler(nn.Module):
 def _take(x: np.ndarray, rows: np.ndarray | None, lo: int, chunk: int) -> np.ndarray:
     part = x[lo:lo + chunk]
     return part if rows is None else part[rows[lo:lo + chunk]]
+
+
+def covariate_ranges(past: FeatureScaler, future: FeatureScaler, static: FeatureScaler,
+                     solar: nn.Module | None = None) -> dict[str, dict[str, list[float | None]]]:
+    """Training ``mean`` and ``std`` of every raw covariate column by contract role (from the
+    feature scalers), and the physical ``low``/``high`` bounds of future covariates that have
+    them (a cloud-cover column: 0 .. 8 oktas in its units; None elsewhere), for
+    :class:`energyai.limits.InputGuard`."""
+    out: dict[str, dict[str, list[float | None]]] = {}
+    for role, scaler in (("past_covariates", past), ("future_covariates", future), ("static", static)):
+        if scaler.mean.numel():
+            out[role] = {"mean": [float(v) for v in scaler.mean.tolist()],
+                         "std": [float(v) for v in scaler.std.tolist()]}
+    cloud = getattr(solar, "cloud", None)
+    if cloud is not None and "future_covariates" in out:
+        n = len(out["future_covariates"]["mean"])
+        low: list[float | None] = [None] * n
+        high: list[float | None] = [None] * n
+        low[cloud[0]], high[cloud[0]] = 0.0, 8.0 / cloud[1]
+        out["future_covariates"].update(low=low, high=high)
+    return out

@@ -7,7 +7,7 @@ from torch import nn
 
 from energyai.physics.torch_solar import ClearSkyIrradiance
 
-__all__ = ["SolarFeatures"]
+__all__ = ["SolarFeatures", "cloud_irradiance"]
 
 
 class SolarFeatures(nn.Module):
@@ -26,7 +26,18 @@ class SolarFeatures(nn.Module):
         at any of those instants; a plant producing in the hour of sunrise is not
         forced to 0. 0: the instant of the timestamp only.
 
-    ``forward(utc_time (B, T) int64, site_override (B, 4) float32) -> (B, T, 2)``;
+    cloud : (int, float), optional
+        ``(column, to_oktas)``: a raw future covariate holding total cloud cover and the
+        factor that turns its units into oktas (tenths 0.8, oktas 1, percent 0.08, fraction
+        8). A third feature is then the Kasten-Czeplak all-sky irradiance (Kasten and
+        Czeplak 1980), ``GHI_clear * (1 - 0.75 * (N / 8) ** 3.4)`` / 1000 with N in oktas,
+        for plants whose weather forecast gives cloud cover and no irradiance; 0 where the
+        cloud cover is missing (NaN: an optional covariate, whose availability channel says
+        so). Cloud cover outside 0..8 oktas is refused before the graph
+        (:class:`energyai.limits.InputGuard` bounds).
+
+    ``forward(utc_time (B, T) int64, site_override (B, 4) float32[, future_covariates (B, T, F)])
+    -> (B, T, 2)`` (3 with ``cloud``);
     :meth:`daylight` gives the mask of steps with the sun above the horizon. The site is
     stored as buffers, so it travels with the weights and the exported graph. A finite
     row of ``site_override`` replaces it for that series (latitude, longitude, altitude,
@@ -37,11 +48,17 @@ class SolarFeatures(nn.Module):
     n_features = 2
     site: torch.Tensor
     #: The contract inputs this feature is computed from.
-    reads = ("utc_time", "site_override")
+    reads: tuple[str, ...] = ("utc_time", "site_override")
+    #: The name under which an ensemble shares this feature between its members.
+    kind = "solar"
 
     def __init__(self, latitude: float, longitude: float, altitude: float = 0.0,
-                 linke_turbidity: float = 3.0, step: int = 0) -> None:
+                 linke_turbidity: float = 3.0, step: int = 0, cloud: tuple[int, float] | None = None) -> None:
         super().__init__()
+        self.cloud = None if cloud is None else (int(cloud[0]), float(cloud[1]))
+        if self.cloud is not None:
+            self.n_features = 3
+            self.reads = ("utc_time", "site_override", "future_covariates")
         self.offsets = [0] if step <= 0 else [round(k * step / 4) for k in range(5)]
         self.clearsky = ClearSkyIrradiance()
         self.register_buffer("site", torch.tensor([latitude, longitude, altitude, linke_turbidity],
@@ -62,7 +79,9 @@ class SolarFeatures(nn.Module):
         p = self._site(utc_time.shape[0], site_override)
         return [self._sky(utc_time + k, p) for k in self.offsets]
 
-    def forward(self, utc_time: torch.Tensor, site_override: torch.Tensor | None = None) -> torch.Tensor:
+    def clear_sky(self, utc_time: torch.Tensor,
+                  site_override: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Clear-sky GHI / 1000 and cos(zenith), each (B, T), interval means."""
         ghi_sum, cos_sum = None, None
         for ghi, zen in self._samples(utc_time, site_override):
             cos_z = torch.clamp(torch.cos(zen * (torch.pi / 180.0)), min=0.0)
@@ -70,7 +89,17 @@ class SolarFeatures(nn.Module):
             cos_sum = cos_z if cos_sum is None else cos_sum + cos_z
         assert ghi_sum is not None and cos_sum is not None
         n = float(len(self.offsets))
-        return torch.stack([ghi_sum / (1000.0 * n), cos_sum / n], dim=-1)
+        return ghi_sum / (1000.0 * n), cos_sum / n
+
+    def forward(self, utc_time: torch.Tensor, site_override: torch.Tensor | None = None,
+                future_covariates: torch.Tensor | None = None) -> torch.Tensor:
+        clear, cos_z = self.clear_sky(utc_time, site_override)
+        parts = [clear, cos_z]
+        if self.cloud is not None:
+            if future_covariates is None:
+                raise ValueError("the cloud-cover irradiance needs future_covariates")
+            parts.append(cloud_irradiance(clear, future_covariates[..., self.cloud[0]], self.cloud[1]))
+        return torch.stack(parts, dim=-1)
 
     def daylight(self, utc_time: torch.Tensor, site_override: torch.Tensor | None = None) -> torch.Tensor:
         up = None
@@ -78,3 +107,16 @@ class SolarFeatures(nn.Module):
             up = zen < 90.0 if up is None else up | (zen < 90.0)
         assert up is not None
         return up
+
+
+def cloud_irradiance(clear: torch.Tensor, cloud: torch.Tensor, to_oktas: float) -> torch.Tensor:
+    """Kasten-Czeplak all-sky irradiance: ``clear * (1 - 0.75 * (N / 8) ** 3.4)``, N in oktas.
+
+    ``clear`` and the result share units (the graph uses W/m² / 1000); ``cloud`` is in the
+    column's own units, ``to_oktas`` turns them into oktas. NaN cloud gives 0. Kasten, F.
+    and Czeplak, G. (1980) Solar and terrestrial radiation dependent on the amount and type
+    of cloud. Solar Energy 24:177-189.
+    """
+    frac = torch.clamp(cloud * (to_oktas / 8.0), 0.0, 1.0)
+    out = clear * (1.0 - 0.75 * torch.pow(frac, 3.4))
+    return torch.where(torch.isnan(cloud), torch.zeros_like(out), out)

@@ -40,6 +40,8 @@ class WindFeatures(nn.Module):
     """
 
     n_features = 4
+    #: The name under which an ensemble shares this feature between its members.
+    kind = "wind"
     #: The contract inputs this feature is computed from.
     reads = ("future_covariates",)
 

@@ -35,6 +35,15 @@ class _Data:
     train_index: Any
     val_index: Any
     val_first: np.ndarray
+    bad: Any = None
+    issued: Any = None
+
+    def all_windows(self, context: int, horizon: int) -> Any:
+        """Every usable window, validation included (for a refit after early stopping)."""
+        from energyai.windows import build_window_index
+
+        return build_window_index(self.panel.offsets, self.panel.observed, context, horizon, bad=self.bad,
+                                  allowed_last=self.issued)
 
 
 def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any], *, val_start: Any = None,
@@ -54,18 +63,97 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     """
     import lightning as L
 
-    from energyai.persist import jsonable
-    from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
-    from energyai.training.checkpoint import Checkpointer, StepSeed, resolve_resume
     from energyai.training.data import sample_windows
 
     spec, t = resolved["spec"], resolved["train"]
+    if t.ensemble is not None or spec.kind == "trees":
+        from energyai.training.ensemble import fit_ensemble
+
+        if init_from is not None or freeze is not None or resume is not None:
+            raise ConfigError("init_from, freeze and resume are for one neural network; an ensemble or a tree model "
+                              "is fitted from scratch (fine-tune a single-model base instead)")
+        fit_ensemble(model, df, schema, resolved, val_start=val_start, callbacks=callbacks, future=future)
+        return
     data = _prepare(model, df, schema, spec, t, val_start, future)
     panel = data.panel
     calendar = use_calendar(t, spec, data.schema)
     L.seed_everything(int(t.seed), workers=True, verbose=False)
     n_inputs = (panel.past.shape[1], panel.future.shape[1], panel.static.shape[1])
     network, base = _network(model, resolved, data, calendar, n_inputs, init_from, freeze)
+    run = train_network(model, t, data, network, callbacks, resume)
+    trainer, best, seconds, max_steps, ckpt = run["trainer"], run["best"], run["seconds"], run["max_steps"], run["ckpt"]
+    refit = None
+    if t.refit and data.val_index is not None:
+        if init_from is not None:
+            raise ConfigError("refit trains again from the initial weights; it does not apply to fine-tuning")
+        refit = refit_network(model, resolved, data, calendar, n_inputs, run, callbacks)
+        run["network"] = refit.pop("network")
+    model.network_ = run["network"]
+    model.schema_ = data.schema
+    model.levels_ = resolved["levels"]
+    model.calendar_ = calendar
+    model.series_ids_ = panel.series_ids
+    model.n_inputs_ = n_inputs
+    model.history_ = _history(data, trainer, best, seconds, t.batch_size)
+    model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
+                                "max_time": t.max_time}
+    model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
+    if refit is not None:
+        model.history_["refit"] = refit
+    model.parity_windows_ = sample_windows(panel, data.train_index, model.context_length, model.horizon, n=64,
+                                           seed=int(t.seed))
+    model.manifest_ = manifest(model, run["data_sha"], data.n_rows)
+    if ckpt is not None:
+        model.history_["resumed_from"] = str(ckpt)
+    if base is not None:
+        model.manifest_["finetuned_from"] = {"data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze}
+
+
+def refit_network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, n_inputs: tuple[int, int, int],
+                  run: dict[str, Any], callbacks: list[Any] | None = None) -> dict[str, Any]:
+    """Train ``model``'s network again from the same initial weights on every window (training and
+    validation), for the steps early stopping chose in ``run`` (``TrainConfig.refit``).
+
+    Returns
+    -------
+    dict
+        ``network`` and what was done: ``steps``, ``windows``, ``seconds``.
+    """
+    import dataclasses
+
+    import lightning as L
+
+    t: TrainConfig = resolved["train"]
+    best = run["best"]
+    steps = int(best.best_step) if best.best_step and best.best_step > 0 else int(run["trainer"].global_step)
+    everything = dataclasses.replace(data, train_index=data.all_windows(model.context_length, model.horizon),
+                                     val_index=None)
+    L.seed_everything(int(t.seed), workers=True, verbose=False)
+    network, _ = _network(model, resolved, everything, calendar, n_inputs, None, None)
+    again = train_network(model, dataclasses.replace(t, max_steps=max(steps, 1), max_epochs=None), everything,
+                          network, callbacks, None)
+    return {"network": again["network"], "steps": int(again["trainer"].global_step),
+            "windows": len(everything.train_index), "seconds": round(again["seconds"], 3)}
+
+
+def train_network(model: Any, t: TrainConfig, data: _Data, network: Any, callbacks: list[Any] | None = None,
+                  resume: Any = None) -> dict[str, Any]:
+    """Train ``network`` on ``data``'s windows (``model``'s context and horizon) with Lightning.
+
+    Returns
+    -------
+    dict
+        ``network`` (trained, CPU, eval mode), ``trainer``, ``best`` (the BestWeights
+        callback), ``seconds``, ``max_steps``, ``ckpt`` (the checkpoint resumed from, or
+        None) and ``data_sha`` (the panel's hash).
+    """
+    import lightning as L
+
+    from energyai.persist import jsonable
+    from energyai.training import BestWeights, EpochSetter, ForecastModule, WindowBatches, WindowDataModule
+    from energyai.training.checkpoint import Checkpointer, StepSeed, resolve_resume
+
+    panel = data.panel
     max_steps = _steps(t, len(data.train_index))
     per_epoch = t.batches_per_epoch if max_steps is None else min(t.batches_per_epoch, max_steps)
     L_, H = model.context_length, model.horizon
@@ -101,22 +189,8 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     seconds = time.perf_counter() - t0
     if t.compile:
         module.network.core = getattr(module.network.core, "_orig_mod", module.network.core)
-    model.network_ = module.network.cpu().eval()
-    model.schema_ = data.schema
-    model.levels_ = resolved["levels"]
-    model.calendar_ = calendar
-    model.series_ids_ = panel.series_ids
-    model.n_inputs_ = n_inputs
-    model.history_ = _history(data, trainer, best, seconds, t.batch_size)
-    model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
-                                "max_time": t.max_time}
-    model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
-    model.parity_windows_ = sample_windows(panel, data.train_index, L_, H, n=64, seed=int(t.seed))
-    model.manifest_ = manifest(model, data_sha, data.n_rows)
-    if ckpt is not None:
-        model.history_["resumed_from"] = str(ckpt)
-    if base is not None:
-        model.manifest_["finetuned_from"] = {"data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze}
+    return {"network": module.network.cpu().eval(), "trainer": trainer, "best": best, "seconds": seconds,
+            "max_steps": max_steps, "ckpt": ckpt, "data_sha": data_sha}
 
 
 def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val_start: Any,
@@ -193,7 +267,7 @@ def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val
                                        allowed_last=issued)
         if len(val_index) == 0:
             val_index = None
-    return _Data(panel, schema, n_rows, train_index, val_index, val_first)
+    return _Data(panel, schema, n_rows, train_index, val_index, val_first, bad, issued)
 
 
 def context_observed_mask(panel: Any, context: int, share: float) -> np.ndarray:
@@ -226,21 +300,15 @@ def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, 
              init_from: Any, freeze: str | None) -> tuple[Any, Any]:
     """The network, initialised from ``init_from`` or with covariate scalers fitted on training rows."""
     from energyai.data.split import train_rows
-    from energyai.nn.build import build_network, daylight_index, optional_index, wind_spec
+    from energyai.nn.build import build_for
 
     t: TrainConfig = resolved["train"]
     table = holiday_table_for(t, data.panel) if t.holidays else None
-    network = build_network(resolved["spec"], resolved["cfg"], model.context_length, model.horizon,
-                            resolved["levels"], n_inputs, calendar=calendar, solar=t.solar(), scaler=t.scaler,
-                            affine=bool(t.affine), nonnegative=data.schema.nonnegative,
-                            holiday_days=0 if table is None else len(table[1]), similar_day=bool(t.similar_day),
-                            solar_step=data.schema.frequency.seconds if data.schema.frequency else 0,
-                            wind=wind_spec(t.wind_columns, t.power_curve, data.schema.future_covariates),
-                            daylight_index=daylight_index(t.daylight_column, data.schema.future_covariates),
-                            optional=optional_index(t.optional_covariates, data.schema.future_covariates),
-                            clearsky_index=bool(t.clearsky_index))
+    network = build_for(t, resolved["spec"], resolved["cfg"], model.context_length, model.horizon,
+                        resolved["levels"], n_inputs, data.schema, calendar=calendar,
+                        holiday_days=0 if table is None else len(table[1]))
     if table is not None and network.holiday is not None:
-        network.holiday.set_table(*table)
+        network.holiday.set_table(*table)  # type: ignore[operator]
     base = None
     if init_from is not None:
         base = init_from if not isinstance(init_from, (str, bytes)) and hasattr(init_from, "network_") \
