@@ -132,12 +132,12 @@ def kr_load(args: argparse.Namespace) -> dict[str, Any]:
         _fit(name, model, fits, train, schema, val_start=None if args.train_start else val_start)
         for row, m in _variants(name, model).items():
             res = proto.backtest(m, frame, schema, days[0], days[-1], fit=False)
-            fc[row] = res.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast")
+            fc[row] = res.forecasts.select("cutoff", "timestamp", "lead", "actual", "forecast", *_qcols(res.forecasts))
         seconds[name] = time.perf_counter() - t0
 
     table = {name: _kr_scores(f, lead_first, horizon) for name, f in fc.items()}
     _dump(args, "kr_load", fc)
-    _print_table(table, ["mape", "mape_holiday_bridge", "mape_festival", "mape_other"])
+    _print_table(table, ["mape", "mape_holiday_bridge", "mape_festival", "mape_other", "coverage_80", "coverage_90"])
     _plot_kr(fc, RESULTS / "presets_kr_load.png", lead_first, horizon)
     return {"task": "kr_load", "protocol": "KR national load; origins D-1 10:00 KST; scored D 00-23 h (leads "
             f"{lead_first}-{horizon}); train 2013-01..2019-12 (validation 2019-07..12); test 2020-01-01..2021-12-31; "
@@ -152,7 +152,7 @@ def _kr_scores(f: pl.DataFrame, lead_first: int, horizon: int) -> dict[str, floa
     special = (hol["holiday"] + hol["bridge"]) > 0
     return {"mape": float(ape.mean()), "mape_holiday_bridge": float(ape[special].mean()),
             "mape_festival": float(ape[hol["festival"] > 0].mean()), "mape_other": float(ape[~special].mean()),
-            "hours": len(ape)}
+            "hours": len(ape), **_frame_coverage(f)}
 
 
 def _plot_kr(fc: dict[str, pl.DataFrame], path: Path, lead_first: int, horizon: int) -> None:
@@ -233,10 +233,10 @@ def gefcom_solar(args: argparse.Namespace) -> dict[str, Any]:
     table = {name: {"pinball_99": pinball_99(q, y_test),
                     "pinball_99_zone": {z: pinball_99(q[m], y_test[m]) for z in ("zone1", "zone2", "zone3")
                                         for m in [test["zone"].to_numpy() == z]},
-                    "mae_median": float(np.mean(np.abs(q[:, 49] - y_test)))}
+                    "mae_median": float(np.mean(np.abs(q[:, 49] - y_test))), **_q99_coverage(q, y_test, True)}
              for name, q in quant.items()}
     _dump(args, "gefcom_solar", {**quant, "actual": y_test})
-    _print_table(table, ["pinball_99", "mae_median"])
+    _print_table(table, ["pinball_99", "mae_median", "coverage_80", "coverage_90"])
     z1 = test["zone"].to_numpy() == "zone1"
     _plot_quantiles({n: (test.filter(pl.col("zone") == "zone1")["timestamp"], y_test[z1], q[z1])
                      for n, q in quant.items()}, RESULTS / "presets_gefcom_solar.png",
@@ -340,9 +340,10 @@ def gefcom_solar_rolling(args: argparse.Namespace) -> dict[str, Any]:
                        "months_passing_10pct": sum(bool(m["passes"]) for m in s.monthly.values()),
                        "eligible_hours": s.eligible_hours,
                        "pinball_99": pinball_99(quant[name], y) if name in quant else None,
+                       **(_q99_coverage(quant[name], y, True) if name in quant else {}),
                        "monthly_error": {k: m["mean_error_pct"] for k, m in s.monthly.items()}}
     _dump(args, "gefcom_solar_rolling", {**{f"q:{k}": v for k, v in quant.items()}, **point, "actual": y})
-    _print_table(table, ["kpx_error", "share_le_8", "krw_per_mw_year"])
+    _print_table(table, ["kpx_error", "share_le_8", "krw_per_mw_year", "pinball_99", "coverage_80", "coverage_90"])
     _plot_quantiles({n: (test.filter(pl.col("zone") == "zone1")["timestamp"], y[:len(y) // 3], q[: len(y) // 3])
                      for n, q in quant.items()}, RESULTS / "presets_gefcom_solar_rolling.png",
                     (dt.datetime(2014, 1, 10, tzinfo=dt.UTC), dt.datetime(2014, 1, 17, tzinfo=dt.UTC)),
@@ -449,16 +450,17 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
         for row, m in _variants(name, model).items():
             res = ea.backtest(m, frame, schema, cutoffs=cutoffs, future=runs, fit=False)
             fc[row] = res.forecasts.join(truth, on=["farm", "timestamp"], how="inner").select(
-                "farm", "timestamp", "forecast", pl.col("value").alias("actual"))
+                "farm", "timestamp", "forecast", *_qcols(res.forecasts), pl.col("value").alias("actual"))
         seconds[name] = time.perf_counter() - t0
     table = {}
     for name, f in fc.items():
         if f.height != truth.height:
             raise SystemExit(f"{name}: {f.height} forecasts for {truth.height} test values")
         e = (f["forecast"] - f["actual"]).to_numpy()
-        table[name] = {"rmse": float(np.sqrt(np.mean(e ** 2))), "mae": float(np.mean(np.abs(e))), "n": len(e)}
+        table[name] = {"rmse": float(np.sqrt(np.mean(e ** 2))), "mae": float(np.mean(np.abs(e))), "n": len(e),
+                       **_frame_coverage(f, cap=1.0)}
     _dump(args, "gefcom_wind", fc)
-    _print_table(table, ["rmse", "mae"])
+    _print_table(table, ["rmse", "mae", "coverage_80", "coverage_90"])
     series = {}
     for name, f in fc.items():
         f = f.filter(pl.col("farm") == "wp1").sort("timestamp")
@@ -588,9 +590,9 @@ def gefcom_load(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"{name}: {f.height} forecasts for {24 * len(cutoffs)} delivery hours")
         q, a = np.stack(f["q"].to_numpy()), f["actual"].to_numpy()
         table[name] = {"pinball_99": pinball_99(q, a), "mape_median": float(np.mean(np.abs(q[:, 49] - a) / a) * 100),
-                       "coverage_80": float(np.mean((a >= q[:, 9]) & (a <= q[:, 89]))), "hours": f.height}
+                       **_q99_coverage(q, a, False), "hours": f.height}
     _dump(args, "gefcom_load", quant)
-    _print_table(table, ["pinball_99", "mape_median", "coverage_80"])
+    _print_table(table, ["pinball_99", "mape_median", "coverage_80", "coverage_90"])
     _plot_load(quant, RESULTS / "presets_gefcom_load.png", lead_first, horizon)
     return {"task": "gefcom_load", "protocol": "GEFCom2014 load (load / its maximum), origins D-1 10:00, scored D "
             f"00-23 h (leads {lead_first}-{horizon}); train 2012-01-02..2013-06-30 (validation 2013-04..06); test "
@@ -696,7 +698,7 @@ def ulsan_pv(args: argparse.Namespace) -> dict[str, Any]:
         _fit(name, model, fits, train, sch, val_start=val_start)
         for row, m in _variants(name, model).items():
             res = proto.backtest(m, frame, sch, first_day, last_day, fit=False, oracle=True)
-            fc[row] = res.forecasts.select("timestamp", "actual", "forecast")
+            fc[row] = res.forecasts.select("timestamp", "actual", "forecast", *_qcols(res.forecasts))
         seconds[name] = time.perf_counter() - t0
     table = {}
     for name, f in fc.items():
@@ -707,9 +709,10 @@ def ulsan_pv(args: argparse.Namespace) -> dict[str, Any]:
         e = s.error[s.eligible]
         table[name] = {"kpx_error": s.mean_error, "share_le_6": float(np.mean(e <= 6)),
                        "share_le_8": float(np.mean(e <= 8)), "eligible_hours": s.eligible_hours,
-                       "krw_per_mw_year": s.krw_per_mw * 365 / ((last_day - first_day).days + 1)}
+                       "krw_per_mw_year": s.krw_per_mw * 365 / ((last_day - first_day).days + 1),
+                       **_frame_coverage(f, cap=cap)}
     _dump(args, "ulsan_pv", fc)
-    _print_table(table, ["kpx_error", "share_le_8", "eligible_hours"])
+    _print_table(table, ["kpx_error", "share_le_8", "eligible_hours", "coverage_80", "coverage_90"])
     return {"task": "ulsan_pv", "protocol": "Ulsan 500 kW rooftop PV (DACON 2021), origins D-1 10:00 KST, scored D "
             f"00-23 h (leads {lead_first}-{horizon}); train 2018-03..2019-12 (validation 2019-07..12); test every day "
             "of 2020-01-02..2021-01-31; weather = KMA station OBSERVATIONS (temperature, wind, humidity, cloud "
@@ -809,7 +812,14 @@ def _key(name: str, args: argparse.Namespace) -> str:
 
 
 def _fit(name: str, model: Any, fits: dict[str, Any], *args: Any, **kwargs: Any) -> float:
-    """``model.fit(*args, **kwargs)``; records the fit in ``fits`` and returns its seconds."""
+    """``model.fit(*args, **kwargs)``; records the fit in ``fits`` and returns its seconds.
+
+    A preset is fitted as a user would: ``fit(train, schema)``, with its own validation (the
+    last ``val_size`` of each series) for early stopping, the ensemble's weights and the
+    calibration; the task's validation period (``val_start``) is for the reference's tuning
+    and today's default model."""
+    if name.startswith("preset"):
+        kwargs.pop("val_start", None)
     t0 = time.perf_counter()
     model.fit(*args, **kwargs)
     fit_s = time.perf_counter() - t0
@@ -819,7 +829,9 @@ def _fit(name: str, model: Any, fits: dict[str, Any], *args: Any, **kwargs: Any)
         fits[name]["combine"] = _jsonable(model.history_["combine"])
         fits[name]["members"] = [_jsonable({k: v for k, v in h.items() if k in (
             "model", "seed", "context_length", "steps", "fit_seconds", "rounds", "train_rows", "fitted_levels",
-            "best_val_loss", "stopped_by")}) for h in model.history_["members"]]
+            "best_val_loss", "stopped_by", "refit", "searched")}) for h in model.history_["members"]]
+    if "calibration" in model.history_:
+        fits[name]["calibration"] = _jsonable(model.history_["calibration"])
         print(f"  combine: {model.history_['combine']}", flush=True)
     print(f"{name}: fit {fit_s:.0f} s, {model.history_['steps']} steps", flush=True)
     return fit_s
@@ -868,6 +880,35 @@ def _jsonable(v: Any) -> Any:
     return jsonable(v)
 
 
+def _coverage(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Share of ``actual`` inside ``[lo, hi]`` (where ``mask``)."""
+    inside = (actual >= lo) & (actual <= hi)
+    return float(np.mean(inside if mask is None else inside[mask]))
+
+
+def _frame_coverage(f: pl.DataFrame, cap: float | None = None) -> dict[str, float]:
+    """10-90 and 5-95 coverage from the quantile columns of a forecast frame (when it has them); for
+    generation (``cap``), on hours whose median is at least 5% of capacity, as benchmarks/calibration.py."""
+    a = f["actual"].to_numpy().astype(np.float64)
+    mask = None if cap is None else f["forecast"].to_numpy() >= 0.05 * cap
+    out = {}
+    for key, lo, hi in (("coverage_80", "q0.1", "q0.9"), ("coverage_90", "q0.05", "q0.95")):
+        if lo in f.columns and hi in f.columns:
+            out[key] = _coverage(a, f[lo].to_numpy(), f[hi].to_numpy(), mask)
+    return out
+
+
+def _q99_coverage(q: np.ndarray, actual: np.ndarray, generation: bool) -> dict[str, float]:
+    """10-90 and 5-95 coverage from 99-level quantiles (generation: hours with median >= 5% of capacity)."""
+    mask = q[:, 49] >= 0.05 if generation else None
+    return {"coverage_80": _coverage(actual, q[:, 9], q[:, 89], mask),
+            "coverage_90": _coverage(actual, q[:, 4], q[:, 94], mask)}
+
+
+def _qcols(df: pl.DataFrame) -> list[str]:
+    return [c for c in df.columns if c.startswith("q0.")]
+
+
 def _dump(args: argparse.Namespace, task: str, rows: dict[str, Any]) -> None:
     """Every row's test forecasts into ``--dump``/<task>/ (parquet frames, npy arrays), for analysis."""
     if not args.dump:
@@ -883,13 +924,35 @@ def _dump(args: argparse.Namespace, task: str, rows: dict[str, Any]) -> None:
 
 
 def _print_table(table: dict[str, dict[str, float]], cols: list[str]) -> None:
-    print(f"\n{'model':26s}" + "".join(f"{c:>22s}" for c in cols))
+    print(f"\n{'model':26s}" + "".join(f"{c:>14s}" for c in cols))
     for name, r in table.items():
-        print(f"{name:26s}" + "".join(f"{r[c]:22.4f}" for c in cols))
+        cells = "".join(f"{r[c]:14.4f}" if isinstance(r.get(c), (int, float)) else f"{'-':>14s}" for c in cols)
+        print(f"{name:26s}" + cells)
 
 
 TASKS = {"kr_load": kr_load, "gefcom_load": gefcom_load, "gefcom_solar_rolling": gefcom_solar_rolling,
          "gefcom_solar": gefcom_solar, "gefcom_wind": gefcom_wind, "ulsan_pv": ulsan_pv}
+
+
+def _fit_seconds_by_row(report: dict[str, Any]) -> None:
+    """Each ensemble-derived row's own fit seconds: the members it uses (their training and refit
+    time; the whole preset's for the blend, data preparation included)."""
+    for name, fit in report.get("fits", {}).items():
+        members = fit.get("members")
+        if name in report["metrics"]:
+            report["metrics"][name]["fit_seconds"] = fit["fit_seconds"]
+        if not members:
+            continue
+
+        def seconds(h: dict[str, Any]) -> float:
+            return float(h.get("fit_seconds", 0.0)) + float((h.get("refit") or {}).get("seconds", 0.0))
+
+        neural = [h for h in members if h.get("model") != "lightgbm"]
+        rows = {":boosted_member": [h for h in members if h.get("model") == "lightgbm"], ":neural_mean": neural,
+                **{f":neural_member{k}": [h] for k, h in enumerate(neural)}}
+        for suffix, used in rows.items():
+            if name + suffix in report["metrics"]:
+                report["metrics"][name + suffix]["fit_seconds"] = round(sum(seconds(h) for h in used), 1)
 
 
 def main() -> None:
@@ -910,6 +973,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     report = TASKS[args.task](args)
+    _fit_seconds_by_row(report)
     report["command"] = "python benchmarks/presets.py " + " ".join(sys.argv[1:])
     report["machine"] = f"{platform.machine()}, {platform.python_version()}, torch threads " \
                         f"{__import__('torch').get_num_threads()}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from energyai.exceptions import ConfigError
 
-__all__ = ["DEFAULT_MAX_STEPS", "Param", "TrainConfig", "issue_seconds"]
+__all__ = ["CALIBRATION_DEFAULTS", "DEFAULT_MAX_STEPS", "Param", "TrainConfig", "calibration_options", "issue_seconds"]
 
 #: Optimiser steps when neither ``max_steps`` nor ``max_epochs`` is given.
 DEFAULT_MAX_STEPS = 3000
@@ -216,9 +216,18 @@ class TrainConfig:
     cloud_units : {"tenths", "oktas", "percent", "fraction"}
         Units of ``cloud_column`` (KMA reports tenths); values outside 0..10 tenths (8
         oktas, 100 %, 1) are refused.
+    calibration : None, "auto" or dict
+        Calibrate the quantiles as part of ``fit`` (``fit(..., calibrate=)`` sets it;
+        :mod:`energyai.training.calibrated`). "auto" (:data:`CALIBRATION_DEFAULTS`): conformal
+        shifts by lead learnt on the validation windows, from the forecasts of networks that
+        were early-stopped on them but never trained on them (with ``refit``, the refitted
+        networks get the shifts). A dict overrides ``method``, ``by``, ``min_windows``, and
+        ``origins="holdout"`` with ``weeks``: hold out the last weeks instead, fit on the
+        rest and calibrate there (``refit_all``: fit again on everything and keep the
+        calibration). Off (None) for a plain ``Forecaster``, "auto" for the presets.
     fit_choices : tuple of str, optional
         Options a preset chooses from the training data at ``fit`` (:func:`energyai.presets.choose_at_fit`),
-        among ``"cloud_column"`` and ``"cloud_units"``; the choice replaces the option's
+        among :data:`FIT_CHOICES`; the choice replaces the option's
         value, so it is saved, shown by ``repr`` and recorded in ``history_["chosen_at_fit"]``.
         An option passed explicitly is never chosen.
     """
@@ -279,6 +288,7 @@ class TrainConfig:
     cloud_column: str | None = _opt(None, none=True)
     cloud_units: str = _opt("tenths", choices=("tenths", "oktas", "percent", "fraction"))
     fit_choices: tuple[str, ...] | None = _opt(None, none=True)
+    calibration: Any = _opt(None, none=True)
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -377,9 +387,10 @@ class TrainConfig:
             raise ConfigError("cloud_column turns cloud cover into irradiance with the site's clear sky: it needs "
                               "solar_site=(latitude, longitude[, altitude])")
         _check_ensemble(self.ensemble)
+        calibration_options(self.calibration)
         fcs = self.fit_choices
-        if fcs is not None and not (isinstance(fcs, (tuple, list)) and set(fcs) <= {"cloud_column", "cloud_units"}):
-            raise ConfigError(f"fit_choices must name options among ['cloud_column', 'cloud_units'], got {fcs!r}")
+        if fcs is not None and not (isinstance(fcs, (tuple, list)) and set(fcs) <= set(FIT_CHOICES)):
+            raise ConfigError(f"fit_choices must name options among {list(FIT_CHOICES)}, got {fcs!r}")
         years = self.holiday_years
         if years is not None and not (isinstance(years, (tuple, list)) and len(years) == 2
                                       and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
@@ -395,11 +406,14 @@ class TrainConfig:
         return (float(site[0]), float(site[1]), float(site[2]) if len(site) > 2 else 0.0, float(self.linke_turbidity))
 
 
+#: Options a preset may choose from the training data at fit (:func:`energyai.presets.choose_at_fit`).
+FIT_CHOICES = ("cloud_column", "cloud_units", "daylight_column", "temporal_width")
+
 #: Parameters an ensemble member may not change: members share inputs, outputs and in-graph features.
 SHARED_BY_MEMBERS = ("horizon", "quantiles", "holidays", "holiday_years", "series_holidays", "solar_site",
                      "linke_turbidity", "series_sites", "wind_columns", "power_curve", "daylight_column",
                      "cloud_column", "cloud_units", "optional_covariates", "calendar", "ensemble", "combine",
-                     "fit_choices",
+                     "fit_choices", "calibration",
                      "scaler", "origin_time", "accelerator", "devices", "strategy", "num_nodes", "preset_name")
 
 
@@ -418,6 +432,47 @@ def _check_ensemble(members: Any) -> None:
             raise ConfigError(f"ensemble member {k} has a parameter name that is not a string: {list(m)}")
     if sum(str(m.get("model", "")).lower() == "lightgbm" for m in members) > 1:
         raise ConfigError("an ensemble holds at most one lightgbm member (it already fits one model per level)")
+
+
+#: What ``calibrate="auto"`` means: conformal shifts by lead, learnt on the validation windows
+#: (``origins="validation"``) or on a holdout of the last ``weeks`` (``origins="holdout"``:
+#: "auto" is 13 weeks, fewer down to 4 on short data), from at least 30 windows per lead.
+CALIBRATION_DEFAULTS = {"method": "conformal", "by": "lead", "origins": "validation", "weeks": "auto",
+                        "min_windows": 30, "refit_all": False}
+
+
+def calibration_options(value: Any) -> dict[str, Any] | None:
+    """``calibrate`` as a dict of options (:data:`CALIBRATION_DEFAULTS` filled in), or None when off.
+
+    Raises
+    ------
+    ConfigError
+        An unknown option or value.
+    """
+    if value is None or value is False:
+        return None
+    if value == "auto" or value is True:
+        return dict(CALIBRATION_DEFAULTS)
+    if not isinstance(value, dict):
+        raise ConfigError(f"calibrate must be None, 'auto' or a dict of {sorted(CALIBRATION_DEFAULTS)}, got {value!r}")
+    unknown = sorted(set(value) - set(CALIBRATION_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"calibrate has unknown option(s) {unknown}; options are {sorted(CALIBRATION_DEFAULTS)}")
+    out = {**CALIBRATION_DEFAULTS, **value}
+    weeks = out["weeks"]
+    if weeks != "auto" and (isinstance(weeks, bool) or not isinstance(weeks, (int, float)) or weeks <= 0):
+        raise ConfigError(f"calibrate weeks must be 'auto' or a positive number, got {weeks!r}")
+    mw = out["min_windows"]
+    if isinstance(mw, bool) or not isinstance(mw, int) or mw < 1:
+        raise ConfigError(f"calibrate min_windows must be a positive int, got {mw!r}")
+    if out["origins"] not in ("validation", "holdout"):
+        raise ConfigError(f"calibrate origins must be 'validation' or 'holdout', got {out['origins']!r}")
+    if out["method"] != "conformal" and out["origins"] == "validation":
+        raise ConfigError("calibration on the validation windows is conformal; use origins='holdout' for "
+                          f"method={out['method']!r}")
+    if not isinstance(out["refit_all"], bool):
+        raise ConfigError(f"calibrate refit_all must be True or False, got {out['refit_all']!r}")
+    return out
 
 
 def _site_ok(site: Any) -> bool:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArtifactError",
+    "CalibrationSkippedWarning",
     "CapacityExceededError",
     "ChecksumError",
     "ColumnTypeError",
@@ -57,6 +58,7 @@ __all__ = [
     "OutOfRangeError",
     "SchemaError",
     "TimestampError",
+    "TimestampRepairWarning",
     "TrainingError",
 ]
 
@@ -67,6 +69,16 @@ class EnergyAIError(Exception):
 
 class EnergyAIWarning(UserWarning):
     """Base class of energyai warnings (turned into errors in the test suite)."""
+
+
+class TimestampRepairWarning(EnergyAIWarning):
+    """``validate(..., dst="shift" | "drop")`` placed or removed rows at daylight-saving changes;
+    the message says how many and which."""
+
+
+class CalibrationSkippedWarning(EnergyAIWarning):
+    """``fit(calibrate=...)`` had too little data to hold out calibration origins: the model is
+    fitted on everything and its quantiles are not calibrated (``manifest_["calibration"]``)."""
 
 
 class ConfigError(EnergyAIError, ValueError):

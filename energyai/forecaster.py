@@ -202,7 +202,7 @@ class Forecaster:
     # -------------------------------------------------------------------- fit
     def fit(self, df: Any, schema: Schema, *, val_start: Any = None, init_from: Any = None,
             freeze: str | None = None, callbacks: list[Any] | None = None, future: Any = None,
-            resume: Any = None) -> Forecaster:
+            resume: Any = None, calibrate: Any = "default") -> Forecaster:
         """Validate ``df``, cut training and validation windows, and train.
 
         Parameters
@@ -231,23 +231,61 @@ class Forecaster:
             option's ``last.ckpt``), a checkpoint folder or a ``.ckpt`` file. Data and
             options must be the run's; in deterministic mode the result equals an
             uninterrupted run's. Checkpoints are written with ``checkpoint_every``.
+        calibrate : None, "auto" or dict, optional
+            Hold out the most recent weeks, fit on the rest and calibrate the quantiles on
+            the held-out origins (:mod:`energyai.training.calibrated`); replaces the
+            ``calibration`` option for this and later fits (the presets default to "auto",
+            a plain ``Forecaster`` to None).
 
         Returns
         -------
         Forecaster
             ``self``, with ``network_``, ``schema_``, ``history_`` and ``manifest_`` set.
         """
+        from energyai.config import calibration_options
         from energyai.presets import choose_at_fit
         from energyai.training.fit import fit_forecaster
 
+        if not (isinstance(calibrate, str) and calibrate == "default"):
+            self.set_params(calibration=calibrate)
         self._resolved()  # every option checked before the data is read
         chosen = choose_at_fit(self, df, schema)
-        fit_forecaster(self, df, schema, self._resolved(), val_start=val_start, init_from=init_from,
-                       freeze=freeze, callbacks=callbacks, future=future, resume=resume)
+        resolved = self._resolved()
+
+        def fit_on(frame: Any) -> None:
+            fit_forecaster(self, frame, schema, resolved, val_start=val_start, init_from=init_from,
+                           freeze=freeze, callbacks=callbacks, future=future, resume=resume)
+
+        options = calibration_options(self.calibration)
+        resolved["calibration"] = options
+        if options is None or options["origins"] == "validation":
+            fit_on(df)
+        else:
+            from energyai.training.calibrated import fit_calibrated
+
+            fit_calibrated(self, df, schema, fit_on, options, future=future, val_start=val_start)
         if chosen:
             self.history_["chosen_at_fit"] = chosen
             self.manifest_.setdefault("history", {})["chosen_at_fit"] = chosen
         return self
+
+    def summary(self) -> str:
+        """What the fit produced, in a few lines: the members and their weights, fit seconds,
+        and the calibration with the central intervals' coverage on the validation windows
+        before the shifts (the after-shift coverage there is nominal by construction; judge
+        it on later data, as ``benchmarks/presets.py`` does)."""
+        from energyai.training.summary import fit_summary
+
+        self._check_fitted()
+        return fit_summary(self)
+
+    def describe(self) -> str:
+        """The columns (with units), step, zone and optional inputs this fitted model expects,
+        and the shape of the history and future frames ``predict`` takes; then :meth:`summary`."""
+        from energyai.training.summary import describe_inputs, fit_summary
+
+        self._check_fitted()
+        return describe_inputs(self) + "\n" + fit_summary(self)
 
     # ---------------------------------------------------------------- predict
     def _check_fitted(self) -> None:

@@ -24,7 +24,10 @@ from energyai.config import issue_seconds
 from energyai.exceptions import ConfigError
 from energyai.frequency import parse_freq
 
-__all__ = ["PRESETS", "Preset", "available_presets", "preset_params"]
+__all__ = ["DEFAULT_QUANTILES", "PRESETS", "Preset", "available_presets", "preset_params"]
+
+#: The presets' output levels: the median and the 80% and 90% central intervals.
+DEFAULT_QUANTILES = (0.05, 0.1, 0.5, 0.9, 0.95)
 
 
 @dataclass(frozen=True)
@@ -100,33 +103,36 @@ def _common(issue_time: str, freq: Any, days_ahead: int, tz: str | None, ensembl
     f = parse_freq(freq)
     horizon = day_ahead_horizon(issue_time, f, days_ahead) + _dst_extra(tz, f.seconds)
     return {"horizon": horizon, "origin_time": issue_time, "ensemble": ensemble_members(ensemble),
+            "calibration": "auto",
             "max_steps": "auto", "calendar": True, "steps_per_day": f.steps_per_day}
 
 
 def _day_ahead_load(country: str | None = None, issue_time: str = "10:00", freq: Any = "1h",
-                    days_ahead: int = 1, tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9),
+                    days_ahead: int = 1, tz: str | None = None, quantiles: Any = DEFAULT_QUANTILES,
                     ensemble: int = 3) -> dict[str, Any]:
     c = _common(issue_time, freq, days_ahead, tz, ensemble)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 7 * per_day, "quantiles": tuple(quantiles), "holidays": country,
             "hidden": 256, "dropout": 0.1, "temporal_width": 8, "learning_rate": 1e-3, "batch_size": 128,
+            "fit_choices": ("temporal_width",),
             "preset_name": "day-ahead-load", **c}
 
 
 def _day_ahead_solar(site: Any = None, issue_time: str = "10:00", freq: Any = "1h", days_ahead: int = 1,
-                     tz: str | None = None, quantiles: Any = (0.1, 0.5, 0.9),
+                     tz: str | None = None, quantiles: Any = DEFAULT_QUANTILES,
                      daylight_column: str | None = None, ensemble: int = 3) -> dict[str, Any]:
     c = _common(issue_time, freq, days_ahead, tz, ensemble)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles), "solar_site": site,
-            "daylight_column": daylight_column, "fit_choices": ("cloud_column", "cloud_units") if site else None,
+            "daylight_column": daylight_column,
+            "fit_choices": ("cloud_column", "cloud_units") if site else ("daylight_column",),
             "scaler": "capacity", "context_dropout": 0.3, "hidden": 256, "dropout": 0.1, "temporal_width": 8,
             "temporal_hidden": 128, "learning_rate": 1e-3, "batch_size": 128, "preset_name": "day-ahead-solar", **c}
 
 
 def _day_ahead_wind(wind_columns: Any = ("u", "v"), power_curve: Any = None, issue_time: str = "10:00",
                     freq: Any = "1h", days_ahead: int = 1, tz: str | None = None,
-                    quantiles: Any = (0.1, 0.5, 0.9), ensemble: int = 3) -> dict[str, Any]:
+                    quantiles: Any = DEFAULT_QUANTILES, ensemble: int = 3) -> dict[str, Any]:
     c = _common(issue_time, freq, days_ahead, tz, ensemble)
     per_day = c.pop("steps_per_day")
     return {"model": "tide", "context_length": 2 * per_day, "quantiles": tuple(quantiles),
@@ -215,6 +221,10 @@ def preset_params(name: str, **overrides: Any) -> dict[str, Any]:
 #: Covariate names read as cloud cover, and as irradiance (lower case; a name containing one counts).
 CLOUD_NAMES = ("cloud", "tcc", "전운량")
 IRRADIANCE_NAMES = ("ghi", "irradiance", "radiation", "ssrd", "swdown", "dswrf", "insolation", "일사")
+#: Names read as a top-of-atmosphere radiation column, positive exactly while the sun is up (exact match).
+DAYLIGHT_NAMES = ("tsr", "toa", "toa_radiation", "top_of_atmosphere_radiation")
+#: Future covariates from which the load preset widens TiDE's per-step projection to 32.
+WIDE_WEATHER = 10
 
 
 def choose_at_fit(model: Any, df: Any, schema: Any) -> dict[str, Any]:
@@ -225,6 +235,13 @@ def choose_at_fit(model: Any, df: Any, schema: Any) -> dict[str, Any]:
       "radiation", "ssrd", ...): the graph then turns it into all-sky irradiance. Else None.
     - ``cloud_units``: from the column's largest training value: above 10 percent, above
       8 tenths, above 1 oktas, else a fraction.
+    - ``daylight_column``: without a solar site, a future covariate named like the NWP's
+      top-of-atmosphere radiation ("tsr", "toa"): nights become exact zeros. On GEFCom2014
+      solar it improved the 99-quantile pinball of both tasks (0.0143 to 0.0140, 0.0144 to
+      0.0134; docs/presets.md).
+    - ``temporal_width``: 32 when there are at least :data:`WIDE_WEATHER` future covariates,
+      else 8: on GEFCom2014 load (25 temperature stations) 32 scored 0.0075 against 0.0083,
+      on Korean load (none) 2.33% against 2.26% MAPE (docs/presets.md).
     """
     names = tuple(model.fit_choices or ())
     chosen: dict[str, Any] = {}
@@ -240,6 +257,16 @@ def choose_at_fit(model: Any, df: Any, schema: Any) -> dict[str, Any]:
             col = cloud[0]
         chosen["cloud_column"] = col
         model.set_params(cloud_column=col)
+    if "daylight_column" in names:
+        col = None
+        if model.solar_site is None:
+            col = next((c for c in covs if c.lower() in DAYLIGHT_NAMES), None)
+        chosen["daylight_column"] = col
+        model.set_params(daylight_column=col)
+    if "temporal_width" in names:
+        width = 32 if len(covs) >= WIDE_WEATHER else 8
+        chosen["temporal_width"] = width
+        model.set_params(temporal_width=width)
     if "cloud_units" in names and model.cloud_column is not None:
         top = _column_max(df, model.cloud_column)
         units = "percent" if top > 10 else "tenths" if top > 8 else "oktas" if top > 1 else "fraction"

@@ -5,7 +5,9 @@ A released model is a saved :class:`~energyai.Forecaster` folder (``config.json`
 recipe and the model card. Zoo folders are searched in this order:
 
 1. the folders in ``$ENERGYAI_MODELS`` (separated by ``os.pathsep``);
-2. the ``models/`` folder of a source checkout (next to the ``energyai`` package).
+2. the ``models/`` folder of a source checkout (next to the ``energyai`` package);
+3. ``energyai/zoo/`` inside an installed wheel (the released weights, model cards and example
+   ``site.yaml`` files are package data), so a plain ``pip install`` finds them.
 
 ``energyai finetune --from NAME`` and ``Forecaster.from_pretrained(NAME)`` use it; a path to
 a saved folder works wherever a name does.
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from energyai.exceptions import ArtifactError
 
-__all__ = ["MODELS_ENV", "available", "resolve", "zoo_folders"]
+__all__ = ["MODELS_ENV", "available", "example_config", "resolve", "zoo_folders"]
 
 #: Environment variable naming extra zoo folders.
 MODELS_ENV = "ENERGYAI_MODELS"
@@ -28,7 +30,17 @@ def zoo_folders() -> list[Path]:
     """The folders searched for released models, in order (existing ones only)."""
     out = [Path(p) for p in os.environ.get(MODELS_ENV, "").split(os.pathsep) if p]
     out.append(Path(__file__).resolve().parents[1] / "models")
+    out.append(Path(__file__).resolve().parent / "zoo")
     return [p for p in out if p.is_dir()]
+
+
+def example_config(name: str) -> Path | None:
+    """The released model's example fine-tuning configuration (``site.yaml`` beside its weights), or None."""
+    weights = available().get(str(name))
+    if weights is None:
+        return None
+    site = weights.parent / "site.yaml"
+    return site if site.is_file() else None
 
 
 def available() -> dict[str, Path]:

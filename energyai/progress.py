@@ -1,9 +1,10 @@
-"""Progress on a terminal, silence elsewhere (standard library only).
+"""Progress: a redrawn bar on a terminal, a line every 30 s elsewhere (standard library only).
 
-``progress="auto"`` (the default of training, backtests, tuning and export) shows progress
-only when standard error is a terminal and neither ``CI`` nor ``ENERGYAI_NO_PROGRESS`` is
-set, so logs, notebooks' captured output and CI stay clean. ``True`` forces it on, ``False``
-off.
+``progress="auto"`` (the default of training, backtests, tuning and export) draws a bar when
+standard error is a terminal (and ``CI`` is not set); in a log, a notebook's captured output or CI it writes a plain
+line at the start, at least every :data:`LINE_SECONDS` seconds and at the end (what is done,
+elapsed, time left), so a long fit never looks hung. ``ENERGYAI_NO_PROGRESS=1`` silences
+"auto". ``True`` forces the bar, ``False`` is silent.
 """
 
 from __future__ import annotations
@@ -16,19 +17,29 @@ from typing import Any, TextIO
 
 from energyai.exceptions import ConfigError
 
-__all__ = ["Progress", "progress_enabled"]
+__all__ = ["LINE_SECONDS", "Progress", "progress_enabled", "progress_mode"]
+
+#: Seconds between progress lines where no bar can be drawn.
+LINE_SECONDS = 30.0
+
+
+def progress_mode(setting: Any, stream: TextIO | None = None) -> str:
+    """``"bar"``, ``"lines"`` or ``"off"`` for ``True``, ``False`` or ``"auto"`` (module notes)."""
+    if isinstance(setting, bool):
+        return "bar" if setting else "off"
+    if setting != "auto":
+        raise ConfigError(f"progress must be True, False or 'auto', got {setting!r}")
+    if os.environ.get("ENERGYAI_NO_PROGRESS"):
+        return "off"
+    if os.environ.get("CI"):  # CI consoles keep every redraw: lines there too
+        return "lines"
+    stream = stream or sys.stderr
+    return "bar" if bool(getattr(stream, "isatty", lambda: False)()) else "lines"
 
 
 def progress_enabled(setting: Any, stream: TextIO | None = None) -> bool:
-    """Resolve ``True``, ``False`` or ``"auto"`` (module notes) to a bool."""
-    if isinstance(setting, bool):
-        return setting
-    if setting != "auto":
-        raise ConfigError(f"progress must be True, False or 'auto', got {setting!r}")
-    stream = stream or sys.stderr
-    if os.environ.get("CI") or os.environ.get("ENERGYAI_NO_PROGRESS"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
+    """Whether a redrawn bar is shown (:func:`progress_mode` is ``"bar"``)."""
+    return progress_mode(setting, stream) == "bar"
 
 
 class Progress:
@@ -46,8 +57,10 @@ class Progress:
         Default standard error.
     """
 
-    def __init__(self, total: int, label: str, enabled: bool, stream: TextIO | None = None) -> None:
-        self.total, self.label, self.enabled = int(total), label, bool(enabled)
+    def __init__(self, total: int, label: str, enabled: bool | str, stream: TextIO | None = None) -> None:
+        self.total, self.label = int(total), label
+        self.mode = enabled if isinstance(enabled, str) else ("bar" if enabled else "off")
+        self.enabled = self.mode != "off"
         self.stream = stream or sys.stderr
         self.done = 0
         self.t0 = time.perf_counter()
@@ -70,18 +83,20 @@ class Progress:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self.enabled:
             self._draw(force=True)
-            self.stream.write("\n")
+            if self.mode == "bar":
+                self.stream.write("\n")
             self.stream.flush()
 
     def _draw(self, force: bool = False) -> None:
         if not self.enabled:
             return
         now = time.perf_counter()
-        if not force and now - self._drawn < 0.2:
+        if not force and now - self._drawn < (0.2 if self.mode == "bar" else LINE_SECONDS):
             return
         self._drawn = now
         elapsed = now - self.t0
         eta = "" if not self.done or self.done >= self.total else \
             f", about {elapsed / self.done * (self.total - self.done):.0f} s left"
-        self.stream.write(f"\r{self.label}: {self.done}/{self.total} ({elapsed:.0f} s{eta})")
+        text = f"{self.label}: {self.done}/{self.total} ({elapsed:.0f} s{eta})"
+        self.stream.write(f"\r{text}" if self.mode == "bar" else f"{text}\n")
         self.stream.flush()

@@ -235,3 +235,34 @@ def test_new_options_refuse_thin_hours_single_levels_and_mismatched_maps(fitted)
         median.calibrate(df, _daily(62, 40), method="isotonic")
     with pytest.raises(ValueError, match="does not match"):
         model.network_.set_calibration(torch.zeros(24, 5), torch.zeros(24, 3, 3))
+
+
+def test_a_preset_calibrates_itself_and_says_so_when_the_data_are_too_short():
+    """calibrate='auto' (the presets' default): shifts learnt on the validation windows; with fewer
+    windows than min_windows a CalibrationSkippedWarning, an uncalibrated network and a manifest
+    that records it."""
+    import energyai as ea
+    from energyai.exceptions import CalibrationSkippedWarning, ConfigError
+    from tests.conftest import synthetic_hourly
+
+    schema = ea.Schema(timestamp="ts", target="load", tz="UTC", freq="1h")
+    short = synthetic_hourly(n_days=20).select("ts", "load")
+    kw = {"country": None, "issue_time": "10:00", "tz": "UTC", "hidden": 16, "batch_size": 16, "max_steps": 20,
+          "ensemble": 1}
+    m = ea.Forecaster.preset("day-ahead-load", **kw)
+    assert m.calibration == "auto"
+    with pytest.warns(CalibrationSkippedWarning, match="min_windows=30"):
+        m.fit(short, schema)
+    assert m.network_.calibration is None
+    assert m.manifest_["calibration"]["calibrated"] is False and "skipped" in m.manifest_["calibration"]
+    assert "uncalibrated" in m.summary()
+    longer = synthetic_hourly(n_days=120).select("ts", "load")
+    m2 = ea.Forecaster.preset("day-ahead-load", **kw, val_size=0.3).fit(longer, schema)
+    cal = m2.manifest_["calibration"]
+    assert cal["calibrated"] and cal["origins"] == "validation" and cal["windows_per_lead"][0] >= 30
+    assert m2.network_.calibration is not None and tuple(m2.network_.calibration.shape) == (m2.horizon, 5)
+    assert "calibrated (conformal by lead" in m2.summary()
+    with pytest.raises(ConfigError, match="calibrate"):
+        ea.Forecaster("tide").fit(short, schema, calibrate="always")
+    with pytest.raises(ConfigError, match="unknown option"):
+        ea.Forecaster("tide").fit(short, schema, calibrate={"weekz": 3})

@@ -92,3 +92,38 @@ def test_quickstart_writes_three_files_with_positive_skill(tmp_path):
         assert "dlinear_neural" in metrics["test"]
         neural = metrics["test"]["dlinear_neural"]["mae"]
         assert neural < metrics["test"]["seasonal_naive_week"]["mae"]
+
+
+def test_backtest_of_a_saved_model_reads_its_zone_and_scores_out_of_sample_by_default(tmp_path, capsys):
+    """A model trained on Kolkata data, a CSV written in UTC offsets of another zone: no --tz needed.
+    Origins start after the training data; in-sample scoring needs --in-sample and says so."""
+    import datetime as dt
+
+    import polars as pl
+
+    import energyai as ea
+    from energyai.cli.main import main
+    from tests.conftest import synthetic_hourly
+
+    df = synthetic_hourly(40, 1, tz="Asia/Kolkata").select("ts", "load")
+    schema = ea.Schema(timestamp="ts", target="load", tz="Asia/Kolkata", freq="1h")
+    cut = df["ts"][24 * 30]
+    model = ea.Forecaster("dlinear", context_length=48, horizon=24, max_steps=5, batch_size=16, progress_bar=False)
+    model.fit(df.filter(pl.col("ts") < cut), schema)
+    model.save(tmp_path / "run")
+    other = df.with_columns(pl.col("ts").dt.convert_time_zone("Asia/Seoul").dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+    other.write_csv(tmp_path / "seoul.csv")
+    assert main(["backtest", "--model", str(tmp_path / "run"), "--data", str(tmp_path / "seoul.csv"),
+                 "--n-folds", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "out of sample" in out
+    parsed = pl.col("ts").str.to_datetime("%Y-%m-%dT%H:%M:%S%:z").dt.convert_time_zone("Asia/Kolkata")
+    early = other.filter(parsed < cut + dt.timedelta(hours=12))
+    early.write_csv(tmp_path / "early.csv")
+    assert main(["backtest", "--model", str(tmp_path / "run"), "--data", str(tmp_path / "early.csv"),
+                 "--debug"]) == 2
+    assert "--in-sample" in capsys.readouterr().err
+    assert main(["backtest", "--model", str(tmp_path / "run"), "--data", str(tmp_path / "early.csv"),
+                 "--in-sample", "--n-folds", "2", "--out", str(tmp_path / "bt")]) == 0
+    assert "IN-SAMPLE" in capsys.readouterr().out
+    assert pl.read_csv(tmp_path / "bt" / "forecasts.csv")["in_sample"].all()

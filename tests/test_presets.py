@@ -93,7 +93,8 @@ def test_fit_with_issue_time_and_auto_budget() -> None:
     df = synthetic_hourly(n_days=40, tz="Asia/Seoul")
     schema = ea.Schema(timestamp="ts", target="load", tz="Asia/Seoul", freq="1h")
     m = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00", hidden=16, context_length=48,
-                             max_steps="auto", batch_size=16, early_stopping_patience=1, val_size=0.25)
+                             max_steps="auto", batch_size=16, early_stopping_patience=1, val_size=0.25,
+                             ensemble=1, calibration=None, refit=False)  # one network: its own budget
     m.fit(df.select("ts", "load"), schema)
     days = 40
     assert m.history_["train_windows"] < days  # one window per day at most, not one per hour

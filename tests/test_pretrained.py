@@ -158,3 +158,34 @@ def test_predict_solar_base_by_name_needs_a_site_on_the_command_line(tmp_path):
     assert main(args) == 2  # no site: refused, not forecast with another place's sun
     assert main([*args, "--site", "35.18,126.91"]) == 0
     assert main([*args, "--site", "north"]) == 2
+
+
+def test_released_models_describe_their_inputs_and_ship_an_example_site(capsys):
+    base = ea.Forecaster.from_pretrained("load-base", tz="Asia/Seoul", holidays="KR")
+    text = base.describe()
+    for expected in ("'temperature' (optional)", "Asia/Seoul", "history frame", "future frame", "'KR' table"):
+        assert expected in text, expected
+    assert main(["inspect", "solar-base"]) == 0
+    out = capsys.readouterr().out
+    assert "future covariates" in out and "solar site" in out
+    site = pretrained.example_config("solar-base")
+    assert site is not None and site.name == "site.yaml" and "dataset" in site.read_text()
+    assert pretrained.example_config("no-such-model") is None
+    assert main(["inspect", "no-such-model"]) == 3  # an artifact error: one line on standard error, exit 3
+    assert "is not an exported .onnx file, a saved folder or a released model" in capsys.readouterr().err
+
+
+def test_the_wheel_carries_the_released_models():
+    """pyproject.toml force-includes each released model's weights into energyai/zoo (the wheel's
+    package data), which energyai.pretrained searches after a checkout's models/ folder."""
+    from pathlib import Path
+
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    include = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "force-include"]
+    for name in ("load-base", "solar-base", "gb-demand-dlinear"):
+        assert include[f"models/{name}/weights"] == f"energyai/zoo/{name}/weights"
+        assert (root / "models" / name / "weights" / "config.json").is_file()
+    assert any(p.name == "zoo" for p in [Path(pretrained.__file__).parent / "zoo"])

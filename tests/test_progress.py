@@ -46,3 +46,22 @@ def test_training_rejects_a_bad_progress_setting():
 
     with pytest.raises(ConfigError, match="progress_bar"):
         Forecaster("dlinear", context_length=24, horizon=6, progress_bar="sometimes")._resolved()
+
+
+def test_outside_a_terminal_progress_is_a_line_at_start_and_end(capsys, monkeypatch):
+    """In a log, a notebook or CI ("auto" without a terminal) training writes plain lines, no bar."""
+    import energyai as ea
+    from energyai.progress import progress_mode
+    from tests.conftest import synthetic_hourly
+
+    monkeypatch.delenv("ENERGYAI_NO_PROGRESS", raising=False)
+    assert progress_mode("auto") == "lines" and progress_mode(True) == "bar" and progress_mode(False) == "off"
+    monkeypatch.setenv("ENERGYAI_NO_PROGRESS", "1")
+    assert progress_mode("auto") == "off"
+    monkeypatch.delenv("ENERGYAI_NO_PROGRESS")
+    df = synthetic_hourly(10, 1)
+    schema = ea.Schema(series_id="site", timestamp="ts", target="load", freq="1h", tz="UTC")
+    ea.Forecaster("dlinear", context_length=24, horizon=6, max_steps=3, batch_size=8).fit(df.drop("temp"), schema)
+    err = capsys.readouterr().err
+    assert "fit dlinear: step 0/3 (0%)" in err and "fit dlinear: step 3/3 (100%)" in err
+    assert "\r" not in err

@@ -42,3 +42,6 @@ def test_readme_python_blocks_run(tmp_path: Path) -> None:
         os.chdir(here)
     assert (tmp_path / "runs" / "day-ahead-load.onnx").is_file()
     assert namespace["forecast"].height == namespace["model"].horizon
+    # the preset calibrates itself: its 10-90% band covers 70-90% of the test days (issue 28)
+    coverage = float(namespace["scores"].metrics["coverage_80"][0])
+    assert 0.70 <= coverage <= 0.90, coverage

@@ -58,7 +58,7 @@ def test_network_with_similar_day_exports_and_matches() -> None:
     df = synthetic_hourly(n_days=30, tz="Asia/Seoul").select("ts", "load")
     schema = ea.Schema(timestamp="ts", target="load", tz="Asia/Seoul", freq="1h")
     m = ea.Forecaster.preset("day-ahead-load", country="KR", similar_day=True, hidden=16, context_length=48,
-                             max_steps=5, origin_time=None)
+                             max_steps=5, origin_time=None, ensemble=1, calibration=None, refit=False)
     m.fit(df, schema)
     assert m.network_.similar is not None and "local_time" in m.network_.reads()
     rep = m.export(m_path := __import__("pathlib").Path(__import__("tempfile").mkdtemp()) / "m.onnx")

@@ -138,3 +138,18 @@ def test_features_have_the_same_bits_in_torch_and_onnxruntime():
     ref = m(*args).detach().numpy()
     same = (out == ref) | (np.isnan(out) & np.isnan(ref))
     assert same.all(), [f.names[k] for k in np.unique(np.argwhere(~same)[:, -1])]
+
+
+def test_many_covariates_smooth_only_their_mean():
+    rng = np.random.default_rng(5)
+    B, F = 2, 20
+    x = _inputs(B=B, nan=False)
+    x["future_covariates"] = torch.from_numpy(rng.normal(15, 5, (B, L + H, F)).astype(np.float32))
+    f = TabularFeatures(L, H, D, 3600, 0, F, 0)
+    rows, _ = f(x, {})
+    names = f.names
+    assert "future0_mean3" not in names and rows.shape[-1] == len(names)
+    fut = x["future_covariates"].numpy().astype(np.float64)[1]
+    avg = fut.mean(axis=1)
+    assert rows[1, 4, names.index("future_mean")].item() == pytest.approx(avg[L + 4], rel=1e-6)
+    assert rows[1, 4, names.index("future_mean_mean3")].item() == pytest.approx(avg[L + 3:L + 6].mean(), rel=1e-6)

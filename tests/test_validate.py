@@ -129,3 +129,37 @@ def test_regularize_restores_grid_and_masks_gaps(drop, n_series):
     obs = joined.filter(pl.col("observed"))
     assert (obs["load"] == obs["load_orig"]).all()
     assert joined.filter(~pl.col("observed"))["load"].null_count() == reg.height - kept.height
+
+
+def test_dst_repeats_and_gaps_are_refused_by_default_and_repaired_on_request():
+    """Hand-worked on Europe/London 2021: 01:00 written twice on 31 October (BST then GMT), and a
+    logger's non-existent 01:00 on 28 March (clocks jump from 01:00 to 02:00)."""
+    import datetime as dt
+    import warnings
+
+    import polars as pl
+
+    import energyai as ea
+    from energyai.exceptions import ConfigError, DuplicateTimestampError, TimestampRepairWarning
+
+    s = ea.Schema(timestamp="ts", target="y", tz="Europe/London", freq="1h")
+    fall = pl.DataFrame({"ts": [dt.datetime(2021, 10, 31, h) for h in (0, 1, 1, 2)], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(DuplicateTimestampError, match="dst='shift'"):
+        ea.validate(fall, s)
+    with pytest.warns(TimestampRepairWarning, match="2 rows at repeated"):
+        out = ea.validate(fall, s, dst="shift")
+    utc = out["ts"].dt.convert_time_zone("UTC").dt.hour().to_list()
+    assert utc == [23, 0, 1, 2] and out["y"].to_list() == [1.0, 2.0, 3.0, 4.0]  # values untouched, in order
+    with pytest.warns(TimestampRepairWarning, match="2 rows removed"):
+        dropped = ea.validate(fall, s, dst="drop")
+    assert dropped["y"].to_list() == [1.0, 4.0]
+    spring = pl.DataFrame({"ts": [dt.datetime(2021, 3, 28, h) for h in (0, 1, 3)], "y": [1.0, 2.0, 3.0]})
+    with pytest.warns(TimestampRepairWarning, match="1 at non-existent"):
+        moved = ea.validate(spring, s, dst="shift")
+    assert moved["ts"].dt.convert_time_zone("UTC").dt.hour().to_list() == [0, 1, 2]
+    clash = pl.DataFrame({"ts": [dt.datetime(2021, 3, 28, h) for h in (0, 1, 2)], "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(DuplicateTimestampError, match="same instant"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ea.validate(clash, s, dst="shift")  # 01:00 shifted onto the 02:00 that is already there
+    with pytest.raises(ConfigError, match="dst must be one of"):
+        ea.validate(fall, s, dst="fix")

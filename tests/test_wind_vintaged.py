@@ -70,7 +70,7 @@ def test_training_windows_read_the_run_available_at_their_origin() -> None:
     schema = ea.Schema(timestamp="timestamp", target="power", future_covariates=("ws", "u", "v"), freq="1h",
                        tz="UTC", capacity=1.0)
     m = ea.Forecaster.preset("day-ahead-wind", wind_columns=("u", "v"), tz="UTC", horizon=24, context_length=24,
-                             origin_time=None, hidden=16, max_steps=3)
+                             origin_time=None, hidden=16, max_steps=3, ensemble=1, calibration=None, refit=False)
     m.fit(frame, schema, future=runs)
     from energyai.data.panel import build_panel
     from energyai.data.validate import resolve
@@ -103,7 +103,7 @@ def test_bad_weather_or_capacity_gives_a_typed_error_never_a_number() -> None:
     schema = ea.Schema(timestamp="timestamp", target="power", future_covariates=("u", "v"), freq="1h", tz="UTC",
                        capacity=1.0)
     m = ea.Forecaster.preset("day-ahead-wind", tz="UTC", horizon=12, context_length=24, origin_time=None,
-                             hidden=8, max_steps=2)
+                             hidden=8, max_steps=2, ensemble=1, calibration=None, refit=False)
     m.fit(frame, schema)
     y = frame["power"].to_numpy()[-24:].astype(np.float32)[None]
     t0 = int(frame["timestamp"].dt.epoch("s")[-24])

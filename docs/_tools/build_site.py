@@ -44,6 +44,7 @@ GUIDE = [  # (title, file in docs/), in reading order
     ("Baselines and backtesting", "baselines-and-backtesting.md"),
     ("Neural models; training on CPU, GPUs and nodes", "neural-models.md"),
     ("Presets", "presets.md"),
+    ("Ensembles and the gradient-boosted member", "ensembles.md"),
     ("Pretrained models and fine-tuning", "pretrained.md"),
     ("Tuning", "tuning.md"),
     ("Calibration and KPX submissions", "calibration.md"),
@@ -59,7 +60,27 @@ MODELS = ["load-base", "solar-base", "gb-demand-dlinear", "etth1-dlinear", "etth
 
 def _copy_page(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
+    if src.suffix == ".md":
+        dst.write_text(blank_before_lists(src.read_text()))
+    else:
+        shutil.copyfile(src, dst)
+
+
+def blank_before_lists(text: str) -> str:
+    """A blank line before each list that follows a paragraph line: GitHub renders "text\\n- item"
+    as a list, Python-Markdown (mkdocs) as literal "- " text. Code fences are left alone."""
+    out: list[str] = []
+    fenced = False
+    item = re.compile(r"^(\s*)([-*+]|\d+\.)\s")
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and item.match(line) and not item.match(line).group(1) and out:  # type: ignore[union-attr]
+            prev = out[-1]
+            if prev.strip() and not item.match(prev) and not prev.startswith((" ", "\t", "|", "#", ">")):
+                out.append("")
+        out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 def _resolve_links(max_bytes: int = 2_000_000) -> list[str]:

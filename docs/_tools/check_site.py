@@ -95,6 +95,14 @@ def main() -> int:
     site = Path(args.site)
     if not (site / "index.html").is_file():
         raise SystemExit(f"no built site at {site}; run python docs/_tools/build_site.py --build first")
+    if not Path(args.chromium).is_file():
+        raise SystemExit(f"browser check not run: no Chromium at {args.chromium}. Install Debian's chromium "
+                         "(apt-get install chromium) or give --chromium PATH; Playwright's own browser download "
+                         "is not used")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        raise SystemExit("browser check not run: the playwright package is missing (pip install -e '.[docs]')") from None
     problems = check(site, args.chromium, Path(args.screenshots) if args.screenshots else None)
     for p in problems:
         print(p, file=sys.stderr)

@@ -203,7 +203,7 @@ def gallery_pages(folder: Path, examples: Path, mode: str) -> list[dict[str, str
             seconds = time.perf_counter() - t0
             if proc.returncode != 0 and "DatasetError" not in proc.stderr:
                 raise SystemExit(f"gallery: {script.name} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-            printed = proc.stdout.strip()[-6000:] or "(no output)"
+            printed = _no_paths(proc.stdout.strip()[-6000:] or "(no output)", out, examples.parent)
             if proc.returncode != 0:  # its dataset is not on this machine (ENERGYAI_DATA): show the committed run
                 print(f"gallery: {script.name} not run, its dataset is missing; showing its committed outputs")
                 printed, seconds = "(not run in this build: its dataset is not on the build machine)", -1.0
@@ -220,6 +220,16 @@ def gallery_pages(folder: Path, examples: Path, mode: str) -> list[dict[str, str
         (folder / f"{script.stem}.md").write_text(page)
         nav.append({title: f"gallery/{script.stem}.md"})
     return nav
+
+
+def _no_paths(text: str, out: Path, root: Path) -> str:
+    """What an example printed, without the build machine's folders: its output folder becomes
+    ``OUT/``, the checkout ``./``, other absolute paths under the home or temporary folders ``.../``."""
+    import re
+
+    text = text.replace(str(out.resolve()), "OUT").replace(str(out), "OUT")
+    text = text.replace(str(root.resolve()) + os.sep, "./").replace(str(root.resolve()), ".")
+    return re.sub(r"(?<![\w.])/(?:tmp|root|home|work|private|var)/[^\s'\"),]*/", ".../", text)
 
 
 def _committed(folder: Path, out: Path) -> None:

@@ -25,6 +25,16 @@ def _data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--allow-negative", action="store_true", help="accept negative targets (net load)")
 
 
+def _debug_everywhere(sub: Any) -> None:
+    """``--debug`` accepted after the verb too (``energyai backtest ... --debug``), at every level."""
+    for p in sub.choices.values():
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="print the full traceback of an error")
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _debug_everywhere(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="energyai", description="Energy forecasting: load, solar and wind.",
@@ -61,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("quickstart", help="validate, fit, backtest and report on the shipped load data")
     p.add_argument("--out", default="energyai-quickstart", help="output folder (default: energyai-quickstart)")
+    _debug_everywhere(sub)
     return parser
 
 
@@ -77,6 +88,9 @@ def _backtest_parser(sub: Any) -> None:
     p.add_argument("--step", type=int, default=None, help="steps between origins (default: horizon)")
     p.add_argument("--n-folds", type=int, default=None)
     p.add_argument("--refit", action="store_true", help="refit at every origin")
+    p.add_argument("--in-sample", action="store_true",
+                   help="with a saved --model: also score origins inside its training data (labelled in-sample); "
+                        "by default origins start after it")
     p.add_argument("--reference", default="seasonal_naive", help="baseline for the skill score")
     p.add_argument("--oracle", action="store_true",
                    help="read future covariates from the data at their valid times (an oracle experiment, labelled)")
@@ -105,7 +119,9 @@ def _train_parsers(sub: Any) -> None:
                    help="continue a killed run of the same config from <out>/checkpoints/last.ckpt")
 
     p = sub.add_parser("finetune", help="fine-tune a saved model on new data (weights only, fresh optimiser)")
-    p.add_argument("-c", "--config", required=True, help="YAML with data, trainer and out sections")
+    p.add_argument("-c", "--config", default=None,
+                   help="YAML with data, trainer and out sections (default for a released model: its example "
+                        "site.yaml, printed)")
     p.add_argument("--from", dest="from_", required=True,
                    help="a released model's name (energyai.pretrained.available()), a saved model folder or a run folder")
     p.add_argument("--freeze", choices=["backbone"], default=None, help="train only the output head")
@@ -148,7 +164,8 @@ def _deploy_parsers(sub: Any) -> None:
     p.add_argument("--kpx-submission", action="store_true",
                    help="add a 'submission' output: the value maximising the expected KPX incentive (default rules)")
 
-    p = sub.add_parser("inspect", help="print the metadata inside an exported .onnx file")
+    p = sub.add_parser("inspect", help="print what an exported .onnx file, a saved folder or a released model "
+                                       "expects and says about itself")
     p.add_argument("model", help="the .onnx file")
     p.add_argument("--json", action="store_true", help="raw metadata as JSON")
     p.add_argument("--no-verify", action="store_true", help="read a file whose digest is missing or wrong")

@@ -72,6 +72,15 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
+    if args.config is None:
+        from energyai.pretrained import example_config
+
+        example = example_config(args.from_)
+        if example is None:
+            raise ConfigError(f"give -c site.yaml: {args.from_!r} is not a released model with an example "
+                              "configuration (energyai.pretrained.available())")
+        print(f"using the example configuration of {args.from_}: {example}")
+        args.config = str(example)
     model, out = _train(args, load_saved(args.from_))
     h = model.history_
     print(f"fine-tuned {model.model} from {args.from_} (freeze={args.freeze}): {h['steps']} steps, "
@@ -115,10 +124,34 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def backtest_saved(args: argparse.Namespace, df: Any, schema: Schema | None) -> Any:
-    """Score a saved model over rolling origins without refitting it."""
+    """Score a saved model over rolling origins without refitting it.
+
+    The data are read in the model's zone (timestamps in another zone are converted). Origins
+    start after the model's training data unless ``args.in_sample``; an in-sample score is
+    labelled so in every output.
+    """
+    import datetime as dt
+
+    import polars as pl
+
     from energyai.evaluation import backtest
 
     model = load_saved(args.model)
-    return backtest(model, df, model.schema_ if schema is None else schema, step=args.step, n_folds=args.n_folds,
+    schema = model.schema_ if schema is None else schema
+    ts = schema.timestamp
+    zone = getattr(df.schema[ts], "time_zone", None) if isinstance(df, pl.DataFrame) and ts in df.columns else None
+    if zone not in (None, schema.tz):
+        df = df.with_columns(pl.col(ts).dt.convert_time_zone(schema.tz or "UTC"))
+    end = (model.history_ or {}).get("data_end")
+    start = None
+    if not getattr(args, "in_sample", False) and end:
+        start = dt.datetime.fromisoformat(str(end).rstrip("Z")).replace(tzinfo=dt.timezone.utc)
+        last: Any = df[ts].max() if isinstance(df, pl.DataFrame) else None
+        step = dt.timedelta(seconds=schema.frequency.seconds * model.horizon) if schema.frequency else dt.timedelta(0)
+        if last is not None and last - step < start:
+            raise ConfigError(f"the data end at {last}, but {args.model} was trained on data up to {end}: no origin "
+                              "after its training leaves a whole horizon to score. Give later data, or pass "
+                              "--in-sample to score on the training period (labelled in-sample)")
+    return backtest(model, df, schema, step=args.step, n_folds=args.n_folds, start=start,
                     fit=False, min_train=model.context_length, oracle=getattr(args, "oracle", False),
                     known_future=getattr(args, "known_future", ()))

@@ -150,6 +150,10 @@ def run_backtest(args: argparse.Namespace) -> int:
         from energyai.data.io import read_table
 
         schema = _schema(args)
+        if Path(args.model).is_dir():  # a saved model: its columns and zone read the file
+            from energyai.recipe import load_saved
+
+            schema = load_saved(args.model).schema_
         df = read_table(args.data, schema)
     else:
         raise ConfigError("give --data FILE or --dataset NAME")
@@ -161,6 +165,9 @@ def run_backtest(args: argparse.Namespace) -> int:
 
             results[name] = res = backtest_saved(args, df, None)
             args.horizon = res.forecasts["lead"].max()
+            first = res.cutoffs[0] if res.cutoffs else None
+            print("IN-SAMPLE (--in-sample): origins inside the model's training data, scores are optimistic"
+                   if args.in_sample else f"out of sample: origins from {first}, after the model's training data")
             continue
         model = make_baseline(name, args.horizon, args.season)
         results[name] = backtest(model, df, schema, step=args.step, n_folds=args.n_folds, refit=args.refit,
@@ -169,11 +176,18 @@ def run_backtest(args: argparse.Namespace) -> int:
     from energyai.cli.tables import render, write_csv
 
     table = skill_table(results, reference=args.reference)
+    import polars as pl
+
+    if saved and args.in_sample:
+        table = table.with_columns(pl.lit(True).alias("in_sample"))
     print(render(table, getattr(args, "format", "table")))
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        write_csv(results[args.model].forecasts, out / "forecasts.csv")
+        forecasts = results[args.model].forecasts
+        if saved and args.in_sample:
+            forecasts = forecasts.with_columns(pl.lit(True).alias("in_sample"))
+        write_csv(forecasts, out / "forecasts.csv")
         (out / "metrics.json").write_text(json.dumps(table.to_dicts(), indent=2, default=str))
         print(f"wrote {out / 'forecasts.csv'} and {out / 'metrics.json'}")
         _write_reliability(results[args.model], out)

@@ -37,11 +37,12 @@ def _as_aware(value: Any, schema: Schema) -> dt.datetime:
         value = dt.datetime(value.year, value.month, value.day)
     if not isinstance(value, dt.datetime):
         raise ConfigError(f"expected a datetime or ISO string for a cutoff, got {value!r}")
-    if value.tzinfo is None:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo
 
-        value = value.replace(tzinfo=ZoneInfo(schema.tz or "UTC"))
-    return value
+    zone = ZoneInfo(schema.tz or "UTC")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value.astimezone(zone)  # the frame's zone: polars compares datetimes of one zone only
 
 
 def rolling_origin_cutoffs(

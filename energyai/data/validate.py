@@ -92,13 +92,15 @@ def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tupl
                     f"local times repeated in column {col!r}: {_fmt_times(df.filter(dup_naive)[col].unique().sort())} "
                     f"in {schema.tz}. This is the daylight-saving fall-back hour, which naive "
                     "local clocks write twice; supply UTC timestamps or UTC offsets so the "
-                    "two hours can be told apart",
+                    "two hours can be told apart, or validate(..., dst='shift') to read them in row order "
+                    "(dst='drop' removes them)",
                 ))
             else:
                 problems.append(Problem(
                     TimestampError, col,
                     f"local times in column {col!r} that do not exist or are ambiguous in "
-                    f"{schema.tz}: {_fmt_times(naive)}; supply UTC timestamps or offsets",
+                    f"{schema.tz}: {_fmt_times(naive)}; supply UTC timestamps or offsets, or validate(..., "
+                    "dst='shift') to move them past the spring-forward gap (dst='drop' removes them)",
                 ))
             return None, schema
         return df.with_columns(local.alias(col)), schema
@@ -331,7 +333,7 @@ def _n_series(df: pl.DataFrame, schema: Schema) -> int:
     return int(_chunked_sum(df, (s != s.shift(1)).fill_null(True).cast(pl.UInt32), lookback=1))
 
 
-def validate(df: Any, schema: Schema) -> pl.DataFrame:
+def validate(df: Any, schema: Schema, dst: str = "raise") -> pl.DataFrame:
     """Validate a frame and return it sorted, with time-zone-aware timestamps.
 
     Parameters
@@ -340,6 +342,11 @@ def validate(df: Any, schema: Schema) -> pl.DataFrame:
         Long format: one row per timestamp (and series), in the schema's columns.
     schema : Schema
         Column roles, sampling interval, time zone, capacity and sign rules.
+    dst : {"raise", "shift", "drop"}
+        Naive local timestamps across daylight-saving changes: refuse repeated and
+        non-existent local times (default), read them in row order (``"shift"``), or drop
+        those rows (``"drop"``); see :func:`energyai.data.dst.repair_dst`. A repair issues a
+        :class:`~energyai.exceptions.TimestampRepairWarning` that says what it changed.
 
     Returns
     -------
@@ -357,9 +364,31 @@ def validate(df: Any, schema: Schema) -> pl.DataFrame:
         generation above capacity. The message names the column and the first offending
         timestamps, and lists every other problem found.
     """
+    if dst != "raise":
+        df = _repair(df, schema, dst)
     report = check(df, schema)
     report.raise_if_problems()
     return report.frame
+
+
+def _repair(df: Any, schema: Schema, dst: str) -> Any:
+    import warnings
+
+    from energyai.data.dst import DST_MODES, repair_dst
+    from energyai.exceptions import ConfigError, TimestampRepairWarning
+
+    if dst not in DST_MODES:
+        raise ConfigError(f"dst must be one of {list(DST_MODES)}, got {dst!r}")
+    frame = df if isinstance(df, pl.DataFrame) else pl.from_pandas(df) if hasattr(df, "to_numpy") else df
+    if not isinstance(frame, pl.DataFrame) or schema.tz is None or schema.timestamp not in frame.columns:
+        return df
+    dtype = frame.schema[schema.timestamp]
+    if not isinstance(dtype, pl.Datetime) or dtype.time_zone is not None:
+        return df
+    out, rep = repair_dst(frame, schema.timestamp, schema.tz, dst, schema.series_id)
+    if rep.changed:
+        warnings.warn(str(rep), TimestampRepairWarning, stacklevel=3)
+    return out
 
 
 def resolve(df: Any, schema: Schema) -> tuple[pl.DataFrame, Schema]:

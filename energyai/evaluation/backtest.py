@@ -13,7 +13,7 @@ from energyai.data.split import rolling_origin_cutoffs
 from energyai.data.validate import resolve
 from energyai.evaluation.scoring import score_frame
 from energyai.exceptions import ConfigError, DataError, LeakageError
-from energyai.progress import Progress, progress_enabled
+from energyai.progress import Progress, progress_mode
 from energyai.schema import Schema
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[
         capacity), which may be read from ``df``.
     progress : bool or "auto"
         A fold counter on standard error for origin-by-origin backtests; "auto" shows it
-        on a terminal only (:func:`energyai.progress.progress_enabled`).
+        on a terminal, a line every 30 s elsewhere (:func:`energyai.progress.progress_mode`).
 
     Returns
     -------
@@ -194,7 +194,7 @@ def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[
     if every == 0 and hasattr(model, "forecast_origins"):
         run.batched()
     else:
-        with Progress(len(cutoffs), f"backtest {type(model).__name__}", progress_enabled(progress)) as bar:
+        with Progress(len(cutoffs), f"backtest {type(model).__name__}", progress_mode(progress)) as bar:
             run.loop(every, bar.update)
     return _result(run, source)
 

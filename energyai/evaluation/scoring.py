@@ -42,6 +42,13 @@ def metric_exprs(quantiles: Sequence[float]) -> list[pl.Expr]:
         exprs.append((2.0 * pl.mean_horizontal(losses).mean()).alias("crps"))
         lo, hi = pl.col(quantile_column(min(quantiles))), pl.col(quantile_column(max(quantiles)))
         exprs.append(((a >= lo) & (a <= hi)).mean().alias("coverage"))
+        rounded = {round(q, 9): q for q in quantiles}
+        for q in sorted(quantiles):  # each central interval: coverage_80 for 0.1-0.9, coverage_90 for 0.05-0.95
+            mirror = rounded.get(round(1.0 - q, 9))
+            if q < 0.5 and mirror is not None:
+                name = f"coverage_{round(100 * (mirror - q), 6):g}"
+                band = (a >= pl.col(quantile_column(q))) & (a <= pl.col(quantile_column(mirror)))
+                exprs.append(band.mean().alias(name))
     return exprs
 
 

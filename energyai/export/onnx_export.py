@@ -300,9 +300,9 @@ def _stages(progress: Any, t0: float) -> Any:
     """A function that prints ``export: <stage> (<seconds> s)`` when progress is on."""
     import sys
 
-    from energyai.progress import progress_enabled
+    from energyai.progress import progress_mode
 
-    if not progress_enabled(progress):
+    if progress_mode(progress) == "off":
         return lambda stage: None
     return lambda stage: print(f"export: {stage} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 

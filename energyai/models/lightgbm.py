@@ -39,6 +39,8 @@ class LightGBMConfig:
         Share of features per tree and of rows per round (in (0, 1]).
     lambda_l2 : float
         L2 penalty on leaf values.
+    max_bin : int
+        Histogram bins per feature (LightGBM's ``max_bin``; fewer fit faster).
     max_rows : int
         Training rows (window x lead) at most; windows are drawn at random (seeded) beyond.
     max_levels : int
@@ -65,6 +67,7 @@ class LightGBMConfig:
     feature_fraction: float = 0.9
     bagging_fraction: float = 0.9
     lambda_l2: float = 0.0
+    max_bin: int = 255
     max_rows: int = 400_000
     max_levels: int = 15
     search: bool = True
@@ -72,7 +75,7 @@ class LightGBMConfig:
 
     def check(self) -> None:
         positive(self, "num_leaves", "max_depth", "learning_rate", "max_rounds", "early_stopping_rounds",
-                 "min_child_samples", "max_rows", "max_levels")
+                 "min_child_samples", "max_rows", "max_levels", "max_bin")
         if self.num_leaves < 2:
             raise ConfigError(f"LightGBMConfig.num_leaves must be at least 2, got {self.num_leaves!r}")
         for name in ("feature_fraction", "bagging_fraction"):

@@ -30,6 +30,9 @@ __all__ = ["TabularFeatures", "window_level"]
 
 _DAY = 86400
 _YEAR = 31556952  # mean Gregorian year, seconds (as CalendarFeatures)
+#: Above this many future covariates (GEFCom2014 load's 25 temperature stations), only their
+#: mean is smoothed over neighbouring steps and the day: three features instead of two per column.
+WIDE = 16
 
 
 def window_level(y: torch.Tensor, observed: torch.Tensor, capacity: torch.Tensor | None, mode: str,
@@ -81,7 +84,8 @@ class TabularFeatures(nn.Module):
     days-off count of the day its most recent lag comes from; the site's clear-sky GHI
     (W/m² / 1000) and cosine of the zenith at ``t`` from the table, and the cloud-cover
     irradiance; the wind features of ``t``; each future covariate at ``t``, its mean over
-    ``t - 1 .. t + 1`` and over the day up to ``t``; the target divided by the level at
+    ``t - 1 .. t + 1`` and over the day up to ``t`` (with more than :data:`WIDE` columns, the
+    mean of the columns at ``t`` and its two means instead); the target divided by the level at
     the same time of day on the most recent day known at the origin, the day before it
     and a week before ``t``, its last value and its means over the last day and the
     context; the level's logarithm; each past covariate's last value; the static
@@ -134,8 +138,12 @@ class TabularFeatures(nn.Module):
             out += ["clearsky_ghi", "cos_zenith"] + (["cloud_ghi"] if self.cloud is not None else [])
         if "wind" in self.kinds:
             out += ["wind_speed_10", "wind_dir_u", "wind_dir_v", "wind_curve"]
-        for suffix in ("", "_mean3", "_day_mean"):
-            out += [f"future{k}{suffix}" for k in range(self.n_future)]
+        out += [f"future{k}" for k in range(self.n_future)]
+        if self.n_future > WIDE:  # many columns (stations of one variable): smooth their mean only
+            out += ["future_mean", "future_mean_mean3", "future_mean_day_mean"]
+        else:
+            for suffix in ("_mean3", "_day_mean"):
+                out += [f"future{k}{suffix}" for k in range(self.n_future)]
         out += ["lag_recent", "lag_recent_2", "lag_week", "last", "mean_day", "mean_context", "log_level"]
         out += [f"past{k}_last" for k in range(self.n_past)]
         out += [f"static{k}" for k in range(self.n_static)]
@@ -189,7 +197,11 @@ class TabularFeatures(nn.Module):
         if "wind" in self.kinds:
             parts.append(shared["wind"][:, -(L + H):][:, t])
         if fut is not None:
-            parts += [fut[:, t], _window_mean(fut, t, 1, 1), _window_mean(fut, t, D - 1, 0)]
+            if self.n_future > WIDE:
+                avg = (fut.to(torch.float64).sum(dim=-1, keepdim=True) / self.n_future).to(torch.float32)
+                parts += [fut[:, t], avg[:, t], _window_mean(avg, t, 1, 1), _window_mean(avg, t, D - 1, 0)]
+            else:
+                parts += [fut[:, t], _window_mean(fut, t, 1, 1), _window_mean(fut, t, D - 1, 0)]
         lag = torch.where(self.lag_valid.unsqueeze(0), z[:, self.lag_index.reshape(-1)].reshape(B, H, 3),
                           torch.full((B, H, 3), float("nan"), dtype=z.dtype, device=z.device))
         ctx = torch.stack([z[:, -1], _nanmean(z[:, -min(L, D):]), _nanmean(z)], dim=-1)

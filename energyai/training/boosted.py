@@ -112,6 +112,7 @@ def _params(cfg: Any, seed: int, threads: int) -> dict[str, Any]:
             "feature_fraction": float(cfg.feature_fraction), "bagging_fraction": float(cfg.bagging_fraction),
             "bagging_freq": 1 if cfg.bagging_fraction < 1 else 0, "lambda_l2": float(cfg.lambda_l2),
             "zero_as_missing": False, "use_missing": True, "seed": int(seed), "num_threads": int(threads),
+            "max_bin": int(cfg.max_bin),
             "verbose": -1, "deterministic": True, "force_col_wise": True}
 
 

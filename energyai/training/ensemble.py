@@ -10,6 +10,7 @@ is one network: saved, calibrated, exported and forecast like any other.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -153,7 +154,10 @@ def fit_ensemble(model: Any, df: Any, schema: Any, resolved: dict[str, Any], *, 
     calendar = _common_calendar(specs, data.schema)
     nets, early, contexts, histories = [], [], [], []
     boosted, unseen, boost_report = None, None, None
-    for (_, member), r in zip(members, specs, strict=True):
+    for k, ((_, member), r) in enumerate(zip(members, specs, strict=True)):
+        if _progress(t):
+            print(f"ensemble member {k + 1}/{len(members)}: {member.model} (seed {member.seed}, context "
+                  f"{member.context_length}), {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         if r["spec"].kind == "trees":
             continue
         net, first, hist = _train_member(member, r, data, calendar, n_inputs, callbacks, model.context_length)
@@ -173,10 +177,15 @@ def fit_ensemble(model: Any, df: Any, schema: Any, resolved: dict[str, Any], *, 
     # weights from the forecasts of members that never saw the validation windows, then the refitted members
     ens = _assemble(model, resolved, data, early, contexts, unseen, shared, n_inputs)
     combine = _combine(ens, model, data, resolved["levels"], t.combine)
+    final = ens
     if any(a is not b for a, b in zip(nets, early, strict=True)) or boosted is not unseen:
         final = _assemble(model, resolved, data, nets, contexts, boosted, shared, n_inputs)
         final.weights.copy_(ens.weights)
-        ens = final
+    from energyai.training.calibrated import apply_validation_calibration
+
+    calibration = apply_validation_calibration(final, ens, model, data, resolved["levels"],
+                                               resolved.get("calibration"))
+    ens = final
     model.network_ = ens
     model.schema_ = data.schema
     model.levels_ = resolved["levels"]
@@ -188,6 +197,9 @@ def fit_ensemble(model: Any, df: Any, schema: Any, resolved: dict[str, Any], *, 
     model.parity_windows_ = sample_windows(panel, data.train_index, model.context_length, model.horizon, n=64,
                                            seed=int(t.seed))
     model.manifest_ = manifest(model, panel.sha256(), data.n_rows)
+    if calibration is not None:
+        model.history_["calibration"] = calibration
+        model.manifest_["calibration"] = calibration
 
 
 def _common_calendar(specs: list[dict[str, Any]], schema: Any) -> bool:
@@ -290,7 +302,7 @@ def _fit_boosted(member: Any, r: dict[str, Any], data: Any, shared: dict[str, An
                          hide=float(t.context_dropout), seed=int(t.seed))
 
     train, val = rows(shifted.train_index), rows(shifted.val_index)
-    say = None if not _progress(t) else (lambda line: print(line, flush=True))
+    say = None if not _progress(t) else (lambda line: print(line, file=sys.stderr, flush=True))
     return fit_boosted(feats, tuple(r["levels"]), cfg, train, val, seed=int(t.seed), progress=say)
 
 
@@ -301,9 +313,9 @@ def _daylight(t: Any, schema: Any) -> int:
 
 
 def _progress(t: Any) -> bool:
-    from energyai.progress import progress_enabled
+    from energyai.progress import progress_mode
 
-    return progress_enabled(t.progress_bar)
+    return progress_mode(t.progress_bar) != "off"
 
 
 def _assemble(model: Any, resolved: dict[str, Any], data: Any, nets: list[Any], contexts: list[int], boosted: Any,

@@ -21,7 +21,7 @@ import numpy as np
 
 from energyai.config import DEFAULT_MAX_STEPS, TrainConfig
 from energyai.exceptions import ConfigError, InsufficientDataError
-from energyai.progress import progress_enabled
+from energyai.progress import progress_enabled, progress_mode
 from energyai.schema import Schema
 
 __all__ = ["fit_forecaster", "precision_for", "quiet_lightning"]
@@ -83,12 +83,17 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     run = train_network(model, t, data, network, callbacks, resume)
     trainer, best, seconds, max_steps, ckpt = run["trainer"], run["best"], run["seconds"], run["max_steps"], run["ckpt"]
     refit = None
+    unseen = run["network"]
     if t.refit and data.val_index is not None:
         if init_from is not None:
             raise ConfigError("refit trains again from the initial weights; it does not apply to fine-tuning")
         refit = refit_network(model, resolved, data, calendar, n_inputs, run, callbacks)
         run["network"] = refit.pop("network")
     model.network_ = run["network"]
+    from energyai.training.calibrated import apply_validation_calibration
+
+    calibration = apply_validation_calibration(model.network_, unseen, model, data, resolved["levels"],
+                                               resolved.get("calibration"))
     model.schema_ = data.schema
     model.levels_ = resolved["levels"]
     model.calendar_ = calendar
@@ -100,9 +105,13 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
     if refit is not None:
         model.history_["refit"] = refit
+    if calibration is not None:
+        model.history_["calibration"] = calibration
     model.parity_windows_ = sample_windows(panel, data.train_index, model.context_length, model.horizon, n=64,
                                            seed=int(t.seed))
     model.manifest_ = manifest(model, run["data_sha"], data.n_rows)
+    if calibration is not None:
+        model.manifest_["calibration"] = calibration
     if ckpt is not None:
         model.history_["resumed_from"] = str(ckpt)
     if base is not None:
@@ -180,6 +189,10 @@ def train_network(model: Any, t: TrainConfig, data: _Data, network: Any, callbac
         extra.append(Checkpointer(folder, int(t.checkpoint_every), train, fingerprint))
     if val is not None:
         extra.append(L.pytorch.callbacks.EarlyStopping("val_loss", patience=t.early_stopping_patience, strict=False))
+    if progress_mode(t.progress_bar) == "lines":  # logs, notebooks, CI: a line every 30 s instead of a bar
+        from energyai.training.module import LineProgress
+
+        extra.append(LineProgress(f"fit {model.model}", max_steps))
     with quiet_lightning(True):  # device banners and tips: the history and the progress bar say what matters
         trainer = _trainer(L, t, max_steps, extra, val is not None)
     t0 = time.perf_counter()

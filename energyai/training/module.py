@@ -14,7 +14,7 @@ from energyai.nn.losses import masked_loss
 from energyai.nn.network import ForecastNetwork
 from energyai.training.data import WindowBatches
 
-__all__ = ["BestWeights", "EpochSetter", "ForecastModule", "WindowDataModule"]
+__all__ = ["BestWeights", "EpochSetter", "ForecastModule", "LineProgress", "WindowDataModule"]
 
 
 class ForecastModule(L.LightningModule):
@@ -167,3 +167,47 @@ class BestWeights(L.Callback):
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self.state is not None:
             pl_module.load_state_dict(self.state)
+
+
+class LineProgress(L.Callback):
+    """A progress line on standard error at the first step, every ``every`` seconds and at the end:
+    step, share of the budget, last training loss, elapsed and remaining seconds (where no bar can
+    be drawn: logs, notebooks, CI; :func:`energyai.progress.progress_mode`)."""
+
+    def __init__(self, label: str, max_steps: int | None, every: float | None = None) -> None:
+        import time
+
+        from energyai.progress import LINE_SECONDS
+
+        self.label, self.max_steps = label, max_steps
+        self.every = LINE_SECONDS if every is None else float(every)
+        self.t0 = self.last = time.perf_counter()
+        self.started = False
+
+    def _line(self, trainer: Any, force: bool = False) -> None:
+        import sys
+        import time
+
+        now = time.perf_counter()
+        if not force and self.started and now - self.last < self.every:
+            return
+        self.started, self.last = True, now
+        step, elapsed = int(trainer.global_step), now - self.t0
+        loss = trainer.callback_metrics.get("train_loss")
+        total = self.max_steps
+        left = f", about {elapsed / step * (total - step):.0f} s left" if total and 0 < step < total else ""
+        share = f"/{total} ({100 * step / total:.0f}%)" if total else ""
+        value = f", loss {float(loss):.4g}" if loss is not None else ""
+        print(f"{self.label}: step {step}{share}{value}, {elapsed:.0f} s{left}", file=sys.stderr, flush=True)
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        import time
+
+        self.t0 = self.last = time.perf_counter()
+        self._line(trainer, force=True)
+
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self._line(trainer)
+
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        self._line(trainer, force=True)

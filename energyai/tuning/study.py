@@ -20,7 +20,7 @@ from typing import Any
 from energyai._optional import import_optional
 from energyai.config import Param, TrainConfig
 from energyai.exceptions import ConfigError
-from energyai.progress import Progress, progress_enabled
+from energyai.progress import Progress, progress_mode
 
 __all__ = ["PRESETS", "TRAINER_SPACE", "TuneResult", "search_space", "tune"]
 
@@ -248,7 +248,7 @@ def _tune(config: Any, n_trials: int, timeout: float | None, storage: str | None
         return float(value)
 
     start = time.monotonic()
-    with Progress(n_trials, f"tune {model_name} trials", progress_enabled(progress)) as bar:
+    with Progress(n_trials, f"tune {model_name} trials", progress_mode(progress)) as bar:
         while True:
             if timeout is not None and time.monotonic() - start > timeout:
                 break

@@ -46,7 +46,7 @@ def main() -> None:
     frame = synthetic_kr_load(dt.datetime(2023, 6, 1), 480)
     schema = ea.Schema(timestamp="timestamp", target="load_mw", tz="Asia/Seoul", freq="1h", units="MW")
     model = ea.Forecaster.preset("day-ahead-load", country="KR", issue_time="10:00", tz="Asia/Seoul",
-                                 hidden=32, max_steps=600, seed=0)
+                                 hidden=32, max_steps=600, seed=0, ensemble=1, calibration=None, refit=False)
     model.fit(frame.filter(pl.col("timestamp") < ORIGINS[0] - dt.timedelta(days=1)), schema)
     model.export(OUT / "synthetic_kr_holiday_model.onnx")
     rows = []
