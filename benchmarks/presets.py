@@ -745,15 +745,23 @@ def _ulsan_gbm(frame: pl.DataFrame, weather: list[str], cf: np.ndarray, utc: np.
 
 # ------------------------------------------------------------------ common
 def _variants(name: str, model: Any) -> dict[str, Any]:
-    """The fitted preset and, for an ensemble, the same members combined otherwise (no refit):
-    the boosted member alone, the neural members alone (their mean), and the learnt blend."""
-    out = {name: model}
-    net = model.network_
-    if getattr(net, "n_members", 1) < 2:
-        return out
+    """The fitted preset, the same model without its calibration, and, for an ensemble, the same
+    members combined otherwise (no refit): the boosted member alone, the neural members alone
+    (their mean) and each neural member, all with the ensemble's calibration."""
     import copy
 
     import torch
+
+    out = {name: model}
+    net = model.network_
+    if net.calibration is not None:  # the same model without its calibration, to show what it changes
+        raw = copy.copy(model)
+        raw.__dict__ = dict(model.__dict__)
+        raw.network_ = copy.deepcopy(net)
+        raw.network_.set_calibration(None)
+        out[name + ":uncalibrated"] = raw
+    if getattr(net, "n_members", 1) < 2:
+        return out
 
     M = net.n_members
     neural = len(net.members)

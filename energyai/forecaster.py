@@ -242,31 +242,12 @@ class Forecaster:
         Forecaster
             ``self``, with ``network_``, ``schema_``, ``history_`` and ``manifest_`` set.
         """
-        from energyai.config import calibration_options
-        from energyai.presets import choose_at_fit
-        from energyai.training.fit import fit_forecaster
+        from energyai.training.calibrated import fit_model
 
         if not (isinstance(calibrate, str) and calibrate == "default"):
             self.set_params(calibration=calibrate)
-        self._resolved()  # every option checked before the data is read
-        chosen = choose_at_fit(self, df, schema)
-        resolved = self._resolved()
-
-        def fit_on(frame: Any) -> None:
-            fit_forecaster(self, frame, schema, resolved, val_start=val_start, init_from=init_from,
-                           freeze=freeze, callbacks=callbacks, future=future, resume=resume)
-
-        options = calibration_options(self.calibration)
-        resolved["calibration"] = options
-        if options is None or options["origins"] == "validation":
-            fit_on(df)
-        else:
-            from energyai.training.calibrated import fit_calibrated
-
-            fit_calibrated(self, df, schema, fit_on, options, future=future, val_start=val_start)
-        if chosen:
-            self.history_["chosen_at_fit"] = chosen
-            self.manifest_.setdefault("history", {})["chosen_at_fit"] = chosen
+        fit_model(self, df, schema, val_start=val_start, init_from=init_from, freeze=freeze, callbacks=callbacks,
+                  future=future, resume=resume)
         return self
 
     def summary(self) -> str:
@@ -374,47 +355,11 @@ class Forecaster:
         batch_size : int
             Windows per network pass.
         """
-        from energyai.assemble import assemble, check_output
-        from energyai.contract import NAMES, Window
-        from energyai.inference import run_network
+        from energyai.inference import predict_arrays
 
         self._check_fitted()
         self._check_clock()
-        feeds = {k: np.asarray(v) for k, v in {**dict(zip(NAMES, inputs, strict=False)), **named}.items()
-                 if v is not None}
-        unknown = sorted(set(feeds) - set(NAMES))
-        if unknown:
-            raise ConfigError(f"predict_arrays got unknown inputs {unknown}; the contract has {list(NAMES)}")
-        self._check_shapes(feeds)
-        cap = self.schema_.capacity
-        needed = self.network_.reads(capacity=cap is not None)
-        missing = [n for n in needed if n not in feeds]
-        required = {"past_target", "past_covariates", "future_covariates", "static", "utc_time"}
-        if "utc_time" not in feeds:
-            required.add("local_time")
-        if isinstance(cap, str):
-            required.add("capacity")
-        if set(missing) & required:
-            raise ConfigError(f"this model reads {sorted(set(missing) & required)}; pass them (inputs: {list(NAMES)})")
-        pt = feeds["past_target"]
-        if "past_observed" in feeds:
-            pt = np.where(feeds["past_observed"] > 0, pt, np.nan)
-        span = np.zeros((pt.shape[0], pt.shape[1] + self.horizon), np.int64)
-        self._input_guard().check(Window(
-            target=np.asarray(pt, np.float32), utc=feeds.get("utc_time", span), past=feeds.get("past_covariates"),
-            future=feeds.get("future_covariates"), static=feeds.get("static"), capacity=feeds.get("capacity")))
-        if missing:
-            pt = feeds["past_target"]
-            # without utc_time, local_time is given and the zeros only carry the shape (B, L + H)
-            span = np.zeros((pt.shape[0], pt.shape[1] + self.horizon), np.int64)
-            window = Window(target=pt, utc=feeds.get("utc_time", span),
-                            tz=self.schema_.tz or "UTC", local=feeds.get("local_time"),
-                            capacity=None if cap is None else np.full((pt.shape[0], self.horizon), float(cap),
-                                                                      np.float32))
-            feeds.update(assemble(window, missing))
-        pred = run_network(self.network_, feeds, self.horizon, len(self.levels_), batch_size)
-        check_output(pred)
-        return pred
+        return predict_arrays(self, inputs, named, batch_size)
 
     def _check_shapes(self, feeds: dict[str, np.ndarray]) -> None:
         """Raise :class:`ConfigError` for a contract input of the wrong shape or kind."""

@@ -21,7 +21,7 @@ from energyai.exceptions import ConfigError, DataError, InsufficientDataError
 from energyai.runtime.fallback import apply_fallback, steps_per_day
 from energyai.timeutil import future_seconds
 
-__all__ = ["forecast_origins", "output_columns", "predict_frame", "run_network", "utc64"]
+__all__ = ["forecast_origins", "output_columns", "predict_arrays", "predict_frame", "run_network", "utc64"]
 
 
 def run_network(network: Any, feeds: dict[str, np.ndarray], horizon: int, n_levels: int,
@@ -310,3 +310,43 @@ def _origin_covariates(model: Any, future: Any, panel: Any, frame: Any, cut: np.
         w = int(np.argwhere(np.isnan(values))[0][0])
         raise DataError(f"future= lacks {cols} for cutoff {cut[cut_a[w]]} UTC; every horizon step needs a value")
     return [list(schema.future_covariates).index(c) for c in cols], values
+
+
+def predict_arrays(model: Any, inputs: tuple[np.ndarray, ...], named: dict[str, np.ndarray],
+                   batch_size: int = 1024) -> np.ndarray:
+    """:meth:`energyai.Forecaster.predict_arrays`: contract arrays in, ``(B, H, Q)`` target units out."""
+    feeds = {k: np.asarray(v) for k, v in {**dict(zip(NAMES, inputs, strict=False)), **named}.items()
+             if v is not None}
+    unknown = sorted(set(feeds) - set(NAMES))
+    if unknown:
+        raise ConfigError(f"predict_arrays got unknown inputs {unknown}; the contract has {list(NAMES)}")
+    model._check_shapes(feeds)
+    cap = model.schema_.capacity
+    needed = model.network_.reads(capacity=cap is not None)
+    missing = [n for n in needed if n not in feeds]
+    required = {"past_target", "past_covariates", "future_covariates", "static", "utc_time"}
+    if "utc_time" not in feeds:
+        required.add("local_time")
+    if isinstance(cap, str):
+        required.add("capacity")
+    if set(missing) & required:
+        raise ConfigError(f"this model reads {sorted(set(missing) & required)}; pass them (inputs: {list(NAMES)})")
+    pt = feeds["past_target"]
+    if "past_observed" in feeds:
+        pt = np.where(feeds["past_observed"] > 0, pt, np.nan)
+    span = np.zeros((pt.shape[0], pt.shape[1] + model.horizon), np.int64)
+    model._input_guard().check(Window(
+        target=np.asarray(pt, np.float32), utc=feeds.get("utc_time", span), past=feeds.get("past_covariates"),
+        future=feeds.get("future_covariates"), static=feeds.get("static"), capacity=feeds.get("capacity")))
+    if missing:
+        pt = feeds["past_target"]
+        # without utc_time, local_time is given and the zeros only carry the shape (B, L + H)
+        span = np.zeros((pt.shape[0], pt.shape[1] + model.horizon), np.int64)
+        window = Window(target=pt, utc=feeds.get("utc_time", span),
+                        tz=model.schema_.tz or "UTC", local=feeds.get("local_time"),
+                        capacity=None if cap is None else np.full((pt.shape[0], model.horizon), float(cap),
+                                                                  np.float32))
+        feeds.update(assemble(window, missing))
+    pred = run_network(model.network_, feeds, model.horizon, len(model.levels_), batch_size)
+    check_output(pred)
+    return pred

@@ -23,8 +23,18 @@ def test_block_finder_hand_worked() -> None:
 
 @pytest.mark.slow
 def test_readme_python_blocks_run(tmp_path: Path) -> None:
-    pytest.importorskip("lightning")
-    pytest.importorskip("holidays")
+    import importlib.util
+    import re as _re
+
+    install = _re.search(r'pip install "\.\[([a-z,]+)\]"', (ROOT / "README.md").read_text())
+    assert install, "the README lost its install command"
+    # every extra the README installs is here, so a block that needs one fails instead of skipping
+    needs = {"data": "polars", "baselines": "statsmodels", "plot": "matplotlib", "train": "lightning",
+             "calendar": "holidays", "boost": "lightgbm"}
+    extras = install.group(1).split(",")
+    assert {"calendar", "boost"} <= set(extras), f"the preset block needs holidays and lightgbm; README installs {extras}"
+    missing = [needs[e] for e in extras if e in needs and importlib.util.find_spec(needs[e]) is None]
+    assert not missing, f"the README installs {extras}, but {missing} is not importable here"
     blocks = python_blocks((ROOT / "README.md").read_text())
     assert len(blocks) >= 4, "the README lost its Python examples"
     (tmp_path / "models").symlink_to(ROOT / "models")  # blocks read shipped files by relative path

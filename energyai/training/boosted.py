@@ -136,6 +136,16 @@ def _search(lgb: Any, params: dict[str, Any], dtrain: Any, dval: Any, cfg: Any) 
             {"chosen": {k: best[k] for k in SEARCH_GRID}, "tried": tried})
 
 
+def _check_rows(train: BoostedData, cfg: Any) -> None:
+    """Refuse too few rows or non-finite scaled targets (typed errors naming the fix)."""
+    if len(train.y) < 2 * int(cfg.min_child_samples):
+        raise InsufficientDataError(f"the boosted member has {len(train.y)} training rows (window x lead with an "
+                                    f"observed target), fewer than 2 x min_child_samples={cfg.min_child_samples}; "
+                                    "add history or lower min_child_samples")
+    if not np.isfinite(train.y).all():
+        raise ConfigError("boosted member: non-finite training targets after scaling by the window level")
+
+
 def fit_boosted(features: Any, levels: tuple[float, ...], cfg: Any, train: BoostedData, val: BoostedData | None,
                 *, seed: int = 0, threads: int = 0, progress: Any = None) -> tuple[Any, Any, dict[str, Any]]:
     """LightGBM quantile models on ``train`` rows, early-stopped on ``val``.
@@ -167,12 +177,7 @@ def fit_boosted(features: Any, levels: tuple[float, ...], cfg: Any, train: Boost
     from energyai.nn.boosted import BoostedMember
     from energyai.nn.trees import TreeEnsemble, from_lightgbm
 
-    if len(train.y) < 2 * int(cfg.min_child_samples):
-        raise InsufficientDataError(f"the boosted member has {len(train.y)} training rows (window x lead with an "
-                                    f"observed target), fewer than 2 x min_child_samples={cfg.min_child_samples}; "
-                                    "add history or lower min_child_samples")
-    if not np.isfinite(train.y).all():
-        raise ConfigError("boosted member: non-finite training targets after scaling by the window level")
+    _check_rows(train, cfg)
     fit_at = fitted_levels(levels, int(cfg.max_levels))
     params = _params(cfg, seed, threads or torch.get_num_threads())
     dtrain = lgb.Dataset(train.X, train.y, weight=train.weight, feature_name=train.names, free_raw_data=False)

@@ -21,7 +21,32 @@ from typing import Any
 from energyai.config import CALIBRATION_DEFAULTS, calibration_options
 from energyai.exceptions import CalibrationSkippedWarning, ConfigError
 
-__all__ = ["CALIBRATION_DEFAULTS", "calibration_options", "fit_calibrated", "holdout"]
+__all__ = ["CALIBRATION_DEFAULTS", "calibration_options", "fit_calibrated", "fit_model", "holdout"]
+
+def fit_model(model: Any, df: Any, schema: Any, **fit_args: Any) -> None:
+    """:meth:`energyai.Forecaster.fit`'s work: check the options, make the choices a preset takes
+    from the data, fit (on all but a holdout when the calibration asks for one), calibrate."""
+    from energyai.presets import choose_at_fit
+    from energyai.training.fit import fit_forecaster
+
+    model._resolved()  # every option checked before the data is read
+    chosen = choose_at_fit(model, df, schema)
+    resolved = model._resolved()
+
+    def fit_on(frame: Any) -> None:
+        fit_forecaster(model, frame, schema, resolved, **fit_args)
+
+    options = calibration_options(model.calibration)
+    resolved["calibration"] = options
+    if options is None or options["origins"] == "validation":
+        fit_on(df)
+    else:
+        fit_calibrated(model, df, schema, fit_on, options, future=fit_args.get("future"),
+                       val_start=fit_args.get("val_start"))
+    if chosen:
+        model.history_["chosen_at_fit"] = chosen
+        model.manifest_.setdefault("history", {})["chosen_at_fit"] = chosen
+
 
 def holdout(model: Any, df: Any, schema: Any, options: dict[str, Any]) -> tuple[Any, list[Any], dict[str, Any]] | str:
     """Split ``df`` into the training part and the held-out calibration origins.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import platform
 import time
 import warnings
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from energyai.config import DEFAULT_MAX_STEPS, TrainConfig
 from energyai.exceptions import ConfigError, InsufficientDataError
 from energyai.progress import progress_enabled, progress_mode
 from energyai.schema import Schema
+from energyai.training.runs import check_compatible, manifest, refit_network
 
 __all__ = ["fit_forecaster", "precision_for", "quiet_lightning"]
 
@@ -116,33 +116,6 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
         model.history_["resumed_from"] = str(ckpt)
     if base is not None:
         model.manifest_["finetuned_from"] = {"data_sha256": base.manifest_.get("data_sha256"), "freeze": freeze}
-
-
-def refit_network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, n_inputs: tuple[int, int, int],
-                  run: dict[str, Any], callbacks: list[Any] | None = None) -> dict[str, Any]:
-    """Train ``model``'s network again from the same initial weights on every window (training and
-    validation), for the steps early stopping chose in ``run`` (``TrainConfig.refit``).
-
-    Returns
-    -------
-    dict
-        ``network`` and what was done: ``steps``, ``windows``, ``seconds``.
-    """
-    import dataclasses
-
-    import lightning as L
-
-    t: TrainConfig = resolved["train"]
-    best = run["best"]
-    steps = int(best.best_step) if best.best_step and best.best_step > 0 else int(run["trainer"].global_step)
-    everything = dataclasses.replace(data, train_index=data.all_windows(model.context_length, model.horizon),
-                                     val_index=None)
-    L.seed_everything(int(t.seed), workers=True, verbose=False)
-    network, _ = _network(model, resolved, everything, calendar, n_inputs, None, None)
-    again = train_network(model, dataclasses.replace(t, max_steps=max(steps, 1), max_epochs=None), everything,
-                          network, callbacks, None)
-    return {"network": again["network"], "steps": int(again["trainer"].global_step),
-            "windows": len(everything.train_index), "seconds": round(again["seconds"], 3)}
 
 
 def train_network(model: Any, t: TrainConfig, data: _Data, network: Any, callbacks: list[Any] | None = None,
@@ -475,54 +448,6 @@ def use_calendar(t: TrainConfig, spec: Any, schema: Schema) -> bool:
     if t.calendar and "future" not in spec.supports:
         raise ConfigError(f"calendar features are known-future covariates, which {spec.name!r} does not read")
     return bool(t.calendar)
-
-
-def check_compatible(model: Any, base: Any, levels: tuple[float, ...], calendar: bool,
-                     n_inputs: tuple[int, int, int]) -> None:
-    """Fine-tuning keeps the shape: refuse a base model that differs, naming every difference."""
-    base._check_fitted()
-    mine = {"model": str(model.model).lower(), "context_length": model.context_length, "horizon": model.horizon,
-            "quantile levels": tuple(levels), "calendar": calendar, "covariates (past, future, static)": n_inputs,
-            "holidays": model.holidays is not None,
-            "optional covariates": tuple(model.train_config.optional_covariates or ()),
-            "clearsky_index": bool(model.train_config.clearsky_index),
-            **dict(model.model_config.items())}
-    theirs = {"model": str(base.model).lower(), "context_length": base.context_length, "horizon": base.horizon,
-              "quantile levels": tuple(base.levels_), "calendar": base.calendar_,
-              "covariates (past, future, static)": tuple(base.n_inputs_), "holidays": base.holidays is not None,
-              "optional covariates": tuple(base.train_config.optional_covariates or ()),
-              "clearsky_index": bool(base.train_config.clearsky_index),
-              **{k: base.model_config.get(k) for k in model.model_config}}
-    diff = {k: (theirs[k], mine[k]) for k in mine if theirs.get(k) != mine[k]}
-    if diff:
-        raise ConfigError(
-            "cannot fine-tune from a model with a different shape; (base, new): "
-            + ", ".join(f"{k}: {a!r} vs {b!r}" for k, (a, b) in diff.items())
-        )
-
-
-def manifest(model: Any, data_sha: str, rows: int) -> dict[str, Any]:
-    """What produced the weights: data hash and size, options, versions, training history."""
-    import lightning
-    import polars as pl
-
-    import energyai
-    from energyai.persist import jsonable
-
-    torch = _torch()
-    return {
-        "format": "energyai.forecaster/1",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "data_sha256": data_sha,
-        "data_rows": rows,
-        "seed": model.seed,
-        "params": jsonable(model.get_params()),
-        "versions": {
-            "energyai": energyai.__version__, "torch": torch.__version__, "lightning": lightning.__version__,
-            "numpy": np.__version__, "polars": pl.__version__, "python": platform.python_version(),
-        },
-        "history": jsonable(model.history_),
-    }
 
 
 @contextlib.contextmanager
