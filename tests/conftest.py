@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.stop_on_sigterm import install as _stop_on_sigterm
+
 SHARED = Path(os.environ.get("ENERGYAI_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (from ``timeout``) ends the session instead of failing one test."""
+    _stop_on_sigterm()
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ def test_the_output_is_the_index_times_the_sites_clear_sky():
     assert (fc["q0.5"].to_numpy()[sky == 0] == 0).all()
 
 
+@pytest.mark.slow
 def test_clearsky_index_exports_and_the_runtime_matches(tmp_path):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")

@@ -9,6 +9,7 @@ import yaml
 pytest.importorskip("lightning")
 
 from energyai.cli.main import main
+from energyai.exceptions import CalibrationSkippedWarning
 from tests.conftest import synthetic_hourly
 
 
@@ -62,8 +63,13 @@ def test_fit_finetune_predict_backtest(run_config, tmp_path, capsys):
     capsys.readouterr()
     assert main(["backtest", "--model", str(run), "--data", str(tmp_path / "sites.csv"), "--timestamp", "ts",
                  "--target", "load", "--series-id", "site", "--future-covariates", "temp", "--tz", "UTC",
-                 "--n-folds", "2", "--oracle", "--plot", str(tmp_path / "bt.png")]) == 0
-    assert "seasonal_naive" in capsys.readouterr().out
+                 "--n-folds", "2", "--oracle", "--plot", str(tmp_path / "bt.png")]) == 2
+    assert "--in-sample" in capsys.readouterr().err  # the model was trained on the whole file
+    assert main(["backtest", "--model", str(run), "--data", str(tmp_path / "sites.csv"), "--timestamp", "ts",
+                 "--target", "load", "--series-id", "site", "--future-covariates", "temp", "--tz", "UTC",
+                 "--n-folds", "2", "--oracle", "--in-sample", "--plot", str(tmp_path / "bt.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "seasonal_naive" in printed and "IN-SAMPLE" in printed
     assert (tmp_path / "bt.png").stat().st_size > 1000
 
 
@@ -98,6 +104,7 @@ def test_every_recipe_in_models_builds():
         assert (path.parent / "MODEL_CARD.md").exists(), f"{path.parent.name} has no MODEL_CARD.md"
 
 
+@pytest.mark.slow
 def test_presets_list_show_and_fit_with_a_preset(tmp_path, capsys):
     assert main(["presets", "list"]) == 0
     listed = capsys.readouterr().out
@@ -116,9 +123,11 @@ def test_presets_list_show_and_fit_with_a_preset(tmp_path, capsys):
            "trainer": {"max_steps": 3, "progress_bar": False},
            "out": str(tmp_path / "run")}
     (tmp_path / "site.yaml").write_text(yaml.safe_dump(cfg))
-    assert main(["fit", "--preset", "day-ahead-load", "-c", str(tmp_path / "site.yaml")]) == 0
+    with pytest.warns(CalibrationSkippedWarning, match="validation windows"):  # 30 days: too few to calibrate
+        assert main(["fit", "--preset", "day-ahead-load", "-c", str(tmp_path / "site.yaml")]) == 0
     out = capsys.readouterr().out
     assert "preset day-ahead-load" in out and "horizon 37" in out
+    assert "member: lightgbm" in out and "uncalibrated" in out  # the ensemble summary
     resolved = yaml.safe_load((tmp_path / "run" / "config.resolved.yaml").read_text())
     assert resolved["preset"]["name"] == "day-ahead-load"
     assert resolved["trainer"]["holidays"] == "KR" and resolved["trainer"]["origin_time"] == "10:00"

@@ -89,6 +89,7 @@ def test_old_onnxruntime_target(fitted, tmp_path):
         f.export(tmp_path / "x.onnx", target_ort="1.16", opset=20)
 
 
+@pytest.mark.slow
 def test_int8_reports_deviation_and_metric_change(fitted, tmp_path):
     f, _ = fitted
     fp = f.export(tmp_path / "fp.onnx")

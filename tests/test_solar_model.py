@@ -30,6 +30,7 @@ def pv():
     return df, d.schema.with_(future_covariates=())
 
 
+@pytest.mark.slow
 def test_solar_model_zero_at_night_exports_and_matches_runtime(pv, tmp_path):
     df, schema = pv
     f = Forecaster("nhits", context_length=96, horizon=96, hidden=32, max_steps=30, batches_per_epoch=10,

@@ -62,11 +62,17 @@ def run_fit(args: argparse.Namespace) -> int:
     if model.preset_name:
         print(f"preset {model.preset_name}: {model.model}, context {model.context_length}, horizon {model.horizon}, "
               f"budget {h['budget']['max_steps']} steps ({'sized from the data' if h['budget']['auto'] else 'fixed'})")
-    print(f"trained {model.model}: {h['steps']} steps, {h['train_windows']} training windows, "
-          f"best validation loss {h['best_val_loss']}, {h['fit_seconds']} s")
+    if "members" in h:  # an ensemble: members, weights and calibration; the first network's loss curve
+        print(model.summary())
+        neural = [m for m in h["members"] if m.get("model") != "lightgbm"]
+        curve_of = neural[0] if neural else {}
+    else:
+        print(f"trained {model.model}: {h['steps']} steps, {h['train_windows']} training windows, "
+              f"best validation loss {h['best_val_loss']}, {h['fit_seconds']} s")
+        curve_of = h
     from energyai.cli.figures import loss_curve
 
-    curve = loss_curve(h, out / "loss.png", f"{model.model}: training and validation loss")
+    curve = loss_curve(curve_of, out / "loss.png", f"{model.model}: training and validation loss")
     print(f"saved {out / 'model'}, {out / 'config.resolved.yaml'}" + (f" and {curve}" if curve else ""))
     return 0
 
@@ -84,7 +90,7 @@ def run_finetune(args: argparse.Namespace) -> int:
     model, out = _train(args, load_saved(args.from_))
     h = model.history_
     print(f"fine-tuned {model.model} from {args.from_} (freeze={args.freeze}): {h['steps']} steps, "
-          f"best validation loss {h['best_val_loss']}")
+          f"best validation loss {h.get('best_val_loss')}")
     print(f"saved {out / 'model'}")
     return 0
 
