@@ -19,7 +19,7 @@ python -m venv "$W/venv"
 "$W/venv/bin/pip" install -q --disable-pip-version-check torch==2.13.0   # the CPU wheel first (no CUDA build)
 WHEEL="$(ls "$W"/dist/energyai-*.whl)"
 "$W/venv/bin/pip" install -q --disable-pip-version-check "$WHEEL[data,train,calendar]"
-python models/load-base/recent_from_shared.py "$W/work" >/dev/null   # a site's week and its weather, as CSV
+python models/load-base/recent_from_shared.py "$W/work" --base-columns >/dev/null   # a site's week and weather, load-base's columns
 cd "$W/work"
 env -u ENERGYAI_MODELS -u ENERGYAI_DATA -u PYTHONPATH "$W/venv/bin/python" - <<'PY'
 import energyai as ea

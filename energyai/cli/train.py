@@ -89,8 +89,9 @@ def run_finetune(args: argparse.Namespace) -> int:
         args.config = str(example)
     model, out = _train(args, load_saved(args.from_))
     h = model.history_
+    best = h.get("best_val_loss")
     print(f"fine-tuned {model.model} from {args.from_} (freeze={args.freeze}): {h['steps']} steps, "
-          f"best validation loss {h.get('best_val_loss')}")
+          + (f"best validation loss {best:.5f}" if best is not None else "no validation windows (val_size=0)"))
     print(f"saved {out / 'model'}")
     return 0
 
