@@ -121,8 +121,17 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
         raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
     if by not in GROUPINGS:
         raise ConfigError(f"by must be one of {GROUPINGS}, got {by!r}")
-    if not cutoffs:
-        raise ConfigError("calibrate needs cutoffs: the calibration origins, after the training data")
+    if isinstance(cutoffs, (str, bytes)) or not hasattr(cutoffs, "__len__") or not cutoffs:
+        raise ConfigError("calibrate needs cutoffs: a list of the calibration origins, after the training data")
+    if not isinstance(min_windows, (int, np.integer)) or isinstance(min_windows, bool) or min_windows < 1:
+        raise ConfigError(f"min_windows must be an int >= 1, got {min_windows!r}")
+    from energyai.inference import utc64
+
+    instants = [utc64(c) for c in cutoffs]
+    if len(set(instants)) != len(instants):
+        first = next(c for k, c in enumerate(cutoffs) if instants[k] in instants[:k])
+        raise ConfigError(f"cutoffs repeat an origin ({first}; {len(instants) - len(set(instants))} repeats): a "
+                          "repeated window would count as many and pass min_windows; give each origin once")
     model._check_fitted()
     if method == "isotonic" and len(model.levels_) < 2:
         raise ConfigError("isotonic calibration maps levels onto each other and needs at least two quantiles; "
@@ -186,6 +195,9 @@ def _maps(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon: i
             return np.zeros(Q), isotonic_map(actual[rows], quant[rows], levels)
         return lead_shifts(actual[rows], quant[rows], scale[rows], levels), np.eye(Q)
 
+    if not informative.any():
+        raise InsufficientDataError("no calibration window has an observed actual after its cutoff (the data end "
+                                    "at the cutoffs, or every actual is missing): nothing to calibrate on")
     shift, mix, counts = np.zeros((horizon, Q)), np.tile(np.eye(Q), (horizon, 1, 1)), []
     for h in range(1, horizon + 1):
         rows = informative & (lead == h)

@@ -180,7 +180,10 @@ def utc64(when: Any) -> np.datetime64:
     """A tz-aware datetime, or a ``numpy.datetime64`` taken as UTC, as naive UTC ``datetime64[us]``."""
     if isinstance(when, np.datetime64):
         return when.astype("datetime64[us]")
-    if isinstance(when, datetime.datetime) and when.tzinfo is None:
+    if not isinstance(when, datetime.datetime):
+        raise ConfigError(f"cutoff {when!r} ({type(when).__name__}) is not a datetime; give tz-aware datetimes "
+                          "(or numpy.datetime64 in UTC)")
+    if when.tzinfo is None:
         raise DataError(f"cutoff {when} has no time zone; give a tz-aware datetime (or numpy.datetime64 in UTC)")
     return np.datetime64(when.astimezone(datetime.timezone.utc).replace(tzinfo=None), "us")
 

@@ -129,6 +129,21 @@ def test_calibration_refuses_training_origins_unknown_options_and_thin_sets(fitt
         model.calibrate(df, _daily(62, 5))
     with pytest.raises(ConfigError, match="needs cutoffs"):
         calibrate(model, df, [])
+    # issue 29 #3: one window repeated 60 times passed min_windows=30; min_windows <= 0 was accepted
+    with pytest.raises(ConfigError, match="repeat"):
+        model.calibrate(df, _daily(62, 1) * 60)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ConfigError, match="min_windows"):
+            model.calibrate(df, _daily(62, 40), min_windows=bad)
+    # string, int and None cutoffs (issue 29 #16) are typed errors
+    for bad in (["2021-05-01"], [5], [None], "2021-05-01"):
+        with pytest.raises(ConfigError, match="cutoff"):
+            model.calibrate(df, bad)
+    # no observed window after the cutoffs: refused, not an unchanged model labelled calibrated
+    cut = _daily(62, 40)
+    unobserved = df.with_columns(pl.when(pl.col("ts") > cut[0]).then(None).otherwise(pl.col("y")).alias("y"))
+    with pytest.raises(InsufficientDataError, match="no calibration window"):
+        model.calibrate(unobserved, cut, min_windows=1)
 
 
 def test_a_model_without_its_training_end_is_refused(fitted):

@@ -73,6 +73,16 @@ def test_bad_inputs_are_typed_errors():
         best_submission(UNIFORM, LEVELS, 100.0, units="MWh")
     with pytest.raises(ConfigError, match="grid"):
         best_submission(UNIFORM, LEVELS, 100.0, grid=1)
+    # issue 29 #2: chunk=-1 returned uninitialised memory; 0, 2.5 and True are refused too
+    for chunk in (-1, 0, 2.5, True):
+        with pytest.raises(ConfigError, match="chunk"):
+            best_submission(UNIFORM, LEVELS, 100.0, chunk=chunk)
+    with pytest.raises(ConfigError, match="2 GiB"):  # refused before allocating, not an out-of-memory kill
+        best_submission(UNIFORM, LEVELS, 100.0, grid=10**7)
+    with pytest.raises(DataError, match="shape"):
+        best_submission(UNIFORM[0], LEVELS, 100.0)
+    with pytest.raises(DataError, match="shape"):
+        best_submission(UNIFORM[:, :4], LEVELS, 100.0)
 
 
 def test_the_graph_head_picks_what_best_submission_picks():

@@ -107,6 +107,23 @@ def expected_incentive(candidates: np.ndarray, samples: np.ndarray, capacity: np
     return pay.mean(axis=2)  # type: ignore[no-any-return]
 
 
+_MAX_CHUNK_FLOATS = 2**28  # 2 GiB of float64 per chunk: larger requests are refused before allocating
+
+
+def _check_sizes(grid: Any, n_samples: Any, chunk: Any) -> None:
+    """Refuse non-integer, non-positive or unaffordable ``grid``, ``n_samples`` and ``chunk``."""
+    def whole(v: Any) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if not (whole(grid) and grid >= 2 and whole(n_samples) and n_samples >= 10):
+        raise ConfigError(f"grid must be an int >= 2 and n_samples an int >= 10, got {grid!r} and {n_samples!r}")
+    if not (whole(chunk) and chunk >= 1):
+        raise ConfigError(f"chunk must be an int >= 1 (hours evaluated at once), got {chunk!r}")
+    if int(chunk) * (int(grid) + 1) * int(n_samples) > _MAX_CHUNK_FLOATS:
+        raise ConfigError(f"chunk x grid x n_samples = {int(chunk) * (int(grid) + 1) * int(n_samples):,} floats per "
+                          f"chunk exceeds {_MAX_CHUNK_FLOATS:,} (2 GiB); lower grid, n_samples or chunk")
+
+
 def best_submission(quantiles: Any, levels: Any, capacity: Any, *, rules: KPXRules | None = None,
                     units: str = "kW", grid: int = 101, n_samples: int = 200, chunk: int = 256) -> Submission:
     """The submission per hour that maximises the expected KPX incentive.
@@ -138,12 +155,14 @@ def best_submission(quantiles: Any, levels: Any, capacity: Any, *, rules: KPXRul
     rules = rules or KPXRules()
     if units not in _TO_KW:
         raise ConfigError(f"units must be one of {sorted(_TO_KW)}, got {units!r}")
-    if not (isinstance(grid, int) and grid >= 2 and isinstance(n_samples, int) and n_samples >= 10):
-        raise ConfigError(f"grid must be an int >= 2 and n_samples an int >= 10, got {grid!r} and {n_samples!r}")
+    _check_sizes(grid, n_samples, chunk)
     tau = np.asarray(levels, np.float64)
-    if not np.isclose(tau, 0.5).any():
-        raise ConfigError("levels must include 0.5 (the median is the submission compared against)")
+    if tau.ndim != 1 or not np.isclose(tau, 0.5).any():
+        raise ConfigError("levels (a 1-D sequence) must include 0.5 (the median is the submission compared against)")
     q = np.asarray(quantiles, np.float64)
+    if q.ndim != 2 or q.shape[1] != tau.size or not np.isfinite(q).all():
+        raise DataError(f"quantiles must be a finite array of shape (hours, {tau.size}) matching levels, got shape "
+                        f"{q.shape}" + ("" if q.ndim != 2 or q.shape[1] != tau.size else " with non-finite values"))
     cap = np.broadcast_to(np.asarray(capacity, np.float64), (q.shape[0],)).copy()
     if not (np.isfinite(cap) & (cap > 0)).all():
         raise DataError("capacity must be positive and finite for every hour")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from energyai.exceptions import ColumnTypeError, MissingColumnError
+from energyai.exceptions import ColumnTypeError, DataError, MissingColumnError
 
 __all__ = ["read_csv_columns"]
 
@@ -22,13 +22,22 @@ def read_csv_columns(path: str | Path, numeric: list[str]) -> dict[str, np.ndarr
     """
     src = Path(path)
     opener = gzip.open if src.suffix == ".gz" else open
-    with opener(src, "rt", newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise MissingColumnError(f"{src} is empty") from None
-        rows = list(reader)
+    try:
+        with opener(src, "rt", newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise MissingColumnError(f"{src} is empty") from None
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{src} is not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r}); "
+                        "save the CSV as UTF-8") from None
+    seen: set[str] = set()
+    repeated = sorted({h for h in header if h in seen or seen.add(h)})  # type: ignore[func-returns-value]
+    if repeated:
+        raise DataError(f"{src}: column(s) {repeated} appear more than once in the header; which one is meant is "
+                        "ambiguous, so rename or drop the copies")
     cols: dict[str, np.ndarray] = {}
     for j, name in enumerate(header):
         values = [r[j] if j < len(r) else "" for r in rows]

@@ -113,3 +113,22 @@ def test_damaged_files_end_in_typed_errors_and_the_cli_prints_one_line(tmp_path)
     debug = subprocess.run([*run, "--debug", "inspect", str(tmp_path / "truncated.onnx")], capture_output=True,
                            text=True)
     assert debug.returncode == 3 and "Traceback" in debug.stderr
+
+
+def test_csv_with_a_repeated_header_or_non_utf8_bytes_is_a_typed_error(tmp_path):
+    """Issue 29 #6 and #16: a repeated column name silently took the last copy; non-UTF-8
+    bytes ended in an untyped UnicodeDecodeError."""
+    from energyai.runtime.csvio import read_csv_columns
+
+    twice = tmp_path / "twice.csv"
+    twice.write_text("timestamp,demand_mw,demand_mw\n2000-01-01T00:00:00Z,1,2\n")
+    with pytest.raises(ex.DataError, match=r"demand_mw.*more than once"):
+        read_csv_columns(twice, numeric=["demand_mw"])
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("timestamp,demand_mw,site\n2000-01-01T00:00:00Z,1,Gwangju caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ex.DataError, match="not UTF-8"):
+        read_csv_columns(latin, numeric=["demand_mw"])
+    good = tmp_path / "good.csv"
+    good.write_text("timestamp,demand_mw\n2000-01-01T00:00:00Z,1.5\n2000-01-01T00:30:00Z,\n")
+    cols = read_csv_columns(good, numeric=["demand_mw"])
+    assert cols["demand_mw"][0] == 1.5 and np.isnan(cols["demand_mw"][1])
