@@ -55,8 +55,7 @@ def read_metadata(path: str, verify: bool = True) -> ModelInfo:
     so = ort.SessionOptions()
     so.log_severity_level = 3
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    try:
-        session = ort.InferenceSession(payload, so, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own exception types
-        raise ArtifactError(f"onnxruntime cannot read {path}: {str(exc).splitlines()[0][:300]}") from exc
+    from energyai.runtime.session import open_session
+
+    session = open_session(ort, payload, so, str(path))
     return parse_metadata(session.get_modelmeta().custom_metadata_map)

@@ -34,6 +34,7 @@ from energyai.runtime.inputs import (
     row_vector,
 )
 from energyai.runtime.result import RuntimeForecast
+from energyai.runtime.session import open_session
 from energyai.timeutil import MAX_UTC, MIN_UTC, future_seconds, to_utc_seconds
 
 __all__ = ["OnnxForecaster"]
@@ -103,10 +104,7 @@ class OnnxForecaster:
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         so.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(payload, so, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ArtifactError(f"onnxruntime cannot load {src}: {exc}") from exc
+        self.session = open_session(ort, payload, so, str(src))
         self.info: ModelInfo = ModelInfo.from_metadata(self.session.get_modelmeta().custom_metadata_map)
         graph_inputs = [i.name for i in self.session.get_inputs()]
         if graph_inputs != [i["name"] for i in self.info.inputs]:
