@@ -32,10 +32,15 @@ def quantile_column(q: float) -> str:
 
 def check_quantiles(quantiles: Any) -> tuple[float, ...]:
     """Validate quantile levels: strictly inside (0, 1), unique; returned sorted."""
+    if isinstance(quantiles, (str, bytes)):  # "0.5" would be read character by character
+        raise ConfigError(f"quantiles must be a sequence of levels in (0, 1) such as (0.1, 0.5, 0.9), got the "
+                          f"string {quantiles!r}")
     try:
         qs = tuple(sorted(float(q) for q in quantiles))
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"quantiles must be a sequence of levels in (0, 1), got {quantiles!r}") from exc
+    if any(q != q for q in qs):
+        raise ConfigError(f"quantiles must be distinct levels strictly between 0 and 1, got {quantiles!r}")
     if any(not 0 < q < 1 for q in qs) or len(set(qs)) != len(qs):
         raise ConfigError(f"quantiles must be distinct levels strictly between 0 and 1, got {quantiles!r}")
     return qs

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from energyai.exceptions import ArtifactError
+from energyai.exceptions import ArtifactError, ConfigError
 
 __all__ = ["MODELS_ENV", "available", "example_config", "resolve", "zoo_folders"]
 
@@ -63,7 +63,12 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
     ------
     ArtifactError
         Neither a saved folder nor a released name; the message lists the released names.
+    ConfigError
+        Not a name or path at all (None, a number, an empty string).
     """
+    if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path):
+        raise ConfigError(f"give a released model name ({sorted(available())}) or a saved folder, got "
+                          f"{name_or_path!r}")
     p = Path(name_or_path)
     if (p / "model" / "config.json").is_file():
         return p / "model"

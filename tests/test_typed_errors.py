@@ -111,3 +111,17 @@ def test_naive_time_advice_names_cli_options(tmp_path, capsys):
     shown = capsys.readouterr()
     text = shown.out + shown.err
     assert "--tz" in text and "data.schema.tz" in text
+
+
+def test_quantiles_given_as_a_string_and_non_names_for_released_models():
+    """Issue 29 #16: quantiles="0.5" was read character by character (an untyped ValueError)
+    and from_pretrained(None) ended in a TypeError."""
+    import energyai as ea
+    from energyai.exceptions import ConfigError
+
+    for bad in ("0.5", "0.1,0.9", [0.1, "x"], [0.5, float("nan")]):
+        with pytest.raises(ConfigError, match="quantiles"):
+            ea.Forecaster("tide", horizon=4, context_length=8, quantiles=bad).check()
+    for bad in (None, 3, ""):
+        with pytest.raises(ConfigError, match="released model name"):
+            ea.Forecaster.from_pretrained(bad)
