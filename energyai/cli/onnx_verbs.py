@@ -100,10 +100,7 @@ def run_predict_onnx(args: argparse.Namespace) -> int:
               f"({fc.values.shape[0]} series, {int(fc.fallback.sum())} by fallback) "
               f"in {1e3 * (time.perf_counter() - t0):.0f} ms", file=sys.stderr)
     else:
-        tmp = Path(".energyai-forecast.csv")
-        fc.to_csv(tmp, series_name=sid, timestamp_name=info.timestamp)
-        sys.stdout.write(tmp.read_text())
-        tmp.unlink()
+        fc.write_csv(sys.stdout, series_name=sid, timestamp_name=info.timestamp, lineterminator="\n")  # no file
     return 0
 
 

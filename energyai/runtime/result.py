@@ -101,24 +101,30 @@ class RuntimeForecast:
     def to_csv(self, path: str | Path, series_name: str | None = "series", timestamp_name: str = "timestamp",
                local: bool = True) -> Path:
         """Write the long format as CSV; timestamps ISO 8601 with offset, local to the model's zone."""
+        out = Path(path)
+        with out.open("w", newline="") as fh:
+            self.write_csv(fh, series_name, timestamp_name, local)
+        return out
+
+    def write_csv(self, fh: Any, series_name: str | None = "series", timestamp_name: str = "timestamp",
+                  local: bool = True, lineterminator: str = "\r\n") -> None:
+        """:meth:`to_csv` into an open text stream (``sys.stdout``, a ``StringIO``); no file is made.
+        ``lineterminator``: the csv module's default (RFC 4180), ``"\\n"`` for a terminal."""
         cols = self.to_columns(series_name, timestamp_name)
         z = zone(self.tz) if local else _dt.timezone.utc
         names = list(cols)
-        out = Path(path)
-        with out.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(names)
-            secs = cols[timestamp_name].astype("datetime64[s]").astype(np.int64)
-            for i in range(len(secs)):
-                row: list[Any] = []
-                for n in names:
-                    if n == timestamp_name:
-                        row.append(_dt.datetime.fromtimestamp(int(secs[i]), z).isoformat())
-                    elif n in ("fallback",):
-                        row.append(str(bool(cols[n][i])).lower())
-                    elif cols[n].dtype == object:
-                        row.append("" if cols[n][i] is None else cols[n][i])
-                    else:
-                        row.append(repr(float(cols[n][i])))
-                w.writerow(row)
-        return out
+        w = csv.writer(fh, lineterminator=lineterminator)
+        w.writerow(names)
+        secs = cols[timestamp_name].astype("datetime64[s]").astype(np.int64)
+        for i in range(len(secs)):
+            row: list[Any] = []
+            for n in names:
+                if n == timestamp_name:
+                    row.append(_dt.datetime.fromtimestamp(int(secs[i]), z).isoformat())
+                elif n in ("fallback",):
+                    row.append(str(bool(cols[n][i])).lower())
+                elif cols[n].dtype == object:
+                    row.append("" if cols[n][i] is None else cols[n][i])
+                else:
+                    row.append(repr(float(cols[n][i])))
+            w.writerow(row)

@@ -335,3 +335,18 @@ def test_streaming_recalibration_learns_a_bias_on_the_device(model, recent):
         StreamingForecaster(model, recalibrate=-1)
     with pytest.raises(ex.ConfigError, match="min_windows"):
         StreamingForecaster(model, recalibrate=4, min_windows=10)
+
+
+def test_cli_predict_to_stdout_makes_no_file_and_follows_no_symlink(tmp_path):
+    """Issue 29 #13: without -o the forecast went through a fixed-name hidden file in the
+    working folder, following a symlink planted there (it overwrote another file)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (tmp_path / ".energyai-forecast.csv").symlink_to(victim)
+    run = [sys.executable, "-m", "energyai.cli.main"]
+    shown = subprocess.run([*run, "predict", str(MODEL), "--data", str(RECENT)], check=True, capture_output=True,
+                           text=True, cwd=tmp_path)
+    rows = list(csv.DictReader(shown.stdout.splitlines()))
+    assert len(rows) == 48 and float(rows[0]["q0.1"]) <= float(rows[0]["forecast"]) <= float(rows[0]["q0.9"])
+    assert victim.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".energyai-forecast.csv", "victim.txt"]
