@@ -38,12 +38,41 @@ def fsync_dir(path: str | Path) -> None:
             os.close(fd)
 
 
+def _target_mode(out: Path) -> int:
+    """The permission bits a write to ``out`` should leave: those of the regular file there,
+    else ``0o666`` less the umask. Raises ``ArtifactError`` for a non-regular target."""
+    import stat
+
+    from energyai.exceptions import ArtifactError
+
+    try:
+        st = os.stat(out)
+    except FileNotFoundError:
+        current = os.umask(0o022)
+        os.umask(current)
+        return 0o666 & ~current
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ArtifactError(f"{out} exists and is not a regular file (a device, folder or pipe); energyai writes "
+                            "model files only to regular files: give another path")
+    return stat.S_IMODE(st.st_mode)
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a unique temporary file, fsync and rename."""
+    """Write ``data`` to ``path`` through a unique temporary file, fsync and rename.
+
+    The file gets the mode of the file it replaces, or the umask's default for a new file
+    (not the temporary file's 0600). A target that exists and is not a regular file (a
+    device such as ``/dev/full``, a folder, a pipe) is refused with an ``ArtifactError``
+    rather than replaced.
+    """
     out = Path(path)
+    mode = _target_mode(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
