@@ -174,6 +174,12 @@ class OnnxForecaster:
         """
         feeds, fut_t = self.make_feeds(target, timestamps, past_covariates, future_covariates, static, capacity,
                                        inputs)
+        if series is not None:
+            if isinstance(series, (str, bytes)) or not hasattr(series, "__len__"):
+                raise ConfigError(f"series must be a list of ids, one per forecast window, got {series!r}")
+            if len(series) != feeds["past_target"].shape[0]:
+                raise ConfigError(f"series has {len(series)} ids for {feeds['past_target'].shape[0]} windows; give "
+                                  "one id per row of target")
         return self._forecast(feeds, fut_t, series)
 
     def make_feeds(
@@ -232,6 +238,8 @@ class OnnxForecaster:
             raise ConfigError("this model reads no past covariates; drop past_covariates=")
         if future_covariates is not None and "future_covariates" not in names:
             raise ConfigError("this model reads no future covariates; drop future_covariates=")
+        if static is not None and "static" not in names:
+            raise ConfigError("this model reads no static covariates; drop static=")
         return assemble(window, names, self._guard), utc[:, L:]
 
     def _given(self, inputs: dict[str, Any] | None) -> dict[str, Any]:

@@ -132,3 +132,18 @@ def test_csv_with_a_repeated_header_or_non_utf8_bytes_is_a_typed_error(tmp_path)
     good.write_text("timestamp,demand_mw\n2000-01-01T00:00:00Z,1.5\n2000-01-01T00:30:00Z,\n")
     cols = read_csv_columns(good, numeric=["demand_mw"])
     assert cols["demand_mw"][0] == 1.5 and np.isnan(cols["demand_mw"][1])
+
+
+def test_series_ids_of_the_wrong_length_and_static_for_a_model_without_it(model):
+    """Issue 29 #8: a wrong-length series list made ragged result columns later, and static=
+    was silently ignored by a model without static inputs."""
+    y = np.full((2, L), 30000.0)
+    t = np.arange(L, dtype=np.int64) * STEP + 946_684_800
+    with pytest.raises(ex.ConfigError, match="one id per row"):
+        model.predict_arrays(y, t, series=["a"])
+    with pytest.raises(ex.ConfigError, match="series must be a list"):
+        model.predict_arrays(y, t, series="ab")
+    with pytest.raises(ex.ConfigError, match="no static"):
+        model.predict_arrays(y, t, static=np.ones((2, 1)))
+    ok = model.predict_arrays(y, t, series=["a", "b"])
+    assert ok.series == ["a", "b"] and np.isfinite(ok.values).all()
