@@ -32,7 +32,7 @@ FORMAT = "energyai.forecaster/1"
 CHECKSUMS = "checksums.json"
 #: Files a save writes (anything else in an existing target folder stops the save).
 FILES = ("config.json", "model.safetensors", "manifest.json", "parity.safetensors", CHECKSUMS)
-_REQUIRED = ("config.json", "model.safetensors")
+_REQUIRED = ("config.json", "model.safetensors", "manifest.json")  # the manifest carries guards (the clock)
 
 
 def write_checksums(folder: str | Path) -> Path:
@@ -65,6 +65,10 @@ def verify_folder(folder: str | Path) -> dict[str, str]:
         listed = {str(k): str(v) for k, v in listed.items()}
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise IntegrityError(f"{path} is damaged ({exc}); save the model again") from exc
+    outside = [n for n in listed if not n or n in (".", "..") or "/" in n or "\\" in n or Path(n).is_absolute()]
+    if outside:
+        raise IntegrityError(f"{path} lists {outside}, which are not files of this folder (a path, '..' or an absolute "
+                             "name); a saved model lists only its own files. Do not use this folder")
     for name in _REQUIRED:
         if name not in listed:
             raise IntegrityError(f"{path} does not list {name}; the folder is not a complete energyai model")

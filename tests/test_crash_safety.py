@@ -137,6 +137,26 @@ def test_a_mixed_or_edited_folder_is_refused(fitted, tmp_path):
     (garbled / "model.safetensors").write_bytes(b"\x00" * 10)
     with pytest.raises(ArtifactError, match="cannot rebuild"):
         ea.Forecaster.load(garbled, verify=False)
+    # issue 29 #12: checksums.json naming files outside the folder, and a removed manifest.json
+    import json
+
+    from energyai.persist import write_checksums
+
+    for outside in ("../secret.txt", str(tmp_path / "secret.txt"), "sub/x.json"):
+        (tmp_path / "secret.txt").write_text("not the model's")
+        escaped = tmp_path / f"escaped{abs(hash(outside))}"
+        shutil.copytree(folder / "a", escaped)
+        listed = json.loads((escaped / "checksums.json").read_text())
+        listed["sha256"][outside] = "0" * 64
+        (escaped / "checksums.json").write_text(json.dumps(listed))
+        with pytest.raises(IntegrityError, match="not files of this folder"):
+            ea.Forecaster.load(escaped)
+    unguarded = tmp_path / "unguarded"
+    shutil.copytree(folder / "a", unguarded)
+    (unguarded / "manifest.json").unlink()
+    write_checksums(unguarded)  # re-sealed without it: still refused, the manifest carries guards
+    with pytest.raises(IntegrityError, match=r"manifest\.json"):
+        ea.Forecaster.load(unguarded)
     # a save never removes files it did not write
     other = tmp_path / "other"
     other.mkdir()
