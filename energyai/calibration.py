@@ -151,11 +151,35 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
     out.network_.set_calibration(torch.from_numpy(shift.astype(np.float32)),
                                  None if mix is None else torch.from_numpy(mix.astype(np.float32)))
     after = out.forecast_origins(df, cutoffs, future)
+    covered = _coverage(after, cols, model.levels_, informative)
+    short = _shortfall(covered)
     out.manifest_ = {**getattr(model, "manifest_", {}), "calibration": {
         "method": method, "by": by, "cutoffs": len(cutoffs), "first_cutoff": str(cutoffs[0]),
         "last_cutoff": str(cutoffs[-1]), "windows_per_lead": [min(counts), max(counts)],
         "coverage_before": _coverage(fc, cols, model.levels_, informative),
-        "coverage_after": _coverage(after, cols, model.levels_, informative)}}
+        "coverage_after": covered, "shortfall": short}}
+    if short:
+        import warnings
+
+        from energyai.exceptions import CalibrationShortfallWarning
+
+        warnings.warn(CalibrationShortfallWarning(
+            f"after {method} calibration the intervals still miss their nominal coverage on the calibration origins "
+            f"themselves: {short}; the quantiles are not trustworthy (try method='conformal', more origins, or a "
+            "model whose spread is closer to the data's)"), stacklevel=2)
+    return out
+
+
+def _shortfall(covered: dict[str, float], tolerance: float = 0.15) -> dict[str, dict[str, float]]:
+    """Central intervals (``"0.1-0.9"``) whose coverage is more than ``tolerance`` from nominal."""
+    out = {}
+    for key, share in covered.items():
+        if "-" not in key:
+            continue
+        lo, hi = (float(v) for v in key.split("-"))
+        nominal = hi - lo
+        if abs(share - nominal) > tolerance:
+            out[key] = {"nominal": round(nominal, 4), "covered": round(share, 4)}
     return out
 
 

@@ -81,6 +81,11 @@ class CalibrationSkippedWarning(EnergyAIWarning):
     fitted on everything and its quantiles are not calibrated (``manifest_["calibration"]``)."""
 
 
+class CalibrationShortfallWarning(EnergyAIWarning):
+    """After calibration, a central interval still covers far from its nominal share of the
+    calibration origins themselves (more than 15 points off); the manifest records it."""
+
+
 class ConfigError(EnergyAIError, ValueError):
     """A parameter has a value outside its allowed set or range."""
 

@@ -281,3 +281,27 @@ def test_a_preset_calibrates_itself_and_says_so_when_the_data_are_too_short():
         ea.Forecaster("tide").fit(short, schema, calibrate="always")
     with pytest.raises(ConfigError, match="unknown option"):
         ea.Forecaster("tide").fit(short, schema, calibrate={"weekz": 3})
+
+
+def test_a_calibration_that_still_misses_nominal_warns_and_records_it(fitted, monkeypatch):
+    """Issue 29 #10: an isotonic calibration of an under-dispersed model recorded 25% coverage
+    for a nominal 80% without a word. Hand-worked shortfall first, then the warning path."""
+    import energyai.calibration as calibration_module
+    from energyai.calibration import _shortfall
+    from energyai.exceptions import CalibrationShortfallWarning
+
+    assert _shortfall({"0.1-0.9": 0.25, "0.05-0.95": 0.9, "0.5": 0.1}) == {
+        "0.1-0.9": {"nominal": 0.8, "covered": 0.25}}
+    assert _shortfall({"0.1-0.9": 0.7, "0.05-0.95": 0.99}) == {}  # within 15 points
+    df, model = fitted
+    real, calls = calibration_module._coverage, []
+
+    def under_covered(*args):
+        out = real(*args)
+        calls.append(1)
+        return {k: (0.25 if k == "0.1-0.9" and len(calls) == 1 else v) for k, v in out.items()}
+
+    monkeypatch.setattr(calibration_module, "_coverage", under_covered)
+    with pytest.warns(CalibrationShortfallWarning, match="0.1-0.9"):
+        cal = model.calibrate(df, _daily(62, 40))
+    assert cal.manifest_["calibration"]["shortfall"] == {"0.1-0.9": {"nominal": 0.8, "covered": 0.25}}
