@@ -83,7 +83,8 @@ class StreamingForecaster:
             Values of the past and future covariates at this step.
         """
         t = int(to_utc_seconds(np.array([timestamp]), self.model.info.tz)[0])
-        covariates = covariates or {}
+        value = self._reading(value, "value", t)
+        covariates = {k: self._reading(v, f"covariate {k!r}", t) for k, v in (covariates or {}).items()}
         need = self._past + self._future
         missing = [c for c in need if c not in covariates]
         if missing:
@@ -178,4 +179,27 @@ class StreamingForecaster:
         values[0] = np.where(forced, raw, shifted)
         from dataclasses import replace
 
-        return replace(out, values=values.astype(out.values.dtype))
+        from energyai.assemble import check_output
+        from energyai.limits import check_magnitude
+
+        final = values.astype(out.values.dtype)
+        check_output(final, [self.series])  # the shift is the last step that changes the forecast
+        check_magnitude(final, "the recalibrated forecast")
+        return replace(out, values=final)
+
+    @staticmethod
+    def _reading(value: Any, name: str, t: int) -> float:
+        """One reading as a float: NaN (missing) passes; inf, non-numbers and values beyond
+        :data:`energyai.limits.MAX_ABS` are typed errors naming the instant."""
+        from energyai.exceptions import DataError, NonFiniteValueError
+        from energyai.limits import check_magnitude
+
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise DataError(f"update(): {name} at {np.datetime64(t, 's')} is {value!r}, not a number") from None
+        if v in (np.inf, -np.inf):
+            raise NonFiniteValueError(f"update(): {name} at {np.datetime64(t, 's')} is {v}; give NaN for a missing "
+                                      "reading")
+        check_magnitude(np.array([v]), f"update(): {name} at {np.datetime64(t, 's')}")
+        return v

@@ -337,6 +337,26 @@ def test_streaming_recalibration_learns_a_bias_on_the_device(model, recent):
         StreamingForecaster(model, recalibrate=4, min_windows=10)
 
 
+def test_streaming_refuses_huge_readings_and_checks_its_shifted_output(model, recent):
+    """Issue 29 #1: update() took a reading above the 1e18 input limit, the conformal shift
+    learnt from it was added after the checked forecast, and forecast() returned 1e25..3e38."""
+    y, t = recent
+    s = StreamingForecaster(model, recalibrate=8, min_windows=5)
+    for ti, yi in zip(t, y, strict=True):
+        s.update(ti, yi)
+    nxt = int(t[-1]) + model.info.freq_seconds
+    with pytest.raises(ex.OutOfRangeError, match="1e\\+25"):
+        s.update(nxt, 1e25)
+    with pytest.raises(ex.NonFiniteValueError, match="NaN for a missing"):
+        s.update(nxt, float("inf"))
+    with pytest.raises(ex.DataError, match="not a number"):
+        s.update(nxt, "30000 MW")
+    s.update(nxt, float("nan"))  # a missing reading is still accepted
+    s.shifts_[:] = 1e30  # as if learnt from a reading that slipped through: the output is checked last
+    with pytest.raises(ex.OutOfRangeError, match="recalibrated forecast"):
+        s.forecast()
+
+
 def test_cli_predict_to_stdout_makes_no_file_and_follows_no_symlink(tmp_path):
     """Issue 29 #13: without -o the forecast went through a fixed-name hidden file in the
     working folder, following a symlink planted there (it overwrote another file)."""
