@@ -70,6 +70,30 @@ def _check_after_training(model: Any, cutoffs: list[Any]) -> None:
                           "origins after the training data")
 
 
+def _check_request(model: Any, cutoffs: Any, method: str, by: str, min_windows: Any) -> None:
+    """Typed errors for an unknown method or grouping, missing, non-datetime or repeated
+    cutoffs, a ``min_windows`` below 1, an unfitted model, or isotonic with one level."""
+    if method not in METHODS:
+        raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+    if by not in GROUPINGS:
+        raise ConfigError(f"by must be one of {GROUPINGS}, got {by!r}")
+    if isinstance(cutoffs, (str, bytes)) or not hasattr(cutoffs, "__len__") or not cutoffs:
+        raise ConfigError("calibrate needs cutoffs: a list of the calibration origins, after the training data")
+    if not isinstance(min_windows, (int, np.integer)) or isinstance(min_windows, bool) or min_windows < 1:
+        raise ConfigError(f"min_windows must be an int >= 1, got {min_windows!r}")
+    from energyai.inference import utc64
+
+    instants = [utc64(c) for c in cutoffs]
+    if len(set(instants)) != len(instants):
+        first = next(c for k, c in enumerate(cutoffs) if instants[k] in instants[:k])
+        raise ConfigError(f"cutoffs repeat an origin ({first}; {len(instants) - len(set(instants))} repeats): a "
+                          "repeated window would count as many and pass min_windows; give each origin once")
+    model._check_fitted()
+    if method == "isotonic" and len(model.levels_) < 2:
+        raise ConfigError("isotonic calibration maps levels onto each other and needs at least two quantiles; "
+                          "fit the model with quantiles=(0.1, 0.5, 0.9) or more")
+
+
 def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conformal", by: str = "lead",
               future: Any = None, min_windows: int = 30) -> Any:
     """A calibrated copy of a fitted :class:`~energyai.Forecaster`.
@@ -117,25 +141,7 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
 
     import torch
 
-    if method not in METHODS:
-        raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
-    if by not in GROUPINGS:
-        raise ConfigError(f"by must be one of {GROUPINGS}, got {by!r}")
-    if isinstance(cutoffs, (str, bytes)) or not hasattr(cutoffs, "__len__") or not cutoffs:
-        raise ConfigError("calibrate needs cutoffs: a list of the calibration origins, after the training data")
-    if not isinstance(min_windows, (int, np.integer)) or isinstance(min_windows, bool) or min_windows < 1:
-        raise ConfigError(f"min_windows must be an int >= 1, got {min_windows!r}")
-    from energyai.inference import utc64
-
-    instants = [utc64(c) for c in cutoffs]
-    if len(set(instants)) != len(instants):
-        first = next(c for k, c in enumerate(cutoffs) if instants[k] in instants[:k])
-        raise ConfigError(f"cutoffs repeat an origin ({first}; {len(instants) - len(set(instants))} repeats): a "
-                          "repeated window would count as many and pass min_windows; give each origin once")
-    model._check_fitted()
-    if method == "isotonic" and len(model.levels_) < 2:
-        raise ConfigError("isotonic calibration maps levels onto each other and needs at least two quantiles; "
-                          "fit the model with quantiles=(0.1, 0.5, 0.9) or more")
+    _check_request(model, cutoffs, method, by, min_windows)
     _check_after_training(model, cutoffs)
     from energyai.inference import forecast_origins
 
@@ -158,6 +164,12 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
         "last_cutoff": str(cutoffs[-1]), "windows_per_lead": [min(counts), max(counts)],
         "coverage_before": _coverage(fc, cols, model.levels_, informative),
         "coverage_after": covered, "shortfall": short}}
+    _warn_shortfall(short, method)
+    return out
+
+
+def _warn_shortfall(short: dict[str, Any], method: str) -> None:
+    """A :class:`~energyai.exceptions.CalibrationShortfallWarning` when ``short`` is not empty."""
     if short:
         import warnings
 
@@ -166,8 +178,7 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
         warnings.warn(CalibrationShortfallWarning(
             f"after {method} calibration the intervals still miss their nominal coverage on the calibration origins "
             f"themselves: {short}; the quantiles are not trustworthy (try method='conformal', more origins, or a "
-            "model whose spread is closer to the data's)"), stacklevel=2)
-    return out
+            "model whose spread is closer to the data's)"), stacklevel=3)
 
 
 def _shortfall(covered: dict[str, float], tolerance: float = 0.15) -> dict[str, dict[str, float]]:

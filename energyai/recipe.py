@@ -49,12 +49,16 @@ MODEL_KEYS = {"name", "context_length", "horizon", "quantiles", "config"}
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
     """Read a run configuration and apply ``section.key=value`` overrides (YAML values)."""
-    import yaml
+    from energyai.yamlio import load_yaml
 
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"config file {p} does not exist")
-    cfg = yaml.safe_load(p.read_text()) or {}
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+    cfg = load_yaml(text, str(p)) or {}
     if not isinstance(cfg, dict):
         raise ConfigError(f"{p} must hold a mapping with sections {sorted(SECTIONS)}")
     for item in overrides or []:
@@ -67,7 +71,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> dict[st
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"--set {key}: {part!r} is not a section")
-        node[parts[-1]] = yaml.safe_load(value)
+        node[parts[-1]] = load_yaml(value, f"--set {key}")
     unknown = set(cfg) - SECTIONS
     if unknown:
         raise ConfigError(f"{p}: unknown section(s) {sorted(unknown)}; sections are {sorted(SECTIONS)}")

@@ -125,3 +125,34 @@ def test_quantiles_given_as_a_string_and_non_names_for_released_models():
     for bad in (None, 3, ""):
         with pytest.raises(ConfigError, match="released model name"):
             ea.Forecaster.from_pretrained(bad)
+
+
+def test_config_yaml_bombs_tags_and_malformed_values_are_config_errors(tmp_path, capsys):
+    """Issue 29 #16 and #17: malformed YAML, Python tags and ``--set x=[`` ended in exit 1
+    ("internal error"); an alias bomb grew until the out-of-memory killer."""
+    from energyai.exceptions import ConfigError
+    from energyai.yamlio import MAX_YAML_BYTES, load_yaml
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    bomb += "trainer: {max_steps: *i}\n"
+    cases = {"bomb.yaml": bomb, "tag.yaml": "trainer: !!python/object/apply:os.system ['true']\n",
+             "broken.yaml": "trainer: {max_steps: [1, 2\n", "latin.yaml": None}
+    for name, text in cases.items():
+        path = tmp_path / name
+        if text is None:
+            path.write_bytes("out: caf\xe9\n".encode("latin-1"))
+        else:
+            path.write_text(text)
+        assert main(["fit", "-c", str(path)]) == 2, name
+        err = capsys.readouterr().err
+        assert "ConfigError" in err and "internal error" not in err, (name, err)
+    good = tmp_path / "good.yaml"
+    good.write_text("trainer: {max_steps: 3}\n")
+    assert main(["fit", "-c", str(good), "--set", "trainer.max_steps=["]) == 2
+    assert "--set trainer.max_steps" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="aliases"):
+        load_yaml(bomb, "bomb")
+    with pytest.raises(ConfigError, match="over the limit"):
+        load_yaml("x: " + "1" * (MAX_YAML_BYTES + 1), "big")
+    assert load_yaml("trainer: {max_steps: 3}", "ok") == {"trainer": {"max_steps": 3}}

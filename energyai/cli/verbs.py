@@ -71,9 +71,8 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 def run_presets(args: argparse.Namespace) -> int:
     """``energyai presets list`` and ``energyai presets show NAME --set option=value``."""
-    import yaml
-
     from energyai.presets import available_presets, preset_params
+    from energyai.yamlio import load_yaml
 
     if args.action == "list":
         for p in available_presets():
@@ -88,7 +87,7 @@ def run_presets(args: argparse.Namespace) -> int:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"--set expects option=value, got {item!r}")
-        overrides[key] = yaml.safe_load(value)
+        overrides[key] = load_yaml(value, f"--set {key}")
     params = preset_params(args.name, **overrides)
     width = max(len(k) for k in params)
     for k, v in params.items():

@@ -57,7 +57,7 @@ def release_parser(doc: str | None, folder: Path) -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    import yaml
+    from energyai.yamlio import load_yaml
 
     out: dict[str, Any] = {"accelerator": args.accelerator, "devices": args.devices, "strategy": args.strategy,
                            "num_nodes": args.num_nodes, "progress_bar": False}
@@ -69,7 +69,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
             from energyai.exceptions import ConfigError
 
             raise ConfigError(f"--set takes OPTION=VALUE (a trainer option of the recipe), got {item!r}")
-        out[key] = yaml.safe_load(value)
+        out[key] = load_yaml(value, f"--set {key}")
     return out
 
 
