@@ -22,7 +22,8 @@ def _session(tmp_path: Path, body: str) -> subprocess.Popen:
         def pytest_configure(config):
             install()
     """))
-    (tmp_path / "test_body.py").write_text(textwrap.dedent(body))
+    after = f"\n\ndef test_after():\n    from pathlib import Path\n    Path({str(tmp_path / 'after')!r}).write_text('ran')\n"
+    (tmp_path / "test_body.py").write_text(textwrap.dedent(body) + after)  # runs only if the session goes on
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -35,6 +36,16 @@ def _wait_for(marker: Path, proc: subprocess.Popen) -> None:
         time.sleep(0.1)
 
 
+def _terminate(tmp_path: Path, marker: Path, proc: subprocess.Popen) -> str:
+    """SIGTERM once the body has started; the session must end (143) before ``test_after``."""
+    _wait_for(marker, proc)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 143, out
+    assert not (tmp_path / "after").exists(), "the session went on after SIGTERM"
+    return out
+
+
 def test_sigterm_ends_the_session_not_one_test(tmp_path):
     marker = tmp_path / "started"
     proc = _session(tmp_path, f"""
@@ -44,16 +55,9 @@ def test_sigterm_ends_the_session_not_one_test(tmp_path):
         def test_sleeps():
             Path({str(marker)!r}).write_text("x")
             time.sleep(120)
-
-        def test_after():
-            Path({str(tmp_path / 'after')!r}).write_text("ran")
     """)
-    _wait_for(marker, proc)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 143, out
+    out = _terminate(tmp_path, marker, proc)
     assert "stopped by signal" in out
-    assert not (tmp_path / "after").exists(), "the session went on after SIGTERM"
 
 
 @pytest.mark.slow
@@ -83,12 +87,5 @@ def test_sigterm_inside_a_lightning_fit_ends_the_session(tmp_path):
             data = torch.utils.data.TensorDataset(torch.ones(64, 1))
             L.Trainer(max_steps=100000, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                       accelerator="cpu").fit(Slow(), torch.utils.data.DataLoader(data, batch_size=4))
-
-        def test_after():
-            Path({str(tmp_path / 'after')!r}).write_text("ran")
     """)
-    _wait_for(marker, proc)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 143, out
-    assert not (tmp_path / "after").exists(), "the session went on after SIGTERM"
+    _terminate(tmp_path, marker, proc)
