@@ -54,7 +54,7 @@ def main() -> None:
             path = Path(tmp) / f"{name}.onnx"
             _fit(n).export(path)
             device = OnnxForecaster(path, threads=1)
-            ms = median_ms(lambda: device.predict(recent), 30, 3)
+            ms = median_ms(lambda d=device: d.predict(recent), 30, 3)
             rows[name] = {"predict_ms": round(ms, 3), "file_bytes": path.stat().st_size}
     rows["ratio"] = round(rows["ensemble_2_tide_plus_lightgbm"]["predict_ms"] / rows["one_tide_member"]["predict_ms"], 2)
     result = {"rows": rows, "threads": 1, "calls": "median of 30 after 3 warm-ups",

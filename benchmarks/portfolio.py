@@ -60,7 +60,7 @@ def _score(q: np.ndarray, actual: np.ndarray, keep: np.ndarray, method: str, tem
     """Coverage, width, CRPS and portfolio KPX error of the total's quantiles by ``method``."""
     t0 = time.perf_counter()
     total = portfolio_quantiles(q, LEVELS_99, method=method, template=template if method == "empirical" else None,
-                                upper=1.0)
+                                lower=0.0, upper=1.0)
     seconds = time.perf_counter() - t0
     a, t = actual[keep], total[keep]
     s = kpx_settlement(actual, total[:, 49], 3.0, units="MW")
