@@ -2,8 +2,14 @@
 
 Standard library only. Data is written under a unique temporary name beside the
 target, flushed to disk (``fsync``), then renamed over the target, and the folder entry
-is flushed too. A process killed at any moment leaves the old target intact (and at
-worst a temporary entry starting with ``.`` that the next write ignores).
+is flushed too. A process killed at any moment leaves the old target intact, and at worst
+a temporary entry ``.<name>.<pid>.<id>.(partial|old|tmp)`` beside it; the next save of
+that name removes those whose process has ended (:func:`sweep_stale`).
+
+A folder replaces a folder in one step where the system allows it (Linux ``renameat2``
+with ``RENAME_EXCHANGE``, kernel 3.15 and later): there is no moment at which no model is
+at the path. Elsewhere the old folder is renamed aside first, which leaves a window of
+microseconds in which the path is missing; a load in that window names the aside folder.
 """
 
 from __future__ import annotations
@@ -16,7 +22,11 @@ import tempfile
 import uuid
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "fsync_dir", "replace_dir", "sha256_file", "staging_dir"]
+__all__ = ["atomic_write_bytes", "exchange_paths", "fsync_dir", "replace_dir", "sha256_file", "staging_dir",
+           "sweep_stale"]
+
+#: Suffixes of the temporary entries this module leaves when killed.
+TEMP_SUFFIXES = (".partial", ".old", ".tmp")
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -70,7 +80,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     out = Path(path)
     mode = _target_mode(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    sweep_stale(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
@@ -90,17 +101,85 @@ def staging_dir(target: str | Path) -> Path:
     """A new empty folder beside ``target`` to write into before :func:`replace_dir`."""
     out = Path(target)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = out.with_name(f".{out.name}.{uuid.uuid4().hex[:12]}.partial")
+    sweep_stale(out)
+    stage = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.partial")
     stage.mkdir()
     return stage
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user
+        return True
+    return True
+
+
+def sweep_stale(target: str | Path) -> list[Path]:
+    """Remove the temporary entries a killed write of ``target`` left beside it.
+
+    Only entries named ``.<target name>.<pid>.<id><suffix>`` (suffix ``.partial``, ``.old``
+    or ``.tmp``) whose process ``pid`` no longer runs on this machine are removed; a write in
+    progress in another live process is left alone. Returns what was removed.
+    """
+    out = Path(target)
+    removed: list[Path] = []
+    if not out.parent.is_dir():
+        return removed
+    prefix = f".{out.name}."
+    for entry in out.parent.iterdir():
+        name = entry.name
+        if not name.startswith(prefix) or not name.endswith(TEMP_SUFFIXES) or entry.is_symlink():
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        removed.append(entry)
+    return removed
+
+
+def exchange_paths(a: str | Path, b: str | Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False, having changed nothing, where the system or file system does not
+    support it; raises ``OSError`` for other failures.
+    """
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # glibc before 2.28, musl
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
 
 
 def replace_dir(stage: Path, target: str | Path) -> Path:
     """Put the finished folder ``stage`` in place of ``target`` (which may exist).
 
-    Every file of ``stage`` is fsynced first. An existing target is renamed aside, the
-    stage renamed in, and the old one removed; between the two renames (microseconds)
-    the old folder is at ``.<name>.<id>.old``, which :func:`energyai.persist.load_forecaster`
+    Every file of ``stage`` is fsynced first. An existing target is swapped with the stage
+    in one step (:func:`exchange_paths`) and the old folder, now at the stage's name,
+    removed. Where the swap is not supported, the target is renamed aside, the stage
+    renamed in, and the old one removed; between those two renames (microseconds) the old
+    folder is at ``.<name>.<pid>.<id>.old``, which :func:`energyai.persist.load_forecaster`
     names if it finds the target missing.
     """
     out = Path(target)
@@ -113,7 +192,11 @@ def replace_dir(stage: Path, target: str | Path) -> Path:
     if out.exists():
         if not out.is_dir():
             raise FileExistsError(f"{out} exists and is not a folder")
-        old = out.with_name(f".{out.name}.{uuid.uuid4().hex[:12]}.old")
+        if exchange_paths(stage, out):
+            fsync_dir(out.parent)
+            shutil.rmtree(stage, ignore_errors=True)
+            return out
+        old = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.old")
         os.replace(out, old)
     os.replace(stage, out)
     fsync_dir(out.parent)

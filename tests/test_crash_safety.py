@@ -358,10 +358,19 @@ def test_a_run_killed_twice_resumes_to_the_same_weights(tmp_path):
                                                                                    resume=resume)
     ckpt = tmp_path / "b" / "last.ckpt"
     good = ckpt.read_bytes()
-    ckpt.write_bytes(good[: len(good) // 2])  # a checkpoint cut short: a typed error, not a torch traceback
-    with pytest.raises(ArtifactError, match="damaged"):
-        ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
+    digest = tmp_path / "b" / "last.ckpt.sha256"
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x01  # one byte inside the weights: torch would load it without complaint
+    for damaged, why in ((good[: len(good) // 2], "digest"), (bytes(flipped), "digest")):
+        ckpt.write_bytes(damaged)  # a typed error naming the digest, not a torch traceback or a silent resume
+        with pytest.raises(ArtifactError, match=why):
+            ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
     ckpt.write_bytes(good)
+    listed = digest.read_bytes()
+    digest.unlink()  # no digest: nothing to check the checkpoint against, so it is refused
+    with pytest.raises(ArtifactError, match="no readable digest"):
+        ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
+    digest.write_bytes(listed)
     resumed = ea.Forecaster("dlinear", checkpoint_dir=str(tmp_path / "b"), **kw).fit(df, schema, resume=True)
     a, b = full.network_.state_dict(), resumed.network_.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -13,12 +13,17 @@ uninterrupted one in deterministic mode:
   an epoch skips the batches that epoch already trained on.
 
 The checkpoint also records the training data's sha256 and the options; resuming with
-other data or options is refused.
+other data or options is refused. Beside it, ``last.ckpt.sha256`` (JSON) lists the sha256 of
+the checkpoint just written and of the one before (written before the checkpoint is renamed
+into place, so a kill between the two renames still leaves a listed file); a checkpoint
+whose bytes match neither, or that has no digest file, is refused on resume, so a flipped
+byte never resumes into weights that are then saved with fresh checksums.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from pathlib import Path
@@ -28,13 +33,25 @@ import lightning as L
 import torch
 
 from energyai.exceptions import ArtifactError, ConfigError
-from energyai.fileio import fsync_dir
+from energyai.fileio import atomic_write_bytes, fsync_dir, sha256_file, sweep_stale
 from energyai.training.data import WindowBatches
 
 __all__ = ["CHECKPOINT", "Checkpointer", "StepSeed", "resolve_resume"]
 
 #: The file name of the latest checkpoint in a checkpoint folder.
 CHECKPOINT = "last.ckpt"
+#: The digest file beside it: ``{"sha256": [latest, previous]}``.
+DIGEST = CHECKPOINT + ".sha256"
+
+
+def _listed_digests(checkpoint: Path) -> list[str]:
+    """The sha256 values listed by the digest file beside ``checkpoint`` (``<name>.sha256``;
+    empty when it is missing or unreadable)."""
+    try:
+        listed = json.loads(checkpoint.with_name(checkpoint.name + ".sha256").read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [d for d in listed if isinstance(d, str)] if isinstance(listed, list) else []
 
 
 def step_seed(seed: int, step: int) -> int:
@@ -108,12 +125,16 @@ class Checkpointer(L.Callback):
     def _save(self, trainer: L.Trainer, epoch: int, batch: int) -> None:
         self.position = {"epoch": int(epoch), "batch": int(batch)}
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{CHECKPOINT}.{uuid.uuid4().hex[:12]}.tmp"
+        if not self.written:
+            sweep_stale(self.path)  # temporary files of killed runs
+        tmp = self.folder / f".{CHECKPOINT}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
         trainer.save_checkpoint(tmp)
         if trainer.is_global_zero:
             try:
                 with open(tmp, "rb") as fh:
                     os.fsync(fh.fileno())
+                digests = [sha256_file(tmp), *_listed_digests(self.path)[:1]]
+                atomic_write_bytes(self.folder / DIGEST, json.dumps({"sha256": digests}).encode())
                 os.replace(tmp, self.path)
             finally:
                 with contextlib.suppress(OSError):
@@ -138,6 +159,13 @@ def resolve_resume(resume: Any, folder: str | Path | None) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"no checkpoint to resume from at {path}; the run wrote none yet (checkpoint_every steps), "
                           "or it was written elsewhere: start without --resume")
+    listed = _listed_digests(path)
+    if not listed:
+        raise ArtifactError(f"the checkpoint {path} has no readable digest file {path.name}.sha256 beside it (energyai "
+                            "writes one with every checkpoint; copy both): it cannot be checked, start without --resume")
+    if sha256_file(path) not in listed:
+        raise ArtifactError(f"the checkpoint {path} does not match its digest in {path.name}.sha256: it was changed "
+                            "after it was written; delete it and start without --resume")
     try:  # a damaged file fails here, with a typed error, rather than deep inside Lightning
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises RuntimeError, EOFError or UnpicklingError for damaged files
