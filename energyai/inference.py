@@ -18,6 +18,7 @@ from energyai.assemble import assemble, check_output
 from energyai.base import check_future, check_quantiles, quantile_column
 from energyai.contract import NAMES, Window
 from energyai.exceptions import ConfigError, DataError, InsufficientDataError
+from energyai.limits import check_forecast_scale, trained_magnitude
 from energyai.runtime.fallback import apply_fallback, steps_per_day
 from energyai.timeutil import future_seconds
 
@@ -85,6 +86,8 @@ def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", 
                               min_observed, nonnegative=schema.nonnegative,
                               capacity=None if schema.capacity is None else window.capacity, series=ids)
     check_output(pred, ids)
+    check_forecast_scale(pred, window.target, capacity=window.capacity,
+                         trained=trained_magnitude(getattr(model, "target_range_", None)), series=ids)
     cols: dict[str, Any] = {}
     if sid:
         cols[sid] = pl.Series(np.repeat(np.array(ids, dtype=object), model.horizon).tolist()).cast(frame.schema[sid])
@@ -210,6 +213,7 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
         if future is not None else None
     preds, scales = [], []
     guard = model._input_guard()
+    trained = trained_magnitude(getattr(model, "target_range_", None))
     step = 1024  # windows per pass: the transient memory stays a few tens of MB
     for i in range(0, len(starts_a), step):
         batch = make_batch(panel, starts_a[i:i + step], series_a[i:i + step], L_, H, as_tensors=False,
@@ -223,6 +227,9 @@ def forecast_origins(model: Any, df: Any, cutoffs: list[Any], future: Any = None
                         local=batch.local_time)
         feeds = assemble(window, NAMES, guard)
         preds.append(run_network(model.network_, feeds, H, len(model.levels_)))
+        check_forecast_scale(preds[-1], window.target, capacity=window.capacity, trained=trained,
+                             series=[f"{panel.series_ids[s]} at cutoff {cutoffs[c]}"
+                                     for s, c in zip(series_a[i:i + step], cut_a[i:i + step], strict=True)])
         if scale:
             scales.append(_window_scale(model.network_, feeds))
     pred = np.concatenate(preds)
@@ -352,4 +359,9 @@ def predict_arrays(model: Any, inputs: tuple[np.ndarray, ...], named: dict[str, 
         feeds.update(assemble(window, missing))
     pred = run_network(model.network_, feeds, model.horizon, len(model.levels_), batch_size)
     check_output(pred)
+    context = feeds["past_target"]
+    if "past_observed" in feeds:
+        context = np.where(np.asarray(feeds["past_observed"]) > 0, context, np.nan)
+    check_forecast_scale(pred, np.asarray(context, np.float64), capacity=feeds.get("capacity"),
+                         trained=trained_magnitude(getattr(model, "target_range_", None)))
     return pred

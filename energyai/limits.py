@@ -12,6 +12,11 @@ graph, or come out as a finite but absurd forecast. energyai therefore refuses, 
 - a covariate more than :data:`MAX_SIGMAS` training standard deviations from its
   training mean (a unit or sensor error, such as 1e30 in a temperature column), where the
   model's output would have no meaning. W against MW (1e6) is caught; W against kW is not.
+
+Outputs are checked too (:func:`check_forecast_scale`): a forecast more than
+:data:`FORECAST_FACTOR` times the largest magnitude the model could know of (its training
+targets, this window's observed context, the capacity) is refused. A diverged fit (a
+learning rate of 1e30) gives finite forecasts of 1e34 MW that no other check sees.
 """
 
 from __future__ import annotations
@@ -23,13 +28,80 @@ import numpy as np
 
 from energyai.exceptions import NonFiniteValueError, OutOfRangeError
 
-__all__ = ["MAX_ABS", "MAX_SIGMAS", "InputGuard", "check_bounds", "check_magnitude", "check_training_range"]
+__all__ = ["FORECAST_FACTOR", "MAX_ABS", "MAX_SIGMAS", "InputGuard", "check_bounds", "check_forecast_scale",
+           "check_magnitude", "check_training_range", "trained_magnitude"]
 
 #: Largest magnitude accepted in any input, in the data's own units.
 MAX_ABS = 1e18
 
 #: Largest distance of a covariate from its training mean, in training standard deviations.
 MAX_SIGMAS = 1e6
+
+#: Largest forecast magnitude, as a multiple of the largest magnitude the model saw (training
+#: targets, the window's context, its capacity). Day-ahead load does not grow tenfold; a
+#: zero-shot model on a bigger series sees that series' size in its context.
+FORECAST_FACTOR = 10.0
+
+
+def trained_magnitude(recorded: Any) -> float | None:
+    """The largest training target magnitude from a recorded range (``{"min", "max"}`` in a
+    saved folder, ``{"low", "high"}`` in a file's metadata), or None when none is recorded."""
+    if not isinstance(recorded, dict):
+        return None
+    pair = [recorded.get(k) for k in (("min", "max") if "min" in recorded else ("low", "high"))]
+    values = [float(v) for v in pair if isinstance(v, (int, float)) and np.isfinite(v)]
+    return max(abs(v) for v in values) if len(values) == 2 else None
+
+
+def check_forecast_scale(values: np.ndarray, context: np.ndarray | None, *, capacity: np.ndarray | None = None,
+                         trained: float | None = None, series: Sequence[Any] | None = None) -> None:
+    """Raise :class:`OutOfRangeError` when a window's forecast exceeds :data:`FORECAST_FACTOR`
+    times the largest magnitude its model could know of.
+
+    Parameters
+    ----------
+    values : ndarray, shape (B, H) or (B, H, Q)
+        Finite forecasts in target units (run the non-finite check first).
+    context : ndarray, shape (B, L), optional
+        The windows' target context, NaN where missing.
+    capacity : ndarray, shape (B, H) or (B,), optional
+    trained : float, optional
+        The largest target magnitude in the training data (None for files exported before
+        energyai recorded it: only the context and capacity bound them).
+    series : list, optional
+        Names for the message.
+
+    A window whose bound is 0 (no training range, an all-zero or missing context, no
+    capacity) is not checked.
+    """
+    if values.size == 0:
+        return
+    top = float(np.abs(values).max())
+    base = float(trained) if trained is not None and np.isfinite(trained) else 0.0
+    if top <= FORECAST_FACTOR * base:
+        return  # the common case, one reduction
+    B = values.shape[0]
+    ref = np.full(B, base)
+    if context is not None and context.size:
+        with np.errstate(invalid="ignore"):
+            seen = np.where(np.isfinite(context), np.abs(context), 0.0).reshape(B, -1).max(axis=1)
+        ref = np.maximum(ref, seen)
+    if capacity is not None:
+        cap = np.abs(np.asarray(capacity, np.float64)).reshape(B, -1).max(axis=1)
+        ref = np.maximum(ref, np.where(np.isfinite(cap), cap, 0.0))
+    out = np.abs(values).reshape(B, -1).max(axis=1)
+    bad = (ref > 0) & (out > FORECAST_FACTOR * ref)
+    if not bad.any():
+        return
+    b = int(np.argmax(bad))
+    name = series[b] if series is not None and b < len(series) else None
+    raise OutOfRangeError(
+        f"the forecast for {f'window {b}' if name is None else f'series {name!r}'} reaches {float(out[b]):.6g}, more than {FORECAST_FACTOR:g} times the "
+        f"largest magnitude the model knows of ({float(ref[b]):.6g}: its training targets"
+        f"{'' if trained is None else f' up to {base:.6g}'}, this window's context and capacity); the model is "
+        "broken (a diverged fit: check trainer.learning_rate and the training loss) or its inputs are in other "
+        "units. It was not returned"
+    )
 
 
 def _when(times: np.ndarray | None, index: tuple[int, ...]) -> str:

@@ -122,6 +122,7 @@ def _write(model: Any, out: Path, save_file: Any) -> None:
         "calendar": model.calendar_,
         "n_inputs": list(model.n_inputs_),
         "series_ids": jsonable(model.series_ids_),
+        "target_range": jsonable(getattr(model, "target_range_", None)),
     }
     (out / "config.json").write_text(json.dumps(config, indent=2))
     # clone: an ensemble's members share their feature modules, and safetensors refuses shared storage
@@ -214,6 +215,20 @@ def _restore(model: Any, config: dict[str, Any], state: dict[str, Any]) -> None:
     model.calendar_ = calendar
     model.n_inputs_ = (P, F, S)
     model.series_ids_ = config.get("series_ids", [])
+    model.target_range_ = _target_range(config.get("target_range"))
+
+
+def _target_range(value: Any) -> dict[str, float] | None:
+    """The saved training range, or None (folders saved before energyai recorded it)."""
+    if value is None:
+        return None
+    try:
+        lo, hi = float(value["min"]), float(value["max"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"config.json: target_range must be {{'min': number, 'max': number}}, got {value!r}") from exc
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+        raise ArtifactError(f"config.json: target_range {value!r} is not a finite interval")
+    return {"min": lo, "max": hi}
 
 
 def jsonable(value: Any) -> Any:

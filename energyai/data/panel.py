@@ -108,6 +108,15 @@ class Panel:
                 bad |= np.isnan(block.sum(axis=1, dtype=np.float64))
         return bad
 
+    def target_range(self) -> dict[str, float] | None:
+        """``{"min": .., "max": ..}`` of the observed target values (target units), or None
+        when none is observed; the models record it to bound their forecasts
+        (:func:`energyai.limits.check_forecast_scale`)."""
+        y = self.target[self.observed] if self.observed.any() else None
+        if y is None or not y.size:
+            return None
+        return {"min": float(np.nanmin(y)), "max": float(np.nanmax(y))}
+
     def sha256(self) -> str:
         """Hash of the arrays a model learns from (target, mask, covariates, times)."""
         h = hashlib.sha256()

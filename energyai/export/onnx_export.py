@@ -34,6 +34,7 @@ from energyai.export.parity import ParityResult, run_gate
 from energyai.export.submission import submission_head, submission_parity
 from energyai.fileio import atomic_write_bytes
 from energyai.integrity import seal
+from energyai.limits import trained_magnitude
 
 if TYPE_CHECKING:
     import torch
@@ -129,8 +130,17 @@ def model_info(forecaster: Any, specs: list[dict[str, Any]], quantization: str, 
         calibration=None if forecaster.network_.calibration is None else _plain(
             dict(forecaster.manifest_.get("calibration", {}))),
         torch_version=torch.__version__,
-        ranges=forecaster.network_.training_ranges(),
+        ranges=_ranges(forecaster),
     )
+
+
+def _ranges(forecaster: Any) -> dict[str, Any]:
+    """The covariates' training ranges and the target's (``{"low", "high"}``, when recorded)."""
+    ranges: dict[str, Any] = dict(forecaster.network_.training_ranges())
+    trained = getattr(forecaster, "target_range_", None)
+    if trained is not None:
+        ranges["target"] = {"low": float(trained["min"]), "high": float(trained["max"])}
+    return ranges
 
 
 
@@ -375,7 +385,8 @@ def export_onnx(
     session = _session(proto.SerializeToString())
     parity = run_gate(torch_fn, session, windows, names, bool(schema.nonnegative),
                       list(forecaster.levels_).index(0.5), quantized=quantize is not None,
-                      max_metric_change=max_metric_change)
+                      max_metric_change=max_metric_change,
+                      trained=trained_magnitude(getattr(forecaster, "target_range_", None)))
     if head is not None:
         parity.submission = submission_parity(head, session, windows, names)
     meta = dataclasses.replace(info, parity=parity.to_dict(), submission=rule).to_metadata()

@@ -65,9 +65,20 @@ def gate_sets(windows: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]
     return sets
 
 
-def _structure(name: str, out: np.ndarray, feeds: dict[str, np.ndarray], nonnegative: bool) -> None:
+def _structure(name: str, out: np.ndarray, feeds: dict[str, np.ndarray], nonnegative: bool,
+               trained: float | None = None) -> None:
+    from energyai.exceptions import OutOfRangeError
+    from energyai.limits import check_forecast_scale
+
     if not np.isfinite(out).all():
         raise ExportError(f"parity gate, {name}: onnxruntime produced non-finite forecasts; the file was not written")
+    context = feeds["past_target"]
+    if "past_observed" in feeds:
+        context = np.where(feeds["past_observed"] > 0, context, np.nan)
+    try:
+        check_forecast_scale(out, np.asarray(context, np.float64), capacity=feeds.get("capacity"), trained=trained)
+    except OutOfRangeError as exc:
+        raise ExportError(f"parity gate, {name}: {exc}; the file was not written") from exc
     if out.shape[-1] > 1 and (np.diff(out, axis=-1) < 0).any():
         raise ExportError(f"parity gate, {name}: quantiles are not sorted; the file was not written")
     if nonnegative and (out < 0).any():
@@ -85,6 +96,7 @@ def run_gate(
     median_index: int,
     quantized: bool = False,
     max_metric_change: float = 0.01,
+    trained: float | None = None,
 ) -> ParityResult:
     """Compare an onnxruntime session with the torch graph; raise :class:`ExportError` on failure.
 
@@ -104,6 +116,9 @@ def run_gate(
         Judge as an int8 file: structure plus deviation report instead of the fp32 tolerance.
     max_metric_change : float
         For int8: the largest allowed relative change of the median's MAE on the windows.
+    trained : float, optional
+        The largest training target magnitude: forecasts beyond
+        :data:`~energyai.limits.FORECAST_FACTOR` times it (and the window's context) fail.
     """
     result = ParityResult()
     for name, data in gate_sets(windows).items():
@@ -112,7 +127,7 @@ def run_gate(
         out = session.run(None, feeds)[0]
         if out.shape != ref.shape:
             raise ExportError(f"parity gate, {name}: onnxruntime output shape {out.shape}, torch {ref.shape}")
-        _structure(name, out, feeds, nonnegative)
+        _structure(name, out, feeds, nonnegative, trained)
         err = np.abs(out.astype(np.float64) - ref.astype(np.float64))
         scale = float(max(np.abs(ref).max(), 1e-12))
         limit = ATOL_SCALE * scale + RTOL * np.abs(ref)

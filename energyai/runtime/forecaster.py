@@ -23,6 +23,7 @@ from energyai.exceptions import (
     MissingColumnError,
 )
 from energyai.integrity import verify as verify_file
+from energyai.limits import check_forecast_scale, trained_magnitude
 from energyai.runtime.fallback import apply_fallback, check_fallback, steps_per_day
 from energyai.runtime.inputs import (
     as_float_matrix,
@@ -112,6 +113,7 @@ class OnnxForecaster:
         self._names = tuple(graph_inputs)
         self._guard = self.info.guard()
         self._nonnegative = bool(self.info.capacity.get("nonnegative"))
+        self._trained = trained_magnitude(self.info.ranges.get("target"))
         # one clean sub-daily window with only time-derived inputs takes the lean checks
         step = self.info.freq_seconds
         self._lean = step % 86400 != 0 and set(self._names) <= {"past_target", "local_time", "utc_time",
@@ -292,6 +294,8 @@ class OnnxForecaster:
                                         nonnegative=bool(info.capacity.get("nonnegative")),
                                         capacity=feeds.get("capacity"), series=series)
         check_output(values, series)
+        context = y if "past_observed" not in feeds else np.where(feeds["past_observed"] > 0, y, np.nan)
+        check_forecast_scale(values, context, capacity=feeds.get("capacity"), trained=self._trained, series=series)
         if submission is not None:
             submission = np.where(flags[:, None], values[..., info.median_index], submission)
             check_output(submission[..., None], series)

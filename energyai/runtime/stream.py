@@ -180,11 +180,14 @@ class StreamingForecaster:
         from dataclasses import replace
 
         from energyai.assemble import check_output
-        from energyai.limits import check_magnitude
+        from energyai.limits import check_forecast_scale, check_magnitude, trained_magnitude
 
         final = values.astype(out.values.dtype)
         check_output(final, [self.series])  # the shift is the last step that changes the forecast
         check_magnitude(final, "the recalibrated forecast")
+        check_forecast_scale(final, self._y[None].astype(np.float64), capacity=None if cap is None else
+                             np.full((1, 1), float(np.max(np.abs(np.asarray(cap, np.float64))))),
+                             trained=trained_magnitude(self.model.info.ranges.get("target")), series=[self.series])
         return replace(out, values=final)
 
     @staticmethod

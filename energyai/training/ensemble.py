@@ -191,6 +191,7 @@ def fit_ensemble(model: Any, df: Any, schema: Any, resolved: dict[str, Any], *, 
     model.levels_ = resolved["levels"]
     model.calendar_ = calendar
     model.series_ids_ = panel.series_ids
+    model.target_range_ = panel.target_range()
     model.n_inputs_ = n_inputs
     seconds = time.perf_counter() - t0
     model.history_ = _history(histories, combine, data, seconds)

@@ -98,6 +98,7 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     model.levels_ = resolved["levels"]
     model.calendar_ = calendar
     model.series_ids_ = panel.series_ids
+    model.target_range_ = panel.target_range()
     model.n_inputs_ = n_inputs
     model.history_ = _history(data, trainer, best, seconds, t.batch_size)
     model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
