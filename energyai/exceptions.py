@@ -34,6 +34,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArtifactError",
+    "CalibrationShortfallWarning",
     "CalibrationSkippedWarning",
     "CapacityExceededError",
     "ChecksumError",
@@ -41,6 +42,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DatasetError",
+    "DaylightSavingHorizonWarning",
     "DuplicateTimestampError",
     "EnergyAIError",
     "EnergyAIWarning",
@@ -84,6 +86,12 @@ class CalibrationSkippedWarning(EnergyAIWarning):
 class CalibrationShortfallWarning(EnergyAIWarning):
     """After calibration, a central interval still covers far from its nominal share of the
     calibration origins themselves (more than 15 points off); the manifest records it."""
+
+
+class DaylightSavingHorizonWarning(EnergyAIWarning):
+    """A day-ahead preset fitted on data in a zone with daylight saving has a horizon that
+    ends with a 24-hour delivery day: the last hour of the 25-hour day is never forecast
+    (build the preset with ``tz=`` the data's zone). ``history_["dst_horizon"]`` records it."""
 
 
 class ConfigError(EnergyAIError, ValueError):

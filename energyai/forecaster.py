@@ -121,7 +121,9 @@ class Forecaster:
             IANA zone of the site's timestamps (``"Asia/Seoul"``); None keeps the model's.
         holidays : str, optional
             Holiday country (``"KR"``, ``"US"``); the model must have been trained with a
-            holiday table. None keeps the model's table.
+            holiday table. None keeps the model's table; with ``tz`` that is refused
+            unless the table is the zone's country's (``zone.tab``), so a model never keeps
+            another country's holidays by accident: pass the model's country to keep it.
         holiday_years : (int, int), optional
             First and last year of the new table (default 1990..2050).
         solar_site : (latitude, longitude[, altitude]), optional

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from energyai.exceptions import ConfigError
 
-__all__ = ["localize"]
+__all__ = ["localize", "zone_country"]
 
 
 def localize(model: Any, tz: str | None, holidays: str | None, holiday_years: tuple[int, int] | None,
@@ -27,6 +28,8 @@ def localize(model: Any, tz: str | None, holidays: str | None, holiday_years: tu
         except Exception as exc:  # any failure to resolve is the same user error
             raise ConfigError(f"tz {tz!r} is not an IANA time zone such as 'Asia/Seoul'") from exc
         setattr(out, "schema_", dataclasses.replace(out.schema_, tz=tz))  # noqa: B010 (set by fit, not declared)
+    if tz is not None and holidays is None and out.network_.holiday is not None:
+        _check_kept_holidays(tz, out.get_params().get("holidays"))
     if holidays is not None:
         if out.network_.holiday is None:
             raise ConfigError("this model was trained without holidays=; it has no holiday features to localize")
@@ -51,3 +54,42 @@ def localize(model: Any, tz: str | None, holidays: str | None, holiday_years: tu
         manifest["site"] = "localized"
     setattr(out, "manifest_", manifest)  # noqa: B010 (set by fit, not declared)
     return out
+
+
+def zone_country(tz: str) -> str | None:
+    """The ISO 3166 country of an IANA zone from the tz database's ``zone.tab`` (the
+    ``tzdata`` package's copy or the system's), or None where the zone has no country
+    (``UTC``, ``Etc/...``) or no table is found."""
+    import importlib.util
+    import os
+
+    tables = []
+    spec = importlib.util.find_spec("tzdata")
+    if spec is not None and spec.origin:
+        tables.append(Path(os.path.dirname(spec.origin)) / "zoneinfo" / "zone.tab")
+    tables.append(Path("/usr/share/zoneinfo/zone.tab"))
+    for table in tables:
+        try:
+            lines = table.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split("\t")
+            if len(parts) >= 3 and not line.startswith("#") and parts[2] == tz:
+                return parts[0]
+        return None
+    return None
+
+
+def _check_kept_holidays(tz: str, country: Any) -> None:
+    """Refuse to move a model to ``tz`` while silently keeping another country's holiday table."""
+    site = zone_country(tz)
+    kept = country.split("-")[0].upper() if isinstance(country, str) else None
+    if site is not None and kept == site:
+        return
+    raise ConfigError(
+        f"localize(tz={tz!r}) would keep this model's holiday table ({country!r}), which is "
+        + (f"not the holidays of {tz}'s country ({site}); pass holidays={site!r}" if site else
+           f"not known to be {tz}'s; pass holidays= the site's country")
+        + (f", or holidays={country!r} to keep it on purpose" if isinstance(country, str) else "")
+    )

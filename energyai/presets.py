@@ -82,6 +82,29 @@ def _dst_extra(tz: str | None, step: int) -> int:
     return (3600 + step - 1) // step if len(offsets) > 1 else 0
 
 
+def check_dst_horizon(model: Any, schema: Any) -> str | None:
+    """Warn (:class:`~energyai.exceptions.DaylightSavingHorizonWarning`) and return the message
+    when a day-ahead preset's horizon ends exactly with a 24-hour delivery day although the
+    data's zone has daylight saving (the preset was built without ``tz=``); else None."""
+    import warnings
+
+    from energyai.exceptions import DaylightSavingHorizonWarning
+
+    params = model.get_params()
+    issue, zone_name = params.get("origin_time"), getattr(schema, "tz", None)
+    f = schema.frequency
+    if not params.get("preset_name") or issue is None or not zone_name or f.is_calendar or f.seconds >= 86400:
+        return None
+    last = issue_seconds(issue) + int(model.horizon) * f.seconds  # the last step's start, after the issue day's 0h
+    if _dst_extra(zone_name, f.seconds) == 0 or (last + f.seconds) % 86400:
+        return None
+    message = (f"{params['preset_name']}: the data's zone {zone_name} has daylight saving, but the horizon "
+               f"({model.horizon} steps from {issue}) covers a 24-hour delivery day only, so the last hour of the "
+               f"25-hour day is never forecast; build the preset with tz={zone_name!r}")
+    warnings.warn(message, DaylightSavingHorizonWarning, stacklevel=4)
+    return message
+
+
 def ensemble_members(n: Any) -> list[dict[str, Any]] | None:
     """The members of a preset's ``ensemble=n``: the preset's network with seeds 0 .. n - 2 and the
     gradient-boosted member (LightGBM on the same inputs); ``n=1``: the network alone.

@@ -26,10 +26,11 @@ __all__ = ["CALIBRATION_DEFAULTS", "calibration_options", "fit_calibrated", "fit
 def fit_model(model: Any, df: Any, schema: Any, **fit_args: Any) -> None:
     """:meth:`energyai.Forecaster.fit`'s work: check the options, make the choices a preset takes
     from the data, fit (on all but a holdout when the calibration asks for one), calibrate."""
-    from energyai.presets import choose_at_fit
+    from energyai.presets import check_dst_horizon, choose_at_fit
     from energyai.training.fit import fit_forecaster
 
     model._resolved()  # every option checked before the data is read
+    short = check_dst_horizon(model, schema)
     chosen = choose_at_fit(model, df, schema)
     resolved = model._resolved()
 
@@ -43,6 +44,9 @@ def fit_model(model: Any, df: Any, schema: Any, **fit_args: Any) -> None:
     else:
         fit_calibrated(model, df, schema, fit_on, options, future=fit_args.get("future"),
                        val_start=fit_args.get("val_start"))
+    if short:
+        model.history_["dst_horizon"] = short
+        model.manifest_.setdefault("history", {})["dst_horizon"] = short
     if chosen:
         model.history_["chosen_at_fit"] = chosen
         model.manifest_.setdefault("history", {})["chosen_at_fit"] = chosen
