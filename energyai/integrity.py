@@ -153,12 +153,16 @@ def _load_key(key: Any, private: bool) -> Any:
     except OSError as exc:
         raise IntegrityError(f"cannot read the key file {key}: {exc.strerror or exc}") from exc
     data = data.encode() if isinstance(data, str) else data
+    kind = "private" if private else "public"
     try:
-        if private:
-            return serialization.load_pem_private_key(data, password=None)
-        return serialization.load_pem_public_key(data)
+        loaded = serialization.load_pem_private_key(data, password=None) if private else \
+            serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
-        raise IntegrityError(f"cannot read the ed25519 {'private' if private else 'public'} key: {exc}") from exc
+        raise IntegrityError(f"cannot read the ed25519 {kind} key: {exc}") from exc
+    if type(loaded).__name__ not in ("Ed25519PrivateKey", "Ed25519PublicKey"):
+        raise IntegrityError(f"the {kind} key is a {type(loaded).__name__}, not an ed25519 key; energyai signs and "
+                             "verifies with ed25519 only (openssl genpkey -algorithm ed25519)")
+    return loaded
 
 
 def _check_signature(body: bytes, sig: str, public_key: Any, name: str) -> None:
@@ -167,11 +171,13 @@ def _check_signature(body: bytes, sig: str, public_key: Any, name: str) -> None:
     exceptions = import_optional("cryptography.exceptions", "model signing (pip install 'energyai[sign]')")
     key = _load_key(public_key, private=False)
     try:
-        key.verify(bytes.fromhex(sig.split(":", 1)[1]), hashlib.sha256(body).digest())
+        raw = bytes.fromhex(sig.split(":", 1)[1])
+    except (ValueError, IndexError) as exc:
+        raise IntegrityError(f"{name} carries a malformed signature; do not use it") from exc
+    try:
+        key.verify(raw, hashlib.sha256(body).digest())
     except exceptions.InvalidSignature as exc:
         raise IntegrityError(f"{name} is not signed by the given public key; do not use it") from exc
-    except AttributeError as exc:
-        raise IntegrityError("the public key is not an ed25519 key") from exc
 
 
 def sign(payload: bytes, private_key: Any) -> bytes:
@@ -182,7 +188,5 @@ def sign(payload: bytes, private_key: Any) -> bytes:
     """
     checked = verify(payload)
     key = _load_key(private_key, private=True)
-    if type(key).__name__ != "Ed25519PrivateKey":
-        raise IntegrityError(f"the private key is a {type(key).__name__}, not an ed25519 key")
     signature = "ed25519:" + key.sign(hashlib.sha256(checked.body).digest()).hex()
     return seal(checked.body, signature)

@@ -172,7 +172,30 @@ def from_pandas(frame: Any, schema: Schema | None = None) -> pl.DataFrame:
     if isinstance(frame.index, pd.DatetimeIndex):
         name = frame.index.name or (schema.timestamp if schema else "timestamp")
         frame = frame.reset_index(names=name)
-    df = pl.from_pandas(frame, nan_to_null=True)
+    try:
+        df = pl.from_pandas(frame, nan_to_null=True)
+    except Exception as exc:  # pyarrow raises ArrowInvalid / ArrowTypeError for mixed object columns
+        raise _mixed_column_error(frame, exc) from exc
     if schema is not None:
         df = parse_timestamp_column(df, schema.timestamp)
     return df
+
+
+def _mixed_column_error(frame: Any, exc: Exception) -> ColumnTypeError:
+    """The typed error for a pandas frame polars cannot take: the first column (and row) that
+    holds values of more than one kind (numbers and strings in an object column)."""
+    for name in frame.columns:
+        col = frame[name]
+        if str(col.dtype) != "object":
+            continue
+        kinds = col.map(lambda v: type(v).__name__)
+        if kinds.nunique(dropna=True) > 1 or not kinds.isin(["str", "float", "int", "NoneType"]).all():
+            first = kinds.iloc[0]
+            row = next((i for i, k in enumerate(kinds) if k != first and k != "NoneType"), 0)
+            return ColumnTypeError(
+                f"column {name!r} mixes value types ({sorted(set(kinds))}): row {row} holds {col.iloc[row]!r}; "
+                f"convert it first, for example pd.to_numeric(df[{name!r}], errors='coerce') after checking the "
+                "entries that become NaN"
+            )
+    return ColumnTypeError(f"this pandas frame cannot be converted ({type(exc).__name__}: {exc}); give each column "
+                           "one type (numbers, or datetimes for the timestamp)")

@@ -379,7 +379,11 @@ def _repair(df: Any, schema: Schema, dst: str) -> Any:
 
     if dst not in DST_MODES:
         raise ConfigError(f"dst must be one of {list(DST_MODES)}, got {dst!r}")
-    frame = df if isinstance(df, pl.DataFrame) else pl.from_pandas(df) if hasattr(df, "to_numpy") else df
+    if not isinstance(df, pl.DataFrame) and hasattr(df, "to_numpy") and hasattr(df, "columns"):
+        from energyai.data.io import from_pandas
+
+        df = from_pandas(df)
+    frame = df
     if not isinstance(frame, pl.DataFrame) or schema.tz is None or schema.timestamp not in frame.columns:
         return df
     dtype = frame.schema[schema.timestamp]

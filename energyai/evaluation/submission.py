@@ -124,6 +124,14 @@ def _check_sizes(grid: Any, n_samples: Any, chunk: Any) -> None:
                           f"chunk exceeds {_MAX_CHUNK_FLOATS:,} (2 GiB); lower grid, n_samples or chunk")
 
 
+def _numbers(value: Any, name: str, error: type[Exception]) -> np.ndarray:
+    """``value`` as a float64 array, or ``error`` naming ``name`` (strings, objects, ragged lists)."""
+    try:
+        return np.asarray(value, np.float64)
+    except (TypeError, ValueError) as exc:
+        raise error(f"{name} must be numbers, got {str(value)[:60]!r} ({exc})") from exc
+
+
 def best_submission(quantiles: Any, levels: Any, capacity: Any, *, rules: KPXRules | None = None,
                     units: str = "kW", grid: int = 101, n_samples: int = 200, chunk: int = 256) -> Submission:
     """The submission per hour that maximises the expected KPX incentive.
@@ -156,14 +164,17 @@ def best_submission(quantiles: Any, levels: Any, capacity: Any, *, rules: KPXRul
     if units not in _TO_KW:
         raise ConfigError(f"units must be one of {sorted(_TO_KW)}, got {units!r}")
     _check_sizes(grid, n_samples, chunk)
-    tau = np.asarray(levels, np.float64)
+    tau = _numbers(levels, "levels", ConfigError)
     if tau.ndim != 1 or not np.isclose(tau, 0.5).any():
         raise ConfigError("levels (a 1-D sequence) must include 0.5 (the median is the submission compared against)")
-    q = np.asarray(quantiles, np.float64)
+    q = _numbers(quantiles, "quantiles", DataError)
     if q.ndim != 2 or q.shape[1] != tau.size or not np.isfinite(q).all():
         raise DataError(f"quantiles must be a finite array of shape (hours, {tau.size}) matching levels, got shape "
                         f"{q.shape}" + ("" if q.ndim != 2 or q.shape[1] != tau.size else " with non-finite values"))
-    cap = np.broadcast_to(np.asarray(capacity, np.float64), (q.shape[0],)).copy()
+    cap = _numbers(capacity, "capacity", DataError)
+    if cap.ndim > 1 or (cap.ndim == 1 and cap.size != q.shape[0]):
+        raise DataError(f"capacity must be one number or one per hour ({q.shape[0]}), got shape {cap.shape}")
+    cap = np.broadcast_to(cap, (q.shape[0],)).copy()
     if not (np.isfinite(cap) & (cap > 0)).all():
         raise DataError("capacity must be positive and finite for every hour")
     samples = predictive_samples(q, tau, n_samples, 0.0, cap)

@@ -220,7 +220,7 @@ class OnnxForecaster:
             raise ConfigError(f"timestamps have shape {ts.shape}, target {y.shape}; give one timestamp per value")
         y, ts = last_context(y, ts, L, info.freq_seconds, info.tz)
         total = float(y.sum(dtype=np.float64))  # NaN or inf reach the sum: one pass for the clean case
-        if not np.isfinite(total) or (self._nonnegative and float(y.min()) < 0):
+        if not np.isfinite(total) or (self._nonnegative and y.size and float(y.min()) < 0):
             check_target(y, ts, self._nonnegative, info.target)
         utc = horizon_utc(ts, info.freq_seconds, H, info.tz)
         names = self._names

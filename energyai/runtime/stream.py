@@ -82,6 +82,9 @@ class StreamingForecaster:
         covariates : dict, optional
             Values of the past and future covariates at this step.
         """
+        if np.ndim(timestamp) != 0:
+            raise TimestampError(f"update() takes one timestamp per call, got an array of shape {np.shape(timestamp)}; "
+                                 "call it once per reading")
         t = int(to_utc_seconds(np.array([timestamp]), self.model.info.tz)[0])
         value = self._reading(value, "value", t)
         covariates = {k: self._reading(v, f"covariate {k!r}", t) for k, v in (covariates or {}).items()}
