@@ -22,8 +22,11 @@ import tempfile
 import uuid
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "exchange_paths", "fsync_dir", "replace_dir", "sha256_file", "staging_dir",
-           "sweep_stale"]
+__all__ = ["atomic_write_bytes", "exchange_paths", "fsync_dir", "read_regular_bytes", "regular_file", "replace_dir",
+           "sha256_file", "staging_dir", "sweep_stale"]
+
+#: The largest model file read (protobuf, and so a self-contained ONNX file, stops at 2 GiB).
+MAX_MODEL_BYTES = 2**31
 
 #: Suffixes of the temporary entries this module leaves when killed.
 TEMP_SUFFIXES = (".partial", ".old", ".tmp")
@@ -36,6 +39,42 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def regular_file(path: str | Path, what: str, error: type[Exception] | None = None) -> Path:
+    """``path`` when it is an existing regular file (after symlinks), else ``error`` (default
+    :class:`~energyai.exceptions.DataError`) naming it: a device such as ``/dev/zero`` would be
+    read until memory runs out, a folder or pipe is not a file to read."""
+    import stat
+
+    from energyai.exceptions import DataError
+
+    err = error or DataError
+    p = Path(path)
+    try:
+        mode = os.stat(p).st_mode
+    except FileNotFoundError:
+        raise err(f"{what} {p} does not exist") from None
+    except OSError as exc:
+        raise err(f"cannot read {what} {p}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(mode):
+        raise err(f"{what} {p} is a folder; give the path of a file")
+    if not stat.S_ISREG(mode):
+        raise err(f"{what} {p} is not a regular file (a device, pipe or socket); energyai reads {what}s from "
+                  "regular files only")
+    return p
+
+
+def read_regular_bytes(path: str | Path, what: str, error: type[Exception], limit: int = MAX_MODEL_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, checked before reading."""
+    p = regular_file(path, what, error)
+    size = p.stat().st_size
+    if size > limit:
+        raise error(f"{what} {p} is {size} bytes, more than the {limit} a {what} can be; is it the right file?")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what} {p}: {exc.strerror or exc}") from exc
 
 
 def fsync_dir(path: str | Path) -> None:

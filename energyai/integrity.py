@@ -148,10 +148,10 @@ def _load_key(key: Any, private: bool) -> Any:
 
     serialization = import_optional("cryptography.hazmat.primitives.serialization", "model signing (pip install "
                                     "'energyai[sign]')")
-    try:
-        data = Path(key).read_bytes() if isinstance(key, (str, Path)) and not str(key).startswith("-----") else key
-    except OSError as exc:
-        raise IntegrityError(f"cannot read the key file {key}: {exc.strerror or exc}") from exc
+    from energyai.fileio import read_regular_bytes
+
+    data = read_regular_bytes(key, "key file", IntegrityError, limit=1 << 20) \
+        if isinstance(key, (str, Path)) and not str(key).startswith("-----") else key
     data = data.encode() if isinstance(data, str) else data
     kind = "private" if private else "public"
     try:

@@ -49,14 +49,16 @@ MODEL_KEYS = {"name", "context_length", "horizon", "quantiles", "config"}
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> dict[str, Any]:
     """Read a run configuration and apply ``section.key=value`` overrides (YAML values)."""
-    from energyai.yamlio import load_yaml
+    from energyai.fileio import read_regular_bytes
+    from energyai.yamlio import MAX_YAML_BYTES, load_yaml
 
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"config file {p} does not exist")
+    data = read_regular_bytes(p, "config file", ConfigError, limit=MAX_YAML_BYTES)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read config file {p}: {exc}") from None
     cfg = load_yaml(text, str(p)) or {}
     if not isinstance(cfg, dict):

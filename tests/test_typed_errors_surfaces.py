@@ -101,3 +101,43 @@ def test_an_rsa_key_is_refused_as_not_ed25519(device, tmp_path):
                                 serialization.NoEncryption())
     with pytest.raises(IntegrityError, match="not an ed25519 key"):
         sign(path.read_bytes(), private)
+
+
+DEV_ZERO = "/dev/zero"
+
+
+@pytest.mark.skipif(not __import__("os").path.exists(DEV_ZERO), reason="no /dev/zero on this system")
+def test_devices_are_refused_before_reading(tmp_path, capsys):
+    """/dev/zero used to be read until memory ran out (the OOM killer ended `energyai fit -c`)."""
+    from energyai.cli.main import main
+    from energyai.exceptions import ArtifactError, DatasetError
+    from energyai.runtime.csvio import read_csv_columns
+
+    with pytest.raises(DatasetError, match="not a regular file"):
+        ea.read_csv(DEV_ZERO)
+    with pytest.raises(DatasetError, match="not a regular file"):
+        ea.read_parquet(DEV_ZERO)
+    with pytest.raises(DataError, match="not a regular file"):
+        read_csv_columns(DEV_ZERO, ["load"])
+    pytest.importorskip("onnxruntime")
+    from energyai.runtime import OnnxForecaster
+
+    with pytest.raises(ArtifactError, match="not a regular file"):
+        OnnxForecaster(DEV_ZERO)
+    assert main(["fit", "-c", DEV_ZERO, "--out", str(tmp_path / "run")]) == 2
+    assert "not a regular file" in capsys.readouterr().err
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a" * 2_000_000)
+    assert main(["fit", "-c", str(big), "--out", str(tmp_path / "run")]) == 2
+    assert "more than the 1000000" in capsys.readouterr().err
+
+
+def test_a_batch_that_cannot_fit_in_memory_is_refused_before_allocating():
+    from energyai.training.data import check_batch_memory
+
+    check_batch_memory(256, 72, 2)  # 0.6 MB: fine anywhere
+    with pytest.raises(ConfigError, match=r"batch_size=1000000000 needs about 4291\.5 GiB"):
+        check_batch_memory(10**9, 72, 2)  # 1e9 x 72 x 2 x 4 B x 8 (hand-worked), more than any machine here
+    df = synthetic_hourly(n_days=10).drop("site")
+    with pytest.raises(ConfigError, match=r"lower trainer\.batch_size"):
+        ea.Forecaster("dlinear", context_length=48, horizon=24, max_steps=2, batch_size=10**9).fit(df, SCHEMA)

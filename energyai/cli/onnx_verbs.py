@@ -110,10 +110,9 @@ def run_sign(args: argparse.Namespace) -> int:
     from energyai.integrity import sign, verify
 
     src = Path(args.model)
-    try:
-        payload = src.read_bytes()
-    except OSError as exc:
-        raise ArtifactError(f"cannot read {src}: {exc.strerror or exc}") from exc
+    from energyai.fileio import read_regular_bytes
+
+    payload = read_regular_bytes(src, "model file", ArtifactError)
     signed = sign(payload, Path(args.key))
     out = atomic_write_bytes(args.out or src, signed)
     print(f"signed {out}: digest {verify(signed).digest}")

@@ -115,12 +115,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def _existing_file(path: str | Path) -> Path:
+    from energyai.fileio import regular_file
+
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"file not found: {p}")
     if p.is_dir():
         raise DatasetError(f"{p} is a folder; give the path of a CSV or Parquet file")
-    return p
+    return regular_file(p, "data file", DatasetError)
 
 
 def read_parquet(path: str | Path, schema: Schema | None = None) -> pl.DataFrame:

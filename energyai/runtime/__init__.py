@@ -39,17 +39,13 @@ def read_metadata(path: str, verify: bool = True) -> ModelInfo:
         The file cannot be read or onnxruntime cannot parse it;
         :class:`~energyai.exceptions.IntegrityError` when its digest does not match.
     """
-    from pathlib import Path
-
     import onnxruntime as ort
 
     from energyai.exceptions import ArtifactError
+    from energyai.fileio import read_regular_bytes
     from energyai.integrity import verify as verify_bytes
 
-    try:
-        payload = Path(path).read_bytes()
-    except OSError as exc:
-        raise ArtifactError(f"cannot read model file {path}: {exc.strerror or exc}") from exc
+    payload = read_regular_bytes(path, "model file", ArtifactError)
     if verify:
         verify_bytes(payload, str(path))
     so = ort.SessionOptions()

@@ -20,7 +20,9 @@ def read_csv_columns(path: str | Path, numeric: list[str]) -> dict[str, np.ndarr
 
     Other columns stay strings (timestamps are parsed later, in the model's time zone).
     """
-    src = Path(path)
+    from energyai.fileio import regular_file
+
+    src = regular_file(path, "data file")
     opener = gzip.open if src.suffix == ".gz" else open
     try:
         with opener(src, "rt", newline="", encoding="utf-8") as fh:

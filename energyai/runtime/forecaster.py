@@ -22,6 +22,7 @@ from energyai.exceptions import (
     InsufficientDataError,
     MissingColumnError,
 )
+from energyai.fileio import read_regular_bytes
 from energyai.integrity import verify as verify_file
 from energyai.limits import check_forecast_scale, trained_magnitude
 from energyai.runtime.fallback import apply_fallback, check_fallback, steps_per_day
@@ -89,10 +90,7 @@ class OnnxForecaster:
         src = Path(path)
         if int(batch_size) < 1 or int(threads) < 1:
             raise ConfigError(f"threads and batch_size must be at least 1, got {threads} and {batch_size}")
-        try:
-            payload = src.read_bytes()
-        except OSError as exc:
-            raise ArtifactError(f"cannot read model file {src}: {exc}") from exc
+        payload = read_regular_bytes(src, "model file", ArtifactError)
         self.sha256 = hashlib.sha256(payload).hexdigest()
         if sha256 is not None and sha256.lower() != self.sha256:
             raise ChecksumError(f"{src} has sha256 {self.sha256}, expected {sha256}; do not load it")

@@ -64,6 +64,35 @@ def make_batch(panel: Panel, starts: np.ndarray, series: np.ndarray, context: in
     return Batch(*(None if a is None else torch.from_numpy(a) for a in batch))
 
 
+#: Bytes a training step holds per input value of a batch, as a multiple of the inputs'
+#: float32 bytes (the batch, its tensors, activations and gradients; a rough upper figure).
+BATCH_MEMORY_FACTOR = 8
+
+
+def check_batch_memory(batch_size: int, steps: int, columns: int) -> None:
+    """Refuse a ``batch_size`` whose windows cannot fit in this machine's memory, before any
+    allocation (``batch_size=10**9`` used to end in a MemoryError or the OOM killer).
+
+    The estimate is ``batch_size x steps x columns x 4 bytes x`` :data:`BATCH_MEMORY_FACTOR`
+    against the physical memory (``os.sysconf``; not checked where that is unknown).
+    """
+    import os
+
+    from energyai.exceptions import ConfigError
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return
+    need = int(batch_size) * int(steps) * int(columns) * 4 * BATCH_MEMORY_FACTOR
+    if total > 0 and need > total:
+        raise ConfigError(
+            f"batch_size={batch_size} needs about {need / 2**30:.1f} GiB for windows of {steps} steps x {columns} "
+            f"inputs, more than this machine's {total / 2**30:.1f} GiB of memory; lower trainer.batch_size "
+            "(64 to 1024 is usual)"
+        )
+
+
 class WindowBatches(Dataset):
     """A map-style dataset whose items are whole batches.
 
@@ -109,6 +138,7 @@ class WindowBatches(Dataset):
         optional: tuple[int, ...] = (),
         covariate_dropout: float = 0.0,
     ) -> None:
+        check_batch_memory(batch_size, context + horizon, 2 + panel.past.shape[1] + panel.future.shape[1])
         self.panel, self.index = panel, index
         self.context_dropout = context_dropout
         self.optional, self.covariate_dropout = tuple(optional), covariate_dropout
