@@ -77,7 +77,7 @@ def _check_request(model: Any, cutoffs: Any, method: str, by: str, min_windows: 
         raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
     if by not in GROUPINGS:
         raise ConfigError(f"by must be one of {GROUPINGS}, got {by!r}")
-    if isinstance(cutoffs, (str, bytes)) or not hasattr(cutoffs, "__len__") or not cutoffs:
+    if isinstance(cutoffs, (str, bytes)) or not hasattr(cutoffs, "__len__") or len(cutoffs) == 0:
         raise ConfigError("calibrate needs cutoffs: a list of the calibration origins, after the training data")
     if not isinstance(min_windows, (int, np.integer)) or isinstance(min_windows, bool) or min_windows < 1:
         raise ConfigError(f"min_windows must be an int >= 1, got {min_windows!r}")
@@ -141,6 +141,8 @@ def calibrate(model: Any, df: Any, cutoffs: list[Any], *, method: str = "conform
 
     import torch
 
+    if isinstance(cutoffs, np.ndarray):  # an array of instants: one origin per element
+        cutoffs = cutoffs.reshape(-1).tolist()
     _check_request(model, cutoffs, method, by, min_windows)
     _check_after_training(model, cutoffs)
     from energyai.inference import forecast_origins

@@ -42,7 +42,12 @@ def localize(model: Any, tz: str | None, holidays: str | None, holiday_years: tu
     if solar_site is not None:
         if out.network_.solar is None:
             raise ConfigError("this model was trained without solar_site=; it has no solar geometry to localize")
-        out.set_params(solar_site=tuple(float(v) for v in solar_site))
+        try:
+            site_values = tuple(float(v) for v in solar_site)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"solar_site must be (latitude, longitude[, altitude]) in degrees and metres, got "
+                              f"{solar_site!r}") from exc
+        out.set_params(solar_site=site_values)
         site = out.train_config.solar()  # checks the values
         assert site is not None
         out.network_.solar.site.copy_(out.network_.solar.site.new_tensor(site))

@@ -319,7 +319,7 @@ def test_signed_files_and_public_keys():
     payload = _model_bytes()
     signed = sign(payload, pem(operator, True))
     assert verify(signed, public_key=pem(operator, False)).signed
-    with pytest.raises(IntegrityError, match="key file .* does not exist"):
+    with pytest.raises(IntegrityError, match=r"key file .* does not exist"):
         verify(signed, public_key=Path("/nonexistent/operator.pub.pem"))
     with pytest.raises(IntegrityError, match="cannot read the ed25519"):
         verify(signed, public_key=b"-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n")

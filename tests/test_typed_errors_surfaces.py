@@ -141,3 +141,10 @@ def test_a_batch_that_cannot_fit_in_memory_is_refused_before_allocating():
     df = synthetic_hourly(n_days=10).drop("site")
     with pytest.raises(ConfigError, match=r"lower trainer\.batch_size"):
         ea.Forecaster("dlinear", context_length=48, horizon=24, max_steps=2, batch_size=10**9).fit(df, SCHEMA)
+
+
+def test_a_site_that_is_not_numbers_is_a_config_error():
+    """Found by the fuzz harness: ``solar_site="x"`` ended in a bare ValueError."""
+    for site in ("x", ("a", "b"), 3.0):
+        with pytest.raises(ConfigError, match="solar_site"):
+            ea.Forecaster.from_pretrained("solar-base", solar_site=site)

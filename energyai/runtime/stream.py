@@ -202,7 +202,7 @@ class StreamingForecaster:
 
         try:
             v = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise DataError(f"update(): {name} at {np.datetime64(t, 's')} is {value!r}, not a number") from None
         if v in (np.inf, -np.inf):
             raise NonFiniteValueError(f"update(): {name} at {np.datetime64(t, 's')} is {v}; give NaN for a missing "

@@ -19,6 +19,10 @@ covariates       future covariates of a TiDE model, mutated (NaN, inf, 1e30, far
 load             ``Forecaster.load`` on damaged folders (flips, cuts, deletions, edits)
 onnx_load        ``OnnxForecaster`` on damaged files (flips, cuts, appends, metadata edits)
 
+and the targets of :mod:`tests.fuzz.surfaces` (calibrate, best_submission, portfolio,
+stream, runtime_csv, cli_yaml, from_pretrained, preset). Cases are split over the targets
+by :data:`tests.fuzz.surfaces.WEIGHTS` (a valid ``cli_yaml`` case trains a model).
+
 All data here is synthetic (for testing only).
 """
 
@@ -39,8 +43,10 @@ from typing import Any
 import numpy as np
 
 from energyai.exceptions import EnergyAIError
+from tests.fuzz.surfaces import SURFACE_TARGETS, WEIGHTS, surface_case
 
-TARGETS = ("read_csv", "validate", "predict", "onnx_predict", "predict_arrays", "covariates", "load", "onnx_load")
+TARGETS = ("read_csv", "validate", "predict", "onnx_predict", "predict_arrays", "covariates", "load", "onnx_load",
+           *SURFACE_TARGETS)
 
 
 @dataclass
@@ -136,6 +142,9 @@ class Context:
         self.csv = workdir / "history.csv"
         self.frame.write_csv(self.csv)
         self.csv_bytes = self.csv.read_bytes()
+        self.context, self.horizon = L, H
+        self.later = synthetic_frame(np.random.default_rng(seed + 1), days=28, series=2)  # origins after training
+        self.tail_csv_bytes = self.frame.group_by("site", maintain_order=True).tail(L).write_csv().encode()
 
 
 # --------------------------------------------------------------------------- mutations
@@ -333,6 +342,8 @@ def fuzz_target(name: str, ctx: Context, cases: int, seed: int = 0) -> Tally:
                 path.write_bytes(_damage_onnx(rng, ctx.onnx_bytes))
                 run_case(lambda path=path: OnnxForecaster(path).predict(
                     {c: ctx.frame.tail(L)[c].to_numpy() for c in ("site", "ts", "load")}), tally, label)
+            elif name in SURFACE_TARGETS:
+                run_case(surface_case(name, rng, ctx, tmp), tally, label)
             else:
                 raise ValueError(f"unknown target {name}")
     finally:
@@ -393,14 +404,17 @@ def _damage_onnx(rng: np.random.Generator, payload: bytes) -> bytes:
     return bytes(b)
 
 
-def run(cases: int, seed: int = 0, targets: tuple[str, ...] = TARGETS, workdir: Path | None = None) -> dict[str, Tally]:
-    """``cases`` cases split evenly over ``targets``; the tallies by target."""
+def run(cases: int, seed: int = 0, targets: tuple[str, ...] = TARGETS, workdir: Path | None = None,
+        weights: dict[str, float] | None = None) -> dict[str, Tally]:
+    """``cases`` cases split over ``targets`` by ``weights`` (default :data:`WEIGHTS`, 1 for a
+    target not named; ``{}`` splits evenly); the tallies by target."""
+    weights = WEIGHTS if weights is None else weights
     own = workdir is None
     work = Path(tempfile.mkdtemp(prefix="energyai-fuzz-")) if own else Path(workdir)
     try:
         ctx = Context(work, seed)
-        per = max(cases // len(targets), 1)
-        return {t: fuzz_target(t, ctx, per, seed) for t in targets}
+        share = cases / sum(weights.get(t, 1.0) for t in targets)
+        return {t: fuzz_target(t, ctx, max(round(share * weights.get(t, 1.0)), 1), seed) for t in targets}
     finally:
         if own:
             shutil.rmtree(work, ignore_errors=True)
