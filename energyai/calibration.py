@@ -200,13 +200,13 @@ def _future_table(model: Any, df: Any, future: Any, cutoffs: list[Any]) -> Any:
     """``future`` as a per-origin table: a Vintages table gives each origin the runs
     available at it (leakage-checked, as in a backtest)."""
     from energyai.data.vintages import Vintages
-    from energyai.evaluation.backtest import _origin_table
+    from energyai.evaluation.backtest import origin_table
 
     if not isinstance(future, Vintages):
         return future
     schema = model.schema_
     cols = tuple(c for c in schema.future_covariates if c in future.columns)
-    return _origin_table(df, schema, future, cols, cutoffs, model.horizon)
+    return origin_table(df, schema, future, cols, cutoffs, model.horizon)
 
 
 def _maps(fc: Any, cols: dict[float, str], levels: tuple[float, ...], horizon: int, min_windows: int,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import energyai as ea
 from energyai.data.panel import build_panel
 from energyai.data.regularize import regularize
-from energyai.data.validate import _strictly_sorted, infer_freq
+from energyai.data.validate import infer_freq, strictly_sorted
 from energyai.nn.scaling import FeatureScaler
 
 
@@ -66,12 +66,12 @@ def test_strictly_sorted_detects_order_ties_and_series_boundaries():
     ts = (np.datetime64("2024-01-01T00:00") + np.arange(3).astype("timedelta64[h]")).astype("datetime64[us]")
     frame = pl.DataFrame({"sid": ["a", "a", "a", "b", "b", "b"], "ts": np.tile(ts, 2), "y": np.arange(6.0)})
     schema = ea.Schema(series_id="sid", timestamp="ts", target="y")
-    assert _strictly_sorted(frame, schema)
-    assert not _strictly_sorted(frame.reverse(), schema)
+    assert strictly_sorted(frame, schema)
+    assert not strictly_sorted(frame.reverse(), schema)
     tie = frame.with_columns(pl.Series("ts", np.r_[ts[:2], ts[1], ts]))  # a repeated hour in series "a"
-    assert not _strictly_sorted(tie, schema)
+    assert not strictly_sorted(tie, schema)
     swapped = frame.with_columns(pl.Series("sid", ["b", "b", "b", "a", "a", "a"]))  # ids out of order
-    assert not _strictly_sorted(swapped, schema)
+    assert not strictly_sorted(swapped, schema)
 
 
 def test_infer_freq_most_common_step_and_first_seen_tie():

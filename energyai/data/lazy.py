@@ -22,7 +22,8 @@ import numpy as np
 
 from energyai._optional import import_optional
 from energyai.data.panel import OBSERVED, Panel, build_panel, panel_from_regular
-from energyai.data.validate import Problem, Report, _check_values, _numeric_column, _strictly_sorted, resolve
+from energyai.data.validate import Problem, Report, resolve, strictly_sorted
+from energyai.data.values import check_values, numeric_column
 from energyai.exceptions import MissingColumnError
 from energyai.schema import Schema
 
@@ -107,7 +108,7 @@ def panel_from_lazy(lf: pl.LazyFrame, schema: Schema, weights: Any = None) -> tu
 def _keys_sorted(core: pl.DataFrame, schema: Schema) -> bool:
     ts = core.schema[schema.timestamp]
     # only datetimes that need no local-time resolution keep their order for sure
-    return isinstance(ts, pl.Datetime) and ts.time_zone is not None and _strictly_sorted(core, schema)
+    return isinstance(ts, pl.Datetime) and ts.time_zone is not None and strictly_sorted(core, schema)
 
 
 def _regular_with_rows(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
@@ -120,11 +121,11 @@ def _regular_with_rows(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
 def _checked_column(frame: pl.DataFrame, schema: Schema, col: str, problems: list[Problem]) -> np.ndarray | None:
     """One covariate column, checked as :func:`~energyai.data.validate.check` does, as float32."""
     n_before = len(problems)
-    frame = _numeric_column(frame, col, problems)
+    frame = numeric_column(frame, col, problems)
     if len(problems) > n_before:
         return None
     found: list[Problem] = []
-    _check_values(frame, schema.with_(target=col, past_covariates=(), future_covariates=(), static_covariates=(),
+    check_values(frame, schema.with_(target=col, past_covariates=(), future_covariates=(), static_covariates=(),
                                       capacity=None, nonnegative=False), found)
     problems.extend(found)
     return frame[col].cast(pl.Float32).fill_null(float("nan")).to_numpy()

@@ -45,15 +45,15 @@ def regularize(df: pl.DataFrame, schema: Schema, *, observed: str = OBSERVED) ->
         raise ConfigError("regularize needs schema.freq; validate the frame first to infer it")
     if observed in df.columns:
         raise ConfigError(f"column {observed!r} already exists; pass another name with observed=")
-    from energyai.data.validate import _chunked_sum, _step_expr
+    from energyai.data.scan import chunked_sum, step_expr
 
     ts = schema.timestamp
     sid = schema.series_id
     group = [sid] if sid else []
     freq = schema.frequency
     assert freq is not None
-    step = _step_expr(schema, freq.seconds)
-    if df.height < 2 or _chunked_sum(df, (step != freq.seconds).cast(pl.UInt32), lookback=1) == 0:
+    step = step_expr(schema, freq.seconds)
+    if df.height < 2 or chunked_sum(df, (step != freq.seconds).cast(pl.UInt32), lookback=1) == 0:
         # Already complete (the usual case for clean data): no grid, no join, no copy of
         # the value columns; only the mask is added.
         return df.with_columns(pl.col(schema.target).is_not_null().alias(observed))

@@ -12,18 +12,18 @@ if TYPE_CHECKING:
 else:
     pl = import_optional("polars", "data validation")
 
-__all__ = ["CHUNK_ROWS", "MAX_EXAMPLES"]
+__all__ = ["CHUNK_ROWS", "MAX_EXAMPLES", "chunked_sum", "chunked_sums", "fmt_times", "step_expr", "where_rows"]
 
 #: How many offending rows a message quotes.
 MAX_EXAMPLES = 5
 
 
-def _fmt_times(values: Any, n: int = MAX_EXAMPLES) -> str:
+def fmt_times(values: Any, n: int = MAX_EXAMPLES) -> str:
     items = [str(v) for v in list(values)[:n]]
     return ", ".join(items)
 
 
-def _where(df: pl.DataFrame, mask: pl.Series | pl.Expr, schema: Schema) -> str:
+def where_rows(df: pl.DataFrame, mask: pl.Series | pl.Expr, schema: Schema) -> str:
     """Describe the first offending rows as 'series X at t1, t2' strings."""
     bad = df.filter(mask).head(MAX_EXAMPLES)
     parts = []
@@ -38,7 +38,7 @@ def _where(df: pl.DataFrame, mask: pl.Series | pl.Expr, schema: Schema) -> str:
 CHUNK_ROWS = 1 << 20
 
 
-def _chunked_sums(df: pl.DataFrame, exprs: list[pl.Expr], lookback: int = 0) -> list[int | float]:
+def chunked_sums(df: pl.DataFrame, exprs: list[pl.Expr], lookback: int = 0) -> list[int | float]:
     """``expr.sum()`` of every expression over ``df``, evaluated on slices of :data:`CHUNK_ROWS` rows.
 
     The temporaries of a slice are a few megabytes, where the whole frame would allocate
@@ -56,6 +56,25 @@ def _chunked_sums(df: pl.DataFrame, exprs: list[pl.Expr], lookback: int = 0) -> 
     return totals
 
 
-def _chunked_sum(df: pl.DataFrame, expr: pl.Expr, lookback: int = 0) -> int | float:
-    """:func:`_chunked_sums` of one expression."""
-    return _chunked_sums(df, [expr], lookback)[0]
+def chunked_sum(df: pl.DataFrame, expr: pl.Expr, lookback: int = 0) -> int | float:
+    """:func:`chunked_sums` of one expression."""
+    return chunked_sums(df, [expr], lookback)[0]
+
+
+def step_expr(schema: Schema, freq_seconds: int | None = None) -> pl.Expr:
+    """Difference between consecutive timestamps of a series, in seconds (UTC) or local days.
+
+    The frame must be sorted by (series, timestamp): the step is null on each series'
+    first row, found by comparing the id with the row above (a plain shift, much cheaper
+    than a window over groups on millions of rows).
+    """
+    ts = pl.col(schema.timestamp)
+    if freq_seconds is not None and freq_seconds % 86400 == 0:
+        local = ts.dt.replace_time_zone(None)  # wall-clock time in the frame's zone
+        diff = (local.dt.date().cast(pl.Int64).diff() * 86400)
+    else:
+        diff = ts.diff().dt.total_seconds()
+    if schema.series_id:
+        sid = pl.col(schema.series_id)
+        diff = pl.when(sid == sid.shift(1)).then(diff)
+    return diff

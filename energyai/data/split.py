@@ -25,12 +25,12 @@ def split_by_time(df: pl.DataFrame, schema: Schema, cutoff: Any) -> tuple[pl.Dat
     cutoff : datetime
         Last timestamp of the first part. A naive datetime is read in ``schema.tz``.
     """
-    cutoff = _as_aware(cutoff, schema)
+    cutoff = as_aware(cutoff, schema)
     ts = pl.col(schema.timestamp)
     return df.filter(ts <= cutoff), df.filter(ts > cutoff)
 
 
-def _as_aware(value: Any, schema: Schema) -> dt.datetime:
+def as_aware(value: Any, schema: Schema) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -85,10 +85,10 @@ def rolling_origin_cutoffs(
     last_origin_idx = times.len() - 1 - horizon
     first_idx = min_history - 1
     if start is not None:
-        s = _as_aware(start, schema)
+        s = as_aware(start, schema)
         first_idx = max(first_idx, int(times.search_sorted(s, side="left")))
     if end is not None:
-        e = _as_aware(end, schema)
+        e = as_aware(end, schema)
         last_origin_idx = min(last_origin_idx, int(times.search_sorted(e, side="right")) - 1)
     if first_idx > last_origin_idx:
         raise InsufficientDataError(
@@ -124,7 +124,7 @@ def val_origins(panel: Any, schema: Schema, val_size: float | int, horizon: int,
 
     lengths = panel.lengths
     if val_start is not None:
-        aware = _as_aware(val_start, schema).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        aware = as_aware(val_start, schema).astimezone(dt.timezone.utc).replace(tzinfo=None)
         cut = np.datetime64(aware, "us")
         out = np.empty(panel.n_series, np.int64)
         for s in range(panel.n_series):

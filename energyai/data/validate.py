@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from energyai._optional import import_optional
 from energyai.data.report import Problem, Report
-from energyai.data.scan import MAX_EXAMPLES, _chunked_sum, _chunked_sums, _fmt_times, _where
-from energyai.data.values import check_values as _check_values
-from energyai.data.values import gap_places as _gap_places
-from energyai.data.values import numeric_column as _numeric_column
+from energyai.data.scan import MAX_EXAMPLES, chunked_sum, chunked_sums, fmt_times, step_expr, where_rows
+from energyai.data.values import check_values, gap_places, numeric_column
 from energyai.exceptions import (
     ColumnTypeError,
     DataError,
@@ -89,7 +87,7 @@ def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tupl
             if dup_naive.any():
                 problems.append(Problem(
                     DuplicateTimestampError, col,
-                    f"local times repeated in column {col!r}: {_fmt_times(df.filter(dup_naive)[col].unique().sort())} "
+                    f"local times repeated in column {col!r}: {fmt_times(df.filter(dup_naive)[col].unique().sort())} "
                     f"in {schema.tz}. This is the daylight-saving fall-back hour, which naive "
                     "local clocks write twice; supply UTC timestamps or UTC offsets so the "
                     "two hours can be told apart, or validate(..., dst='shift') to read them in row order "
@@ -99,7 +97,7 @@ def _localize(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> tupl
                 problems.append(Problem(
                     TimestampError, col,
                     f"local times in column {col!r} that do not exist or are ambiguous in "
-                    f"{schema.tz}: {_fmt_times(naive)}; supply UTC timestamps or offsets, or validate(..., "
+                    f"{schema.tz}: {fmt_times(naive)}; supply UTC timestamps or offsets, or validate(..., "
                     "dst='shift') to move them past the spring-forward gap (dst='drop' removes them)",
                 ))
             return None, schema
@@ -129,26 +127,7 @@ def _in_range(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> bool
     return False
 
 
-def _step_expr(schema: Schema, freq_seconds: int | None = None) -> pl.Expr:
-    """Difference between consecutive timestamps of a series, in seconds (UTC) or local days.
-
-    The frame must be sorted by (series, timestamp): the step is null on each series'
-    first row, found by comparing the id with the row above (a plain shift, much cheaper
-    than a window over groups on millions of rows).
-    """
-    ts = pl.col(schema.timestamp)
-    if freq_seconds is not None and freq_seconds % 86400 == 0:
-        local = ts.dt.replace_time_zone(None)  # wall-clock time in the frame's zone
-        diff = (local.dt.date().cast(pl.Int64).diff() * 86400)
-    else:
-        diff = ts.diff().dt.total_seconds()
-    if schema.series_id:
-        sid = pl.col(schema.series_id)
-        diff = pl.when(sid == sid.shift(1)).then(diff)
-    return diff
-
-
-def _strictly_sorted(df: pl.DataFrame, schema: Schema) -> bool:
+def strictly_sorted(df: pl.DataFrame, schema: Schema) -> bool:
     """True when rows are already in (series, timestamp) order with no repeated timestamp.
 
     Reads only the key columns. Ids of other dtypes than numbers and strings (whose
@@ -166,7 +145,7 @@ def _strictly_sorted(df: pl.DataFrame, schema: Schema) -> bool:
         ok = (s > s.shift(1)) | ((s == s.shift(1)) & later)
     else:
         ok = later
-    return _chunked_sum(df, (~ok).cast(pl.UInt32), lookback=1) == 0
+    return chunked_sum(df, (~ok).cast(pl.UInt32), lookback=1) == 0
 
 
 def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
@@ -175,14 +154,14 @@ def infer_freq(df: pl.DataFrame, schema: Schema) -> Frequency | None:
     Steps of whole days are measured on the local calendar, so daily data in a zone with
     daylight saving is recognised. Returns None when no series has two timestamps.
     """
-    if not _strictly_sorted(df, schema):
+    if not strictly_sorted(df, schema):
         df = df.sort(([schema.series_id] if schema.series_id else []) + [schema.timestamp])
     return _common_step(df, schema)
 
 
 def _common_step(df: pl.DataFrame, schema: Schema) -> Frequency | None:
     """:func:`infer_freq` on a frame already sorted by (series, timestamp)."""
-    steps = df.select(_step_expr(schema).alias("d")).filter(pl.col("d") > 0)["d"]
+    steps = df.select(step_expr(schema).alias("d")).filter(pl.col("d") > 0)["d"]
     if steps.len() == 0:
         return None
     # most common step; ties go to the step seen first, as collections.Counter would
@@ -232,7 +211,7 @@ def check(df: Any, schema: Schema) -> Report:
                                 f"the frame has no rows (columns {df.columns}); give at least one row per series"))
         return Report(None, schema, problems)
     for col in [schema.target, *schema.past_covariates, *schema.future_covariates]:
-        df = _numeric_column(df, col, problems)
+        df = numeric_column(df, col, problems)
     if schema.capacity_column and not df.schema[schema.capacity_column].is_numeric():
         problems.append(Problem(
             ColumnTypeError, schema.capacity_column,
@@ -255,7 +234,7 @@ def check(df: Any, schema: Schema) -> Report:
         return Report(None, schema, problems)
     df, dup = _duplicates(df, schema, keys, problems)
     schema, grid_gaps = _grid(df, schema, bool(dup.any()), problems)
-    _check_values(df, schema, problems)
+    check_values(df, schema, problems)
 
     stats: dict[str, Any] = {
         "rows": df.height,
@@ -269,20 +248,20 @@ def check(df: Any, schema: Schema) -> Report:
     if grid_gaps is not None and not problems:
         stats["grid_gaps"] = int(grid_gaps)
         if grid_gaps:
-            stats["gaps_at"] = _gap_places(df, schema)
+            stats["gaps_at"] = gap_places(df, schema)
     return Report(df, schema, problems, stats)
 
 
 def _duplicates(df: pl.DataFrame, schema: Schema, keys: list[str],
                 problems: list[Problem]) -> tuple[pl.DataFrame, pl.Series]:
     """Sort by (series, timestamp) unless already strictly ordered; flag repeated timestamps."""
-    if _strictly_sorted(df, schema):
+    if strictly_sorted(df, schema):
         dup = pl.Series("dup", [False])  # strictly increasing times: no duplicate possible
     else:
         df = df.sort(keys)
         dup = df.select(pl.struct(keys).is_duplicated()).to_series()
     if dup.any():
-        where = _where(df, dup, schema)
+        where = where_rows(df, dup, schema)
         problems.append(Problem(
             DuplicateTimestampError, schema.timestamp,
             f"{int(dup.sum())} rows share a timestamp with another row of the same series, at "
@@ -301,7 +280,7 @@ def _grid(df: pl.DataFrame, schema: Schema, duplicated: bool, problems: list[Pro
             schema = replace(schema, freq=freq.name)
     grid_gaps = None
     if freq is not None and not duplicated:
-        step = _step_expr(schema, freq.seconds)
+        step = step_expr(schema, freq.seconds)
         bad = (step % freq.seconds != 0) | (step <= 0)
         if freq.seconds % 86400 == 0:
             # daily or coarser: steps are counted in local dates, so also require one clock time per
@@ -311,13 +290,13 @@ def _grid(df: pl.DataFrame, schema: Schema, duplicated: bool, problems: list[Pro
             bad = bad | (same & (clock != clock.shift(1)))
         bad = bad.fill_null(False)
         gaps = ((step // freq.seconds) - 1).clip(lower_bound=0)
-        n, grid_gaps = _chunked_sums(df, [bad.cast(pl.UInt32), gaps], lookback=1)  # one pass for both
+        n, grid_gaps = chunked_sums(df, [bad.cast(pl.UInt32), gaps], lookback=1)  # one pass for both
         if n:
             problems.append(Problem(
                 IrregularTimestampError, schema.timestamp,
                 f"{int(n)} timestamps are off the {freq.name} grid (the step before them is not a "
                 f"whole number of {freq.name}{', or the clock time or date repeats' if freq.seconds % 86400 == 0 else ''}),"
-                f" at {_where(df, bad, schema)}. Resample or aggregate to one frequency first, or declare the "
+                f" at {where_rows(df, bad, schema)}. Resample or aggregate to one frequency first, or declare the "
                 "right freq",
             ))
     return schema, grid_gaps
@@ -330,7 +309,7 @@ def _n_series(df: pl.DataFrame, schema: Schema) -> int:
     if df.height == 0:
         return 0
     s = pl.col(schema.series_id)
-    return int(_chunked_sum(df, (s != s.shift(1)).fill_null(True).cast(pl.UInt32), lookback=1))
+    return int(chunked_sum(df, (s != s.shift(1)).fill_null(True).cast(pl.UInt32), lookback=1))
 
 
 def validate(df: Any, schema: Schema, dst: str = "raise") -> pl.DataFrame:

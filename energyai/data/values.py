@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from energyai._optional import import_optional
 from energyai.data.report import Problem
-from energyai.data.scan import MAX_EXAMPLES, _chunked_sum, _where
+from energyai.data.scan import MAX_EXAMPLES, chunked_sum, step_expr, where_rows
 from energyai.exceptions import (
     CapacityExceededError,
     ColumnTypeError,
@@ -35,57 +35,57 @@ def check_values(df: pl.DataFrame, schema: Schema, problems: list[Problem]) -> N
         if not df.schema[col].is_float():
             continue
         bad = ~pl.col(col).is_finite() & pl.col(col).is_not_null()
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
+        n = int(chunked_sum(df, bad.cast(pl.UInt32)))
         if n:
             problems.append(Problem(
                 NonFiniteValueError, col,
-                f"column {col!r} has {n} NaN or infinite values, at {_where(df, bad, schema)}. "
+                f"column {col!r} has {n} NaN or infinite values, at {where_rows(df, bad, schema)}. "
                 "Mark missing values as null (polars: pl.col(c).fill_nan(None)); energyai "
                 "masks nulls instead of filling them",
             ))
         huge = (pl.col(col).abs() > MAX_ABS) & pl.col(col).is_finite()
-        n = int(_chunked_sum(df, huge.fill_null(False).cast(pl.UInt32)))
+        n = int(chunked_sum(df, huge.fill_null(False).cast(pl.UInt32)))
         if n:
             top = df.filter(huge.fill_null(False))[col].head(1).item()
             problems.append(Problem(
                 OutOfRangeError, col,
                 f"column {col!r} has {n} values beyond energyai's limit of {MAX_ABS:.0e} in magnitude (first "
-                f"{top:.6g}), at {_where(df, huge.fill_null(False), schema)}; float32 graphs overflow near 3.4e38. "
+                f"{top:.6g}), at {where_rows(df, huge.fill_null(False), schema)}; float32 graphs overflow near 3.4e38. "
                 "Check the units, or set bad readings to null",
             ))
     if schema.nonnegative:
         bad = pl.col(target) < 0
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
+        n = int(chunked_sum(df, bad.cast(pl.UInt32)))
         if n:
             low = df[target].min()
             problems.append(Problem(
                 NegativeValueError, target,
                 f"target {target!r} has {n} negative values (minimum {low!s}), at "
-                f"{_where(df, bad, schema)}. If negatives are real (net load, inverter tare) "
+                f"{where_rows(df, bad, schema)}. If negatives are real (net load, inverter tare) "
                 "pass Schema(..., nonnegative=False); if they are errors, set them to null",
             ))
     if schema.capacity is not None:
         if isinstance(schema.capacity, str):
             cap = pl.col(schema.capacity)
             badcap = cap.is_null() | (cap <= 0) | ~cap.is_finite()
-            n = int(_chunked_sum(df, badcap.cast(pl.UInt32)))
+            n = int(chunked_sum(df, badcap.cast(pl.UInt32)))
             if n:
                 problems.append(Problem(
                     DataError, schema.capacity,
                     f"capacity column {schema.capacity!r} has {n} null, zero, negative or "
-                    f"non-finite values, at {_where(df, badcap, schema)}; capacity must be positive",
+                    f"non-finite values, at {where_rows(df, badcap, schema)}; capacity must be positive",
                 ))
         else:
             cap = pl.lit(schema.capacity)
         limit = cap * (1.0 + schema.capacity_tolerance)
         bad = (pl.col(target) > limit).fill_null(False)
-        n = int(_chunked_sum(df, bad.cast(pl.UInt32)))
+        n = int(chunked_sum(df, bad.cast(pl.UInt32)))
         if n:
             top = df.filter(bad)[target].max()
             problems.append(Problem(
                 CapacityExceededError, target,
                 f"target {target!r} exceeds capacity in {n} rows (largest {top!s}), at "
-                f"{_where(df, bad, schema)}. Check the capacity and units, or raise "
+                f"{where_rows(df, bad, schema)}. Check the capacity and units, or raise "
                 "Schema.capacity_tolerance if the meter over-reads slightly",
             ))
     if schema.series_id:
@@ -122,11 +122,10 @@ def numeric_column(df: pl.DataFrame, col: str, problems: list[Problem]) -> pl.Da
 
 def gap_places(df: pl.DataFrame, schema: Schema) -> list[str]:
     """The first :data:`MAX_EXAMPLES` missing grid steps, as 'series X: N steps missing from T'."""
-    from energyai.data.validate import _step_expr
 
     freq = schema.frequency
     assert freq is not None
-    step = _step_expr(schema, freq.seconds)
+    step = step_expr(schema, freq.seconds)
     missing = ((step // freq.seconds) - 1).fill_null(0)
     ts = pl.col(schema.timestamp)
     rows = df.select(*([pl.col(schema.series_id)] if schema.series_id else []),

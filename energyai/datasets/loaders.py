@@ -31,7 +31,7 @@ def _register(name: str) -> Callable[[Loader], Loader]:
     return deco
 
 
-def _csv(path: Path, **kw: Any) -> pl.DataFrame:
+def read_source_csv(path: Path, **kw: Any) -> pl.DataFrame:
     return pl.read_csv(path, null_values=["", "NA", "NaN", "nan"], infer_schema_length=100_000, **kw)
 
 
@@ -44,7 +44,7 @@ def _hour_ending(df: pl.DataFrame, date: pl.Expr, hour: str, tz: str) -> pl.Expr
 @_register("taylor_uk_halfhourly_2000")
 def load_taylor(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     fname = "taylor_uk_demand_2000.csv.gz" if name == "taylor_uk_demand_2000" else "taylor_england_wales_demand_2000.csv"
-    df = _csv(root / fname).select(
+    df = read_source_csv(root / fname).select(
         pl.col("timestamp_start").str.to_datetime("%Y-%m-%d %H:%M").alias("timestamp"),
         pl.col("demand_MW").cast(pl.Float64).alias("demand_mw"),
     )
@@ -53,11 +53,11 @@ def load_taylor(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
 
 def _pvfleets(power: Path, weather: Path, freq: str) -> tuple[pl.DataFrame, Schema]:
     tz = "Etc/GMT+7"
-    p = _csv(power).select(
+    p = read_source_csv(power).select(
         pl.col("measured_on").str.to_datetime(time_zone="UTC").dt.convert_time_zone(tz).alias("timestamp"),
         pl.col("ac_power_2").alias("ac_power"),
     )
-    w = _csv(weather).select(
+    w = read_source_csv(weather).select(
         pl.col("timestamp").str.to_datetime(time_zone="UTC").dt.convert_time_zone(tz),
         "ghi", "ghi_clear", "dni_clear", "dhi_clear", "temp_air",
     )
@@ -94,7 +94,7 @@ def load_pvanalytics(root: Path, name: str, freq: str = "15m") -> tuple[pl.DataF
 @_register("bigdeal2022_load")
 def load_bigdeal(root: Path, name: str, table: str = "qualifying") -> tuple[pl.DataFrame, Schema]:
     if table == "qualifying":
-        raw = _csv(root / "qualifying_match_data_round_1.csv")
+        raw = read_source_csv(root / "qualifying_match_data_round_1.csv")
         temps = ["T1", "T2", "T3", "T4"]
         df = raw.select(
             _hour_ending(raw, pl.date(pl.col("Year"), pl.col("Month"), pl.col("Day")), "Hour", "UTC").alias("timestamp"),
@@ -103,7 +103,7 @@ def load_bigdeal(root: Path, name: str, table: str = "qualifying") -> tuple[pl.D
         )
         return df, Schema(timestamp="timestamp", target="load", future_covariates=tuple([t.lower() for t in temps]), freq="1h", tz="UTC")
     if table == "final":
-        raw = _csv(root / "final_match.csv")
+        raw = read_source_csv(root / "final_match.csv")
         date = pl.col("DATE").str.to_date("%d-%b-%y")
         covs = [f"T{i}" for i in range(1, 7)] + [f"T{i}_forecast" for i in range(1, 7)]
         base = raw.with_columns(_hour_ending(raw, date, "Hour", "UTC").alias("timestamp"))
@@ -120,7 +120,7 @@ def load_ett(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     cols = ["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL"]
     parts = []
     for station in ("ETTh1", "ETTh2"):
-        raw = _csv(root / f"{station}.csv")
+        raw = read_source_csv(root / f"{station}.csv")
         parts.append(raw.select(
             pl.lit(station).alias("series"),
             pl.col("date").str.to_datetime("%Y-%m-%d %H:%M:%S").dt.replace_time_zone("Asia/Shanghai").alias("timestamp"),
@@ -160,7 +160,7 @@ def load_gefcom2012_solution(root: Path, which: str = "solution") -> pl.DataFram
     (``"benchmark"``) of the backcast and forecast weeks, long format with ``weight``."""
     fname = {"solution": "Load_solution.csv", "benchmark": "Load_benchmark.csv"}[which]
     hs = [f"h{i}" for i in range(1, 25)]
-    raw = _csv(root / fname)
+    raw = read_source_csv(root / fname)
     idx = ["id", "zone_id", "year", "month", "day"] + (["weight"] if "weight" in raw.columns else [])
     long = raw.unpivot(index=idx, on=hs, variable_name="h", value_name="load")
     return long.with_columns(
@@ -172,7 +172,7 @@ def load_gefcom2012_solution(root: Path, which: str = "solution") -> pl.DataFram
 
 def load_gefcom2012_temperature_solution(root: Path) -> pl.DataFrame:
     """Actual temperatures of the GEFCom2012 forecast week, wide by station (t1..t11)."""
-    raw = _csv(root / "temperature_solution.csv")
+    raw = read_source_csv(root / "temperature_solution.csv")
     df = raw.select(
         "station_id",
         (pl.date(pl.col("year"), pl.col("month"), pl.col("day")).cast(pl.Datetime("us"))
@@ -189,7 +189,7 @@ def _yyyymmddhh(col: str) -> pl.Expr:
 
 @_register("gefcom2012_wind")
 def load_gefcom2012_wind(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
-    raw = _csv(root / "windpowermeasurements.csv")
+    raw = read_source_csv(root / "windpowermeasurements.csv")
     farms = [f"wp{i}" for i in range(1, 8)]
     df = raw.with_columns(_yyyymmddhh("date").alias("timestamp")).unpivot(
         index=["timestamp", "usage"], on=farms, variable_name="farm", value_name="power"
@@ -204,7 +204,7 @@ def load_gefcom2012_wind_forecasts(root: Path) -> pl.DataFrame:
     """NWP forecasts for the 7 farms, one row per (farm, issue_time, lead): u, v, ws, wd."""
     parts = []
     for i in range(1, 8):
-        raw = _csv(root / f"windforecasts_wf{i}.csv")
+        raw = read_source_csv(root / f"windforecasts_wf{i}.csv")
         parts.append(raw.select(
             pl.lit(f"wp{i}").alias("farm"),
             _yyyymmddhh("date").alias("issue_time"),
@@ -218,7 +218,7 @@ def load_gefcom2012_wind_forecasts(root: Path) -> pl.DataFrame:
 
 @_register("gefcom2014_solar")
 def load_gefcom2014_solar(root: Path, name: str, nwp: bool = True) -> tuple[pl.DataFrame, Schema]:
-    parts = [_csv(root / f) for f in ("train15.csv", "Solution_to_Task_15.csv")]
+    parts = [read_source_csv(root / f) for f in ("train15.csv", "Solution_to_Task_15.csv")]
     raw = pl.concat([p.select("ZONEID", "TIMESTAMP", "POWER") for p in parts])
     df = raw.select(
         pl.format("zone{}", pl.col("ZONEID")).alias("zone"),
@@ -289,7 +289,7 @@ def load_gefcom2014_solar_nwp(root: Path) -> pl.DataFrame:
 
 @_register("gefcom2014_load")
 def load_gefcom2014_load(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
-    raw = _csv(root / "gefcom2014_load_track_2012_2013_normalized.csv")
+    raw = read_source_csv(root / "gefcom2014_load_track_2012_2013_normalized.csv")
     ws = [f"w{i}" for i in range(1, 26)]
     df = raw.select(
         pl.col("TIMESTAMP").str.to_datetime("%Y-%m-%d %H:%M:%S").dt.replace_time_zone("UTC").alias("timestamp"),
@@ -302,7 +302,7 @@ def load_gefcom2014_load(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
 def load_kelmarsh(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     import datetime as dt
 
-    raw = _csv(root / "kelmarsh_turbine2_2019_hourly_capacity_factor.csv")
+    raw = read_source_csv(root / "kelmarsh_turbine2_2019_hourly_capacity_factor.csv")
     start = pl.lit(dt.datetime(2019, 1, 1)).cast(pl.Datetime("us"))
     df = raw.select(
         (start + pl.duration(hours=pl.col("hour_index_2019"))).dt.replace_time_zone("Etc/GMT-1").alias("timestamp"),
@@ -318,7 +318,7 @@ def load_cnu(root: Path, name: str, mask_anomalies: bool = False) -> tuple[pl.Da
 
     parts = []
     for fname in REGISTRY[name].files:
-        raw = _csv(root / fname)
+        raw = read_source_csv(root / fname)
         parts.append(raw.select(
             pl.lit(fname.removesuffix(".csv")).alias("building"),
             pl.col("date").str.to_datetime("%Y-%m-%d %-H:%M").dt.replace_time_zone("Asia/Seoul").alias("timestamp"),
@@ -341,7 +341,7 @@ def load_cnu(root: Path, name: str, mask_anomalies: bool = False) -> tuple[pl.Da
 
 @_register("kr_national_load_2013_2021")
 def load_kr_national(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
-    raw = _csv(root / "korea_national_hourly_load_weather_2013_2021.csv.gz")
+    raw = read_source_csv(root / "korea_national_hourly_load_weather_2013_2021.csv.gz")
     mapping = {"TA_C": "temp_air", "HM_%": "relative_humidity", "WS_m/s": "wind_speed", "TD_C": "temp_dew",
                "PS_hPa": "pressure_sea_level", "PA_hPa": "pressure", "CA_TOT": "cloud_total", "TS_C": "temp_ground"}
     df = raw.select(
@@ -375,13 +375,13 @@ def load_ulsan(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
     ``cloud_cover`` is total cloud in tenths (0 clear .. 10 overcast); ``temp_air`` degrees C,
     ``wind_speed`` m/s, ``relative_humidity`` %. Missing observations stay null.
     """
-    energy = _csv(root / "ulsan_energy.csv", schema_overrides={"time": pl.String})
+    energy = read_source_csv(root / "ulsan_energy.csv", schema_overrides={"time": pl.String})
     date_hour = pl.col("time").str.split(" ")
     hour = date_hour.list.get(1).str.split(":").list.get(0).cast(pl.Int32)
     start = (date_hour.list.get(0).str.to_date("%Y-%m-%d").cast(pl.Datetime("us"))
              + pl.duration(hours=hour - 1)).dt.replace_time_zone("Asia/Seoul")  # hour-ending 1..24 -> start
     df = energy.select(start.alias("timestamp"), pl.col("ulsan").cast(pl.Float64).alias("energy_kwh"))
-    obs = _csv(root / "ulsan_obs_data.csv")
+    obs = read_source_csv(root / "ulsan_obs_data.csv")
     cols = obs.columns  # 지점, 지점명, 일시, 기온, 풍속, 풍향, 습도, 전운량
     weather = obs.select(
         pl.col(cols[2]).str.to_datetime("%Y-%m-%d %H:%M").dt.replace_time_zone("Asia/Seoul").alias("timestamp"),
@@ -398,7 +398,7 @@ def load_ulsan(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
 
 @_register("opsd_germany_daily")
 def load_opsd(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
-    raw = _csv(root / "opsd_germany_daily.csv")
+    raw = read_source_csv(root / "opsd_germany_daily.csv")
     df = raw.select(
         pl.col("Date").str.to_date().cast(pl.Datetime("us")).dt.replace_time_zone("Europe/Berlin").alias("timestamp"),
         *[pl.col(c).cast(pl.Float64).alias(c.lower()) for c in ("Consumption", "Wind", "Solar")],
@@ -412,7 +412,7 @@ def load_opsd(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
 
 @_register("pvlib_solar_weather")
 def load_psm3(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
-    raw = _csv(root / "nsrdb_psm3_2017_30min.csv")
+    raw = read_source_csv(root / "nsrdb_psm3_2017_30min.csv")
     tz = "Etc/GMT+7"
     df = raw.select(
         pl.datetime(pl.col("Year"), pl.col("Month"), pl.col("Day"), pl.col("Hour"), pl.col("Minute")).dt.replace_time_zone(tz).alias("timestamp"),
@@ -426,7 +426,7 @@ def load_psm3(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
 
 @_register("turkey_wind_scada_t1_2018")
 def load_turkey(root: Path, name: str) -> tuple[pl.DataFrame, Schema]:
-    raw = _csv(root / "T1.csv")
+    raw = read_source_csv(root / "T1.csv")
     df = raw.select(
         pl.col("Date/Time").str.to_datetime("%d %m %Y %H:%M").dt.replace_time_zone("Europe/Istanbul").alias("timestamp"),
         pl.col("LV ActivePower (kW)").alias("power_kw"),
@@ -454,7 +454,7 @@ def load_windpowerlib_weather(root: Path, name: str) -> tuple[pl.DataFrame, Sche
 
 def load_power_curves(root: Path) -> pl.DataFrame:
     """OEDB power curves, long: turbine_type, wind_speed [m/s], power [W]."""
-    raw = _csv(root / "oedb_power_curves.csv")
+    raw = read_source_csv(root / "oedb_power_curves.csv")
     # the file is wide by wind speed, one row per turbine type
     key = raw.columns[0] if "turbine_type" not in raw.columns else "turbine_type"
     speeds = [c for c in raw.columns if c not in (key,) and c.replace(".", "", 1).isdigit()]

@@ -142,9 +142,9 @@ def _nsrdb_plant(name: str, power_file: Path, power_col: str, weather_file: Path
     def utc(col: str) -> pl.Expr:
         return pl.col(col).str.to_datetime(time_zone="UTC").alias("timestamp")
 
-    from energyai.datasets.loaders import _csv
+    from energyai.datasets.loaders import read_source_csv
 
-    power = _csv(power_file).select(utc("measured_on"), pl.col(power_col).cast(pl.Float64).alias("power"))
+    power = read_source_csv(power_file).select(utc("measured_on"), pl.col(power_col).cast(pl.Float64).alias("power"))
     undated = power.filter(pl.col("timestamp").is_null())
     if undated["power"].is_not_null().any():
         from energyai.exceptions import DatasetError
@@ -152,7 +152,7 @@ def _nsrdb_plant(name: str, power_file: Path, power_col: str, weather_file: Path
         raise DatasetError(f"{power_file.name}: {undated['power'].is_not_null().sum()} power readings have no "
                            "timestamp; the file is damaged (compare its sha256 with CARD.md)")
     power = power.filter(pl.col("timestamp").is_not_null())  # blank lines at the end of the file
-    weather = _csv(weather_file).select(utc(weather_col), pl.col("ghi").cast(pl.Float64),
+    weather = read_source_csv(weather_file).select(utc(weather_col), pl.col("ghi").cast(pl.Float64),
                                         pl.col("temp_air").cast(pl.Float64).alias("temperature"))
     df = _hourly(power, weather, per_hour)
     negative = int(df.filter(pl.col("power") < 0).height)

@@ -185,11 +185,11 @@ def backtest(model: SupportsForecast, df: Any, schema: Schema, *, cutoffs: list[
             frame, schema, horizon, start=start, end=end, step=step, n_folds=n_folds, min_history=min_train
         )
     else:
-        from energyai.data.split import _as_aware
+        from energyai.data.split import as_aware
 
-        cutoffs = sorted(_as_aware(c, schema) for c in cutoffs)
+        cutoffs = sorted(as_aware(c, schema) for c in cutoffs)
     every = _refit_every(refit, fit)
-    table = _origin_table(frame, schema, future, table_cols, list(cutoffs), horizon) if table_cols else None
+    table = origin_table(frame, schema, future, table_cols, list(cutoffs), horizon) if table_cols else None
     run = _Run(model, frame, schema, list(cutoffs), table, table_cols, fit, train_window)
     if every == 0 and hasattr(model, "forecast_origins"):
         run.batched()
@@ -235,7 +235,7 @@ def _refit_every(refit: bool | int, fit: bool) -> int:
     return every
 
 
-def _origin_table(frame: pl.DataFrame, schema: Schema, future: Any, table_cols: tuple[str, ...],
+def origin_table(frame: pl.DataFrame, schema: Schema, future: Any, table_cols: tuple[str, ...],
                   cutoffs: list[Any], horizon: int) -> pl.DataFrame:
     """Per cutoff, the weather run available then for every horizon step; leakage-checked."""
     from energyai.data.vintages import Vintages, check_vintage_leakage

@@ -19,39 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from energyai.evaluation.kpx_rules import TO_KW, KPXRules
+from energyai.evaluation.submission import Submission, best_submission
 from energyai.exceptions import ConfigError, DataError
 
 __all__ = ["KPXRules", "KPXSettlement", "Submission", "best_submission", "kpx_settlement"]
-
-_TO_KW = {"W": 1e-3, "kW": 1.0, "MW": 1e3, "GW": 1e6}
-
-
-@dataclass(frozen=True)
-class KPXRules:
-    """Settlement parameters.
-
-    Attributes
-    ----------
-    tiers : tuple of (max_error_percent, krw_per_kwh)
-        Checked in order; the first tier whose threshold the error does not exceed pays.
-    min_output_share : float
-        An hour counts only when actual / capacity is at least this share.
-    registration_max_error : float
-        Largest mean monthly error (%) that passes the registration test.
-    """
-
-    tiers: tuple[tuple[float, float], ...] = ((6.0, 4.0), (8.0, 3.0))
-    min_output_share: float = 0.10
-    registration_max_error: float = 10.0
-
-    def __post_init__(self) -> None:
-        limits = [t[0] for t in self.tiers]
-        if not self.tiers or limits != sorted(limits) or any(t[0] <= 0 or t[1] < 0 for t in self.tiers):
-            raise ConfigError(f"tiers must be (max_error_percent > 0, krw_per_kwh >= 0) pairs in increasing "
-                              f"order of error, got {self.tiers}")
-        if not 0.0 <= self.min_output_share < 1.0:
-            raise ConfigError(f"min_output_share must lie in [0, 1), got {self.min_output_share}")
-
 
 @dataclass(frozen=True)
 class KPXSettlement:
@@ -104,8 +76,8 @@ def kpx_settlement(actual: Any, forecast: Any, capacity: Any, *, rules: KPXRules
     KPXSettlement
     """
     rules = rules or KPXRules()
-    if units not in _TO_KW:
-        raise ConfigError(f"units must be one of {sorted(_TO_KW)}, got {units!r}")
+    if units not in TO_KW:
+        raise ConfigError(f"units must be one of {sorted(TO_KW)}, got {units!r}")
     a = np.asarray(actual, dtype=np.float64)
     f = np.asarray(forecast, dtype=np.float64)
     if a.ndim != 1 or a.shape != f.shape:
@@ -124,11 +96,11 @@ def kpx_settlement(actual: Any, forecast: Any, capacity: Any, *, rules: KPXRules
         hit = eligible & ~paid & (err <= limit)
         price[hit] = krw
         paid |= hit
-    incentive = np.where(eligible, price * a * _TO_KW[units], 0.0)
+    incentive = np.where(eligible, price * a * TO_KW[units], 0.0)
     n = int(eligible.sum())
     mean_error = float(err[eligible].mean()) if n else float("nan")
     total = float(incentive.sum())
-    mw = float(cap.mean()) * _TO_KW[units] / 1e3
+    mw = float(cap.mean()) * TO_KW[units] / 1e3
     monthly: dict[str, dict[str, Any]] = {}
     if timestamps is not None:
         from energyai.timeutil import local_seconds, to_utc_seconds
@@ -148,7 +120,3 @@ def kpx_settlement(actual: Any, forecast: Any, capacity: Any, *, rules: KPXRules
     return KPXSettlement(error=err, eligible=eligible, incentive_krw=incentive, mean_error=mean_error,
                          eligible_hours=n, missing_hours=int(missing.sum()), total_krw=total,
                          krw_per_mw=total / mw if mw > 0 else float("nan"), monthly=monthly, rules=rules)
-
-
-# the submission chooser lives in its own module; exported here as the KPX API's entry point
-from energyai.evaluation.submission import Submission, best_submission  # noqa: E402

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from energyai.evaluation.kpx import _TO_KW, KPXRules
+from energyai.evaluation.kpx_rules import TO_KW, KPXRules
 from energyai.exceptions import ConfigError, DataError
 
 __all__ = ["Submission", "best_submission", "expected_incentive", "predictive_samples", "sample_weights"]
@@ -103,7 +103,7 @@ def expected_incentive(candidates: np.ndarray, samples: np.ndarray, capacity: np
         hit = ~paid & (err <= limit)
         price[hit] = krw
         paid |= hit
-    pay = price * np.where(y >= rules.min_output_share * cap, y, 0.0) * _TO_KW[units]
+    pay = price * np.where(y >= rules.min_output_share * cap, y, 0.0) * TO_KW[units]
     return pay.mean(axis=2)  # type: ignore[no-any-return]
 
 
@@ -161,8 +161,8 @@ def best_submission(quantiles: Any, levels: Any, capacity: Any, *, rules: KPXRul
         Ties go to the candidate closest to the median.
     """
     rules = rules or KPXRules()
-    if units not in _TO_KW:
-        raise ConfigError(f"units must be one of {sorted(_TO_KW)}, got {units!r}")
+    if units not in TO_KW:
+        raise ConfigError(f"units must be one of {sorted(TO_KW)}, got {units!r}")
     _check_sizes(grid, n_samples, chunk)
     tau = _numbers(levels, "levels", ConfigError)
     if tau.ndim != 1 or not np.isclose(tau, 0.5).any():

@@ -85,8 +85,26 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+#: Modules of ``energyai/models/`` that hold no architecture.
+NOT_ARCHITECTURES = frozenset({"base", "layers"})
+
+
+def builtin_modules() -> list[str]:
+    """Names of the built-in architecture modules: every module of ``energyai/models/`` except
+    :data:`NOT_ARCHITECTURES`, found on disk (adding a model is adding a file that calls
+    :func:`register`; no list to edit)."""
+    import pkgutil
+    from pathlib import Path
+
+    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+                  if m.name not in NOT_ARCHITECTURES and not m.name.startswith("_"))
+
+
 def _load_builtin() -> None:
-    from energyai.models import dlinear, lightgbm, lstm, nhits, patchtst, tide  # noqa: F401
+    import importlib
+
+    for name in builtin_modules():
+        importlib.import_module(f"energyai.models.{name}")  # each registers its architecture on import
 
 
 def available_models(kind: str | None = None) -> list[str]:

@@ -138,13 +138,13 @@ def fit_ensemble(model: Any, df: Any, schema: Any, resolved: dict[str, Any], *, 
     holds each member's history and ``history_["weights"]`` the combination.
     """
     from energyai.training.data import sample_windows
-    from energyai.training.fit import _prepare, manifest
+    from energyai.training.fit import manifest, prepare_data
 
     t0 = time.perf_counter()
     t = resolved["train"]
     members = [(p, type(model)(**p)) for p in member_params(model)]
     specs = [m._resolved() for _, m in members]
-    data = _prepare(model, df, schema, resolved["spec"], t, val_start, future)
+    data = prepare_data(model, df, schema, resolved["spec"], t, val_start, future)
     for r in specs:
         from energyai.training.fit import check_roles
 
@@ -233,16 +233,16 @@ def _train_member(member: Any, r: dict[str, Any], data: Any, calendar: bool, n_i
     early-stopped network (whose validation forecasts are out of sample), and its history."""
     import lightning as L
 
-    from energyai.training.fit import _history, _network, _stopped_by, refit_network, train_network
+    from energyai.training.fit import build_network, fit_history, refit_network, stopped_by, train_network
 
     t = r["train"]
     shifted = _shifted(data, member.context_length, full)
     L.seed_everything(int(t.seed), workers=True, verbose=False)
-    network, _ = _network(member, r, shifted, calendar, n_inputs, None, None)
+    network, _ = build_network(member, r, shifted, calendar, n_inputs, None, None)
     run = train_network(member, t, shifted, network, callbacks, None)
-    hist = _history(shifted, run["trainer"], run["best"], run["seconds"], t.batch_size)
+    hist = fit_history(shifted, run["trainer"], run["best"], run["seconds"], t.batch_size)
     hist.update(model=member.model, seed=int(t.seed), context_length=member.context_length,
-                stopped_by=_stopped_by(run["trainer"], t, run["max_steps"], run["seconds"]),
+                stopped_by=stopped_by(run["trainer"], t, run["max_steps"], run["seconds"]),
                 budget={"max_steps": run["max_steps"], "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
                         "max_time": t.max_time})
     if not t.refit or shifted.val_index is None:

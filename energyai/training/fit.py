@@ -74,12 +74,12 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
                               "is fitted from scratch (fine-tune a single-model base instead)")
         fit_ensemble(model, df, schema, resolved, val_start=val_start, callbacks=callbacks, future=future)
         return
-    data = _prepare(model, df, schema, spec, t, val_start, future)
+    data = prepare_data(model, df, schema, spec, t, val_start, future)
     panel = data.panel
     calendar = use_calendar(t, spec, data.schema)
     L.seed_everything(int(t.seed), workers=True, verbose=False)
     n_inputs = (panel.past.shape[1], panel.future.shape[1], panel.static.shape[1])
-    network, base = _network(model, resolved, data, calendar, n_inputs, init_from, freeze)
+    network, base = build_network(model, resolved, data, calendar, n_inputs, init_from, freeze)
     run = train_network(model, t, data, network, callbacks, resume)
     trainer, best, seconds, max_steps, ckpt = run["trainer"], run["best"], run["seconds"], run["max_steps"], run["ckpt"]
     refit = None
@@ -100,10 +100,10 @@ def fit_forecaster(model: Any, df: Any, schema: Schema, resolved: dict[str, Any]
     model.series_ids_ = panel.series_ids
     model.target_range_ = panel.target_range()
     model.n_inputs_ = n_inputs
-    model.history_ = _history(data, trainer, best, seconds, t.batch_size)
+    model.history_ = fit_history(data, trainer, best, seconds, t.batch_size)
     model.history_["budget"] = {"max_steps": max_steps, "max_epochs": t.max_epochs, "auto": t.max_steps == "auto",
                                 "max_time": t.max_time}
-    model.history_["stopped_by"] = _stopped_by(trainer, t, max_steps, seconds)
+    model.history_["stopped_by"] = stopped_by(trainer, t, max_steps, seconds)
     if refit is not None:
         model.history_["refit"] = refit
     if calibration is not None:
@@ -180,7 +180,7 @@ def train_network(model: Any, t: TrainConfig, data: _Data, network: Any, callbac
             "max_steps": max_steps, "ckpt": ckpt, "data_sha": data_sha}
 
 
-def _prepare(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val_start: Any,
+def prepare_data(model: Any, df: Any, schema: Schema, spec: Any, t: TrainConfig, val_start: Any,
              future: Any = None) -> _Data:
     """Validate, build the panel and the training and validation window indexes."""
     import polars as pl
@@ -283,7 +283,7 @@ def issue_mask(panel: Any, issue_time: str | None) -> np.ndarray | None:
     return np.mod(local, 86400) == want
 
 
-def _network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, n_inputs: tuple[int, int, int],
+def build_network(model: Any, resolved: dict[str, Any], data: _Data, calendar: bool, n_inputs: tuple[int, int, int],
              init_from: Any, freeze: str | None) -> tuple[Any, Any]:
     """The network, initialised from ``init_from`` or with covariate scalers fitted on training rows."""
     from energyai.data.split import train_rows
@@ -363,7 +363,7 @@ def _steps(t: TrainConfig, n_windows: int) -> int | None:
     return None if t.max_steps is None else int(t.max_steps)
 
 
-def _stopped_by(trainer: Any, t: TrainConfig, max_steps: int | None, seconds: float) -> str:
+def stopped_by(trainer: Any, t: TrainConfig, max_steps: int | None, seconds: float) -> str:
     if t.max_time is not None and seconds >= float(t.max_time):
         return "time"
     if max_steps is not None and trainer.global_step >= max_steps:
@@ -396,7 +396,7 @@ def _trainer(L: Any, t: TrainConfig, max_steps: int | None, callbacks: list[Any]
     )
 
 
-def _history(data: _Data, trainer: Any, best: Any, seconds: float, batch_size: int) -> dict[str, Any]:
+def fit_history(data: _Data, trainer: Any, best: Any, seconds: float, batch_size: int) -> dict[str, Any]:
     return {
         "train_windows": len(data.train_index),
         "val_windows": 0 if data.val_index is None else len(data.val_index),

@@ -29,7 +29,7 @@ def refit_network(model: Any, resolved: dict[str, Any], data: Any, calendar: boo
 
     import lightning as L
 
-    from energyai.training.fit import _network, train_network
+    from energyai.training.fit import build_network, train_network
 
     t: TrainConfig = resolved["train"]
     best = run["best"]
@@ -37,7 +37,7 @@ def refit_network(model: Any, resolved: dict[str, Any], data: Any, calendar: boo
     everything = dataclasses.replace(data, train_index=data.all_windows(model.context_length, model.horizon),
                                      val_index=None)
     L.seed_everything(int(t.seed), workers=True, verbose=False)
-    network, _ = _network(model, resolved, everything, calendar, n_inputs, None, None)
+    network, _ = build_network(model, resolved, everything, calendar, n_inputs, None, None)
     again = train_network(model, dataclasses.replace(t, max_steps=max(steps, 1), max_epochs=None), everything,
                           network, callbacks, None)
     return {"network": again["network"], "steps": int(again["trainer"].global_step),
