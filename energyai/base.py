@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from energyai._optional import import_optional
-from energyai.exceptions import ConfigError, DataError, InsufficientDataError, NotFittedError
+from energyai.exceptions import ConfigError, DataError, NotFittedError
 from energyai.schema import Schema
 
 if TYPE_CHECKING:
@@ -344,11 +344,3 @@ def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int,
                 f"every one of the {horizon} steps after each series' last timestamp"
             )
     return joined
-
-
-def require_history(y: np.ndarray, needed: int, model: str) -> None:
-    """Raise when fewer than ``needed`` observations are available."""
-    if np.sum(~np.isnan(y)) < needed:
-        raise InsufficientDataError(
-            f"{model} needs at least {needed} observed values per series, got {int(np.sum(~np.isnan(y)))}"
-        )

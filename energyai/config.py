@@ -307,14 +307,6 @@ class TrainConfig:
         searched = [f for f in dataclasses.fields(cls) if f.metadata["rule"]["search"] is not None]
         return {f.name: f.metadata["rule"]["search"] for f in sorted(searched, key=lambda f: f.metadata["rule"]["rank"])}
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> TrainConfig:
-        """Build from a mapping; unknown names raise :class:`ConfigError` listing the options."""
-        unknown = sorted(set(options) - set(cls.names()))
-        if unknown:
-            raise ConfigError(f"unknown training option(s) {unknown}; options are {sorted(cls.names())}")
-        return cls(**options)
-
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.names()}
 

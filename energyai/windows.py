@@ -58,9 +58,6 @@ class WindowIndex:
         start = self.run_start[run] + (idx - self.cum[run]) * self.stride
         return start, self.run_series[run]
 
-    def n_per_series(self, n_series: int) -> np.ndarray:
-        """Number of windows per series, shape (n_series,)."""
-        return np.bincount(self.run_series, weights=np.diff(self.cum), minlength=n_series).astype(np.int64)
 
 
 def valid_starts_mask(
