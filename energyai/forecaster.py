@@ -188,6 +188,9 @@ class Forecaster:
         if t.loss != "pinball" and qs:
             raise ConfigError(f"loss={t.loss!r} trains a point forecast; pass quantiles=() or use loss='pinball'")
         levels = tuple(sorted(set(qs) | {0.5})) if t.loss == "pinball" else (0.5,)
+        if spec.kind == "trees" and t.learning_rate != TrainConfig.defaults()["learning_rate"]:
+            raise ConfigError(f"learning_rate={t.learning_rate!r} is the networks' optimiser step, which "
+                              f"{spec.name!r} does not read; set the trees' rate with tree_learning_rate=")
         for option, what in (("solar_site", "solar"), ("holidays", "holiday"), ("similar_day", "similar-day"),
                              ("wind_columns", "wind"), ("daylight_column", "daylight")):
             if getattr(t, option) not in (None, False) and "future" not in spec.supports:

@@ -172,3 +172,29 @@ def test_members_trained_for_other_sites_cannot_be_combined():
 
     with pytest.raises(ValueError, match="solar feature"):
         EnsembleNetwork([net(35.0), net(37.0)], [8, 8], None, 8, 4, LEVELS, torch.full((2, 4, 3), 0.5), (0, 1, 0))
+
+
+def test_the_trees_learning_rate_reaches_the_trees_and_the_optimisers_is_refused():
+    """``learning_rate`` is the networks' optimiser step; before this test it silently
+    left a tree model at LightGBM's 0.05, and tuning a tree model searched it for nothing."""
+    from energyai.training.ensemble import member_params
+    from energyai.tuning import search_space
+
+    with pytest.raises(ConfigError, match="tree_learning_rate"):
+        ea.Forecaster("lightgbm", context_length=48, horizon=24, learning_rate=0.1).check()
+    # a preset's network rate does not leak into its tree member, whose own rate does reach it
+    tide = ea.Forecaster("tide", learning_rate=3e-3, ensemble=[{}, {"model": "lightgbm", "tree_learning_rate": 0.2}])
+    params = member_params(tide)
+    assert params[0]["learning_rate"] == 3e-3 and params[1]["learning_rate"] == 1e-3
+    tree = ea.Forecaster(**params[1])
+    assert tree._resolved()["cfg"].tree_learning_rate == 0.2
+    with pytest.raises(ConfigError, match="tree_learning_rate"):
+        ea.Forecaster("lightgbm", tree_learning_rate=0.0).check()
+    space = search_space("lightgbm")
+    assert "tree_learning_rate" in space and "learning_rate" not in space and "batch_size" not in space
+    df = synthetic_hourly(40, 1)
+    slow, fast = (ea.Forecaster("lightgbm", context_length=48, horizon=24, quantiles=LEVELS, max_rounds=400,
+                                search=False, refit=False, val_size=0.2, progress_bar=False,
+                                tree_learning_rate=r).fit(df, _schema()) for r in (0.02, 0.3))
+    # a larger step stops in fewer rounds (the rate reaches LightGBM)
+    assert sum(fast.history_["members"][0]["rounds"]) < sum(slow.history_["members"][0]["rounds"])

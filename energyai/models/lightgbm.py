@@ -28,7 +28,9 @@ class LightGBMConfig:
         Leaves per tree.
     max_depth : int
         Deepest split path (bounds the forecast's cost: every tree is walked this deep).
-    learning_rate : float
+    tree_learning_rate : float
+        LightGBM's ``learning_rate`` (shrinkage per round). Named apart from the training
+        option ``learning_rate``, the networks' optimiser step, which trees do not read.
     max_rounds : int
         Boosting rounds at most per level; early stopping on the validation windows picks
         fewer (without validation windows, ``max_rounds // 3``).
@@ -60,7 +62,7 @@ class LightGBMConfig:
 
     num_leaves: int = 31
     max_depth: int = 8
-    learning_rate: float = 0.05
+    tree_learning_rate: float = 0.05
     max_rounds: int = 1500
     early_stopping_rounds: int = 50
     min_child_samples: int = 20
@@ -74,7 +76,7 @@ class LightGBMConfig:
     refit: bool = True
 
     def check(self) -> None:
-        positive(self, "num_leaves", "max_depth", "learning_rate", "max_rounds", "early_stopping_rounds",
+        positive(self, "num_leaves", "max_depth", "tree_learning_rate", "max_rounds", "early_stopping_rounds",
                  "min_child_samples", "max_rows", "max_levels", "max_bin")
         if self.num_leaves < 2:
             raise ConfigError(f"LightGBMConfig.num_leaves must be at least 2, got {self.num_leaves!r}")
@@ -95,6 +97,6 @@ register(ModelSpec(
     "LightGBM quantile trees on in-graph features, one ONNX-ML tree ensemble (Ke et al. 2017)",
     int8=False, kind="trees",
     search_space={"num_leaves": Param("categorical", choices=(15, 31, 63)),
-                  "learning_rate": Param("float", 0.02, 0.1, log=True),
+                  "tree_learning_rate": Param("float", 0.02, 0.1, log=True),
                   "min_child_samples": Param("categorical", choices=(10, 20, 50, 100))},
 ))

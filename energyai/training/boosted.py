@@ -108,7 +108,7 @@ def _append(parts: dict[str, list[np.ndarray]], features: Any, x: dict[str, Any]
 
 def _params(cfg: Any, seed: int, threads: int) -> dict[str, Any]:
     return {"objective": "quantile", "num_leaves": int(cfg.num_leaves), "max_depth": int(cfg.max_depth),
-            "learning_rate": float(cfg.learning_rate), "min_child_samples": int(cfg.min_child_samples),
+            "learning_rate": float(cfg.tree_learning_rate), "min_child_samples": int(cfg.min_child_samples),
             "feature_fraction": float(cfg.feature_fraction), "bagging_fraction": float(cfg.bagging_fraction),
             "bagging_freq": 1 if cfg.bagging_fraction < 1 else 0, "lambda_l2": float(cfg.lambda_l2),
             "zero_as_missing": False, "use_missing": True, "seed": int(seed), "num_threads": int(threads),

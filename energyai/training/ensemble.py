@@ -35,6 +35,9 @@ def member_params(model: Any) -> list[dict[str, Any]]:
     ConfigError
         A member's context longer than the forecaster's (the window the ensemble reads).
     """
+    from energyai.config import TrainConfig
+    from energyai.models import get_model
+
     base = model.get_params()
     base["ensemble"] = None
     members = model.train_config.ensemble or [{}]
@@ -45,6 +48,8 @@ def member_params(model: Any) -> list[dict[str, Any]]:
         if name != str(base["model"]).lower():
             for key in model.model_config:
                 p.pop(key, None)
+            if get_model(name).kind == "trees":  # the networks' optimiser step is not the trees'
+                p["learning_rate"] = TrainConfig.defaults()["learning_rate"]
         p.update(m)
         ctx = p["context_length"]
         if not isinstance(ctx, int) or isinstance(ctx, bool) or not 0 < ctx <= model.context_length:

@@ -53,10 +53,12 @@ class TuneResult:
 
 
 def search_space(model: str) -> dict[str, Param]:
-    """The searched parameters of ``model``: its architecture space plus the trainer's."""
+    """The searched parameters of ``model``: its architecture space plus the trainer's (a tree
+    model's own space only: the trainer's options, the networks' optimiser, do not reach it)."""
     from energyai.models import get_model
 
-    return {**get_model(model).search_space, **TRAINER_SPACE}
+    spec = get_model(model)
+    return dict(spec.search_space) if spec.kind == "trees" else {**spec.search_space, **TRAINER_SPACE}
 
 
 def _apply(cfg: dict[str, Any], params: dict[str, Any], model: str) -> dict[str, Any]:
