@@ -4,11 +4,12 @@ Trains N-HiTS with the protocol v1 architecture (3 stacks, 2x512 MLP, pooling 2/
 downsampling 4/2/1) for a few steps (latency does not depend on the weights), then
 times, on one thread:
 - ``Forecaster.predict(frame)`` on a 96-row polars frame: the public API, as the peers'
-  library predict (a clean single-series window takes the numpy fast path; other frames
-  are validated and regularised with polars);
+  library predict (a frame of one series that validation would pass unchanged is read with
+  numpy, :mod:`energyai.clean_window`; other frames are validated and regularised with polars);
 - ``Forecaster.predict_arrays`` on prepared arrays (the tensor contract);
 - the ``ForecastNetwork`` called directly under ``torch.inference_mode``.
 Median of 30 runs after 3 warm-ups (1,000 after 50 for the eager network), as PEER_PROTOCOL.md §6.
+Then the released ``load-base`` (168 h in, 24 h out, with temperature), as issue 32 states it.
 
 Run:  python benchmarks/predict_latency.py
 """
@@ -54,11 +55,27 @@ def main() -> None:
     t_eager = median_ms(eager, 1000, 50)
     result = {"forecaster_predict_ms": round(t_api, 3), "predict_arrays_ms": round(t_arr, 3),
               "torch_eager_ms": round(t_eager, 3), "params": sum(p.numel() for p in net.parameters()),
-              "threads": 1, "torch": torch.__version__}
+              "threads": 1, "torch": torch.__version__, "load_base": _load_base(data)}
     result["loadavg"] = os.getloadavg()
     result["command"] = "python benchmarks/predict_latency.py"
     print(json.dumps(result, indent=2))
     (HERE / "results" / "predict_latency.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _load_base(data: Path) -> dict[str, float | int | str]:
+    """``Forecaster.predict`` of the released load-base (168 h in, 24 h out, with temperature),
+    pointed at GEFCom2014 load's zone and holidays: one series-id frame and its future
+    temperatures, as a utility forecasting one feeder would call it (median of 200 calls)."""
+    m = Forecaster.from_pretrained("load-base", tz="America/New_York", holidays="US")
+    d = ea.datasets.load("gefcom2014_load", data_dir=data)
+    s = d.schema
+    df = d.frame.select(pl.col(s.timestamp).dt.convert_time_zone("America/New_York").alias("timestamp"),
+                        pl.col(s.target).alias("load"), pl.col(s.future_covariates[0]).alias("temperature"),
+                        pl.lit("zone").alias("series"))
+    hist = df.slice(10_000, m.context_length)
+    fut = df.slice(10_000 + m.context_length, m.horizon).select("series", "timestamp", "temperature")
+    return {"predict_ms": round(median_ms(lambda: m.predict(hist, fut), 200, 10), 3),
+            "context": m.context_length, "horizon": m.horizon, "data": "GEFCom2014 load, first station"}
 
 
 if __name__ == "__main__":

@@ -321,6 +321,8 @@ def check_future(future: Any, reg: pl.DataFrame, schema: Schema, horizon: int,
     )
     future = future.with_columns(pl.lit(0.0).alias("__none__"))
     future = validate(future, fut_schema).drop("__none__")
+    # the same instants in the history's time unit (ms against us would not join)
+    future = future.with_columns(pl.col(schema.timestamp).cast(reg.schema[schema.timestamp]))
     sid = schema.series_id
     expected = []  # the expected horizon timestamps per series
     groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}

@@ -51,7 +51,43 @@ def output_columns(pred: np.ndarray, levels: tuple[float, ...], quantiles: Any) 
 
 def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", min_observed: float = 0.5) -> Any:
     """Validate the last ``context_length`` rows of each series and forecast ``horizon`` steps
-    (``fallback`` and ``min_observed`` as :class:`~energyai.runtime.OnnxForecaster`'s)."""
+    (``fallback`` and ``min_observed`` as :class:`~energyai.runtime.OnnxForecaster`'s).
+
+    A one-series frame that validation would pass unchanged is read with numpy alone
+    (:func:`energyai.clean_window.clean_window`); every other frame takes the full path."""
+    import polars as pl
+
+    from energyai.clean_window import clean_window
+
+    schema = model.schema_
+    sid, ts = schema.series_id, schema.timestamp
+    clean = clean_window(model, df, future)
+    if clean is None:
+        window, ids, types = _checked_window(model, df, future)
+    else:
+        window, ids, types = clean
+    feeds = assemble(window, NAMES, model._input_guard())
+    pred = run_network(model.network_, feeds, model.horizon, len(model.levels_))
+    flags, _ = apply_fallback(pred, window.target, steps_per_day(schema.frequency.seconds), fallback,
+                              min_observed, nonnegative=schema.nonnegative,
+                              capacity=None if schema.capacity is None else window.capacity, series=ids)
+    check_output(pred, ids)
+    check_forecast_scale(pred, window.target, capacity=window.capacity,
+                         trained=trained_magnitude(getattr(model, "target_range_", None)), series=ids)
+    cols: dict[str, Any] = {}
+    if sid:
+        cols[sid] = pl.Series(np.repeat(np.array(ids, dtype=object), model.horizon).tolist()).cast(types[sid])
+    horizon = window.utc[:, model.context_length:].reshape(-1)
+    cols[ts] = pl.Series(ts, horizon * 1_000_000, pl.Int64).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(
+        schema.tz or "UTC").cast(types[ts])
+    cols.update(output_columns(pred, model.levels_, model.quantiles))
+    cols["fallback"] = np.repeat(flags, model.horizon)
+    return pl.DataFrame(cols)
+
+
+def _checked_window(model: Any, df: Any, future: Any) -> tuple[Window, list[Any], dict[str, Any]]:
+    """The full path: validate and regularise the last ``context_length`` rows of each series and
+    check the future frame; the window, the series ids and the dtypes of the id and time columns."""
     import polars as pl
 
     from energyai.data.regularize import regularize
@@ -80,23 +116,7 @@ def predict_frame(model: Any, df: Any, future: Any, fallback: str = "seasonal", 
     fut_frame = check_future(future, reg, schema, model.horizon, optional) if future is not None else None
     groups = reg.partition_by(sid, maintain_order=True, as_dict=True) if sid else {(None,): reg}
     window, ids = _window(model, groups, fut_frame)
-    feeds = assemble(window, NAMES, model._input_guard())
-    pred = run_network(model.network_, feeds, model.horizon, len(model.levels_))
-    flags, _ = apply_fallback(pred, window.target, steps_per_day(schema.frequency.seconds), fallback,
-                              min_observed, nonnegative=schema.nonnegative,
-                              capacity=None if schema.capacity is None else window.capacity, series=ids)
-    check_output(pred, ids)
-    check_forecast_scale(pred, window.target, capacity=window.capacity,
-                         trained=trained_magnitude(getattr(model, "target_range_", None)), series=ids)
-    cols: dict[str, Any] = {}
-    if sid:
-        cols[sid] = pl.Series(np.repeat(np.array(ids, dtype=object), model.horizon).tolist()).cast(frame.schema[sid])
-    horizon = window.utc[:, model.context_length:].reshape(-1)
-    cols[ts] = pl.Series(ts, horizon * 1_000_000, pl.Int64).cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(
-        schema.tz or "UTC").cast(frame.schema[ts])
-    cols.update(output_columns(pred, model.levels_, model.quantiles))
-    cols["fallback"] = np.repeat(flags, model.horizon)
-    return pl.DataFrame(cols)
+    return window, ids, {c: frame.schema[c] for c in (*keys, ts)}
 
 
 def _window(model: Any, groups: dict[Any, Any], fut_frame: Any) -> tuple[Window, list[Any]]:

@@ -193,7 +193,7 @@ def test_the_trees_learning_rate_reaches_the_trees_and_the_optimisers_is_refused
     space = search_space("lightgbm")
     assert "tree_learning_rate" in space and "learning_rate" not in space and "batch_size" not in space
     df = synthetic_hourly(40, 1)
-    slow, fast = (ea.Forecaster("lightgbm", context_length=48, horizon=24, quantiles=LEVELS, max_rounds=400,
+    slow, fast = (ea.Forecaster("lightgbm", context_length=48, horizon=24, quantiles=LEVELS, max_rounds=150,
                                 search=False, refit=False, val_size=0.2, progress_bar=False,
                                 tree_learning_rate=r).fit(df, _schema()) for r in (0.02, 0.3))
     # a larger step stops in fewer rounds (the rate reaches LightGBM)
