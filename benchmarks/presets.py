@@ -385,6 +385,25 @@ def _plot_quantiles(series: dict[str, tuple[Any, np.ndarray, np.ndarray]], path:
 
 # ------------------------------------------------------------------ gefcom_wind
 WIND_COVARIATES = ("wind_speed", "u", "v")
+#: With --nwp-mean: each run's wind at an hour averaged with the older runs that also cover it
+#: (issued 12, 24 and 36 h before; all known at the run's issue time), as GEFCom2012's leaders did.
+WIND_RUN_MEANS = ("wind_speed_runs", "u_runs", "v_runs")
+
+
+def _with_run_means(forecasts: pl.DataFrame) -> pl.DataFrame:
+    """``forecasts`` (farm, issue_time, valid_time, u, v, wind_speed, ...) with the columns of
+    :data:`WIND_RUN_MEANS`: the mean over this run and the runs issued 12, 24 and 36 h before it
+    that forecast the same hour (this run alone where none does)."""
+    keys = ["farm", "issue_time", "valid_time"]
+    out = forecasts
+    for back in (12, 24, 36):
+        older = forecasts.select("farm", "valid_time", (pl.col("issue_time") + pl.duration(hours=back))
+                                 .alias("issue_time"), *[pl.col(c).alias(f"{c}_{back}") for c in WIND_COVARIATES])
+        out = out.join(older, on=keys, how="left")
+    return out.with_columns(
+        pl.mean_horizontal(c, *[f"{c}_{b}" for b in (12, 24, 36)]).alias(m)
+        for c, m in zip(WIND_COVARIATES, WIND_RUN_MEANS, strict=True)
+    ).drop([f"{c}_{b}" for c in WIND_COVARIATES for b in (12, 24, 36)])
 
 
 def _official(root: Path, name: str) -> pl.DataFrame:
@@ -404,13 +423,17 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(args.data_dir) / "gefcom2012_wind"
     d = ea.datasets.load("gefcom2012_wind", data_dir=args.data_dir)
     power = d.frame.select("farm", "timestamp", "power")
-    runs = Vintages(load_gefcom2012_wind_forecasts(root), columns=WIND_COVARIATES, series_id="farm")
+    forecasts = load_gefcom2012_wind_forecasts(root)
+    columns = WIND_COVARIATES
+    if args.nwp_mean:  # every model alike also reads the mean of the runs that cover each hour
+        forecasts, columns = _with_run_means(forecasts), (*WIND_COVARIATES, *WIND_RUN_MEANS)
+    runs = Vintages(forecasts, columns=columns, series_id="farm")
     hist = runs.as_history(power["timestamp"], power["farm"])  # the freshest run available by each hour
-    frame = power.with_columns([hist[c] for c in WIND_COVARIATES])
+    frame = power.with_columns([hist[c] for c in columns])
     train_end = dt.datetime(2010, 12, 31, 23, tzinfo=dt.UTC)
-    frame = frame.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in WIND_COVARIATES])
+    frame = frame.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in columns])
                          | (pl.col("timestamp") > train_end))
-    schema = d.schema.with_(future_covariates=WIND_COVARIATES)
+    schema = d.schema.with_(future_covariates=columns)
     truth = _official(root, "test.csv")
     bench = _official(root, "benchmark.csv")
     starts = truth.filter(pl.col("farm") == "wp1").sort("timestamp")["timestamp"]
@@ -432,7 +455,7 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
         if cached is not None:
             fc["gbm_reference"] = cached
         else:
-            fc["gbm_reference"] = _wind_gbm(frame, runs, cutoffs, truth, train_end, H)
+            fc["gbm_reference"] = _wind_gbm(frame, runs, cutoffs, truth, train_end, H, columns)
             _save_reference(args, "gefcom_wind", fc["gbm_reference"])
         seconds["gbm_reference"] = time.perf_counter() - t0
 
@@ -475,7 +498,7 @@ def gefcom_wind(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _wind_gbm(frame: pl.DataFrame, runs: Any, cutoffs: list[Any], truth: pl.DataFrame, train_end: dt.datetime,
-              H: int) -> pl.DataFrame:
+              H: int, columns: tuple[str, ...] = WIND_COVARIATES) -> pl.DataFrame:
     """LightGBM on (origin, lead) rows: the matched run's wind at the target hour, lags at the origin."""
     out = []
     train_parts, val_parts, test_parts = [], [], []
@@ -491,9 +514,9 @@ def _wind_gbm(frame: pl.DataFrame, runs: Any, cutoffs: list[Any], truth: pl.Data
         for origins, bucket in ((train_o, "train"), (test_o, "test")):
             table = runs.for_origins([dt.datetime.fromtimestamp(int(utc[o]), dt.UTC) for o in origins], H,
                                      dt.timedelta(hours=1), series=[farm])
-            cov = table.select(WIND_COVARIATES).to_numpy().reshape(len(origins), H, len(WIND_COVARIATES))
+            cov = table.select(columns).to_numpy().reshape(len(origins), H, len(columns))
             rows = gbm.day_ahead_rows(y, utc, origins, H, 3600, "UTC", covariates=cov,
-                                      cov_names=WIND_COVARIATES, normalise="none", series=k)
+                                      cov_names=columns, normalise="none", series=k)
             if bucket == "test":
                 test_parts.append((farm, rows))
             else:
@@ -974,6 +997,8 @@ def main() -> None:
     ap.add_argument("--reference-cache", default=None,
                     help="folder to save the reference's forecasts in and reuse them from (experiments only)")
     ap.add_argument("--train-start", default=None, help="first training day of the neural models (ISO date)")
+    ap.add_argument("--nwp-mean", action="store_true",
+                    help="gefcom_wind: every model also reads the mean of the NWP runs covering each hour")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="override a preset choice (JSON values), e.g. --set context_length=336 issue_time=null")
     args = ap.parse_args()
