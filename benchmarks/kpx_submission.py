@@ -6,11 +6,11 @@ gefcom_solar_rolling``: the day-ahead-solar preset on 99 quantile levels, traine
 at 00 UTC from that day's ECMWF run. From each hour's 99 quantiles it submits
 
 * ``median``: the 0.5 quantile;
-* ``mean``: the mean of the forecast distribution (:func:`energyai.evaluation.submission.predictive_samples`);
-* ``optimised``: :func:`energyai.evaluation.kpx.best_submission` under the default KPX rules
+* ``mean``: the mean of the forecast distribution (:func:`energyai.market.submission.predictive_samples`);
+* ``optimised``: :func:`energyai.market.kpx.best_submission` under the default KPX rules
   (4 KRW/kWh within 6 %, 3 within 8 %, hours with output >= 10 % of capacity).
 
-Each is settled with :func:`energyai.evaluation.kpx.kpx_settlement` on the actuals. Power is
+Each is settled with :func:`energyai.market.kpx.kpx_settlement` on the actuals. Power is
 normalised by capacity in GEFCom2014, so it is read as MW of a 1 MW plant: the KRW are per
 MW of capacity, summed over the three zones' year and divided by 3.
 
@@ -32,8 +32,8 @@ from common import add_data_dir
 
 import energyai as ea
 from energyai.base import quantile_column
-from energyai.evaluation.kpx import best_submission, kpx_settlement
-from energyai.evaluation.submission import predictive_samples
+from energyai.market.kpx import best_submission, kpx_settlement
+from energyai.market.submission import predictive_samples
 
 HERE = Path(__file__).resolve().parent
 LEVELS_99 = tuple(round(0.01 * k, 2) for k in range(1, 100))

@@ -4,7 +4,7 @@ The day-ahead-solar preset on 99 levels is trained on 2012-04 .. 2013-03 (valida
 2013-01 .. 03) and forecasts each zone every UTC day at 00 UTC from that day's ECMWF run.
 The zones' rank dependence is read from their PIT values over 2013-04 .. 06 (daylight hours:
 every zone's median at least 5 % of capacity). On every day of 2013-07 .. 2014-06 the total
-of the three zones (capacity 3) gets quantiles by :func:`energyai.evaluation.portfolio.
+of the three zones (capacity 3) gets quantiles by :func:`energyai.market.portfolio.
 portfolio_quantiles` with each dependence assumption, scored against the summed actuals:
 coverage of the 10-90 % and 5-95 % bands over hours whose summed zone medians reach 5 % of
 the total capacity (the same hours for every method), CRPS (twice the mean pinball over the 99 levels) and the KPX error of
@@ -29,9 +29,9 @@ from common import add_data_dir
 
 import energyai as ea
 from energyai.base import quantile_column
-from energyai.evaluation.kpx import kpx_settlement
-from energyai.evaluation.portfolio import METHODS, portfolio_quantiles
 from energyai.evaluation.probabilistic import pit_values
+from energyai.market.kpx import kpx_settlement
+from energyai.market.portfolio import METHODS, portfolio_quantiles
 from energyai.metrics import crps_quantiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -277,7 +277,7 @@ def _task15_forecast(model: Any, frame: pl.DataFrame, nwp: list[str], test_start
 
 def gefcom_solar_rolling(args: argparse.Namespace) -> dict[str, Any]:
     """GEFCom2014 solar, a year of daily forecasts from each day's 00 UTC NWP run, scored the KPX way."""
-    from energyai.evaluation.kpx import kpx_settlement
+    from energyai.market.kpx import kpx_settlement
 
     frame, schema, nwp = _solar_data(args)
     first, last = dt.date(2013, 7, 1), dt.date(2014, 6, 30)
@@ -667,7 +667,7 @@ def _plot_load(quant: dict[str, pl.DataFrame], path: Path, lead_first: int, hori
 def ulsan_pv(args: argparse.Namespace) -> dict[str, Any]:
     """Ulsan 500 kW PV (DACON 2021), issued D-1 10:00 KST for D 00-23 h, weather OBSERVED (ex post)."""
     from energyai.datasets.loaders import ULSAN_SITE
-    from energyai.evaluation.kpx import kpx_settlement
+    from energyai.market.kpx import kpx_settlement
 
     ds = ea.datasets.load("kr_dacon2021_solar_ulsan", data_dir=args.data_dir)
     frame, schema = ds.frame, ds.schema

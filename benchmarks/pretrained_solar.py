@@ -100,7 +100,7 @@ def kpx(actual: Any, median: Any) -> dict[str, float]:
     """KPX error (% of capacity, hours with actual >= 10 %) and its share at or under 8 %."""
     import numpy as np
 
-    from energyai.evaluation.kpx import kpx_settlement
+    from energyai.market.kpx import kpx_settlement
 
     a, p = np.asarray(actual, float), np.asarray(median, float)
     ok = np.isfinite(a)

@@ -50,7 +50,7 @@ def test_data_tier_never_imports_models_training_or_export():
     assert not bad, bad
 
 
-@pytest.mark.parametrize("module", ["contract.py", "artifact.py", "assemble.py", "timeutil.py", "runtime"])
+@pytest.mark.parametrize("module", ["contract.py", "artifact.py", "assemble.py", "timeutil.py", "runtime", "market"])
 def test_numpy_core_and_runtime_never_import_polars_torch_or_lightning(module):
     banned = ("torch", "lightning", "polars", "pandas")
     # RuntimeForecast.to_frame builds a polars (or pandas) frame when the caller asks for one

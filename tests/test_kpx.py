@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from energyai.evaluation.kpx import KPXRules, kpx_settlement
 from energyai.exceptions import ConfigError, DataError
+from energyai.market.kpx import KPXRules, kpx_settlement
 
 
 def test_hand_worked_example():
@@ -58,3 +58,18 @@ def test_bad_inputs():
         KPXRules(tiers=((8.0, 3.0), (6.0, 4.0)))
     with pytest.raises(ConfigError, match="units"):
         kpx_settlement([1.0], [1.0], 10.0, units="MWh")
+
+
+def test_the_market_modules_moved_and_their_old_paths_still_import():
+    """KPX, the submission and portfolios live in the numpy-only energyai.market; the old
+    energyai.evaluation paths give the same objects."""
+    import energyai.evaluation as ev
+    import energyai.market as market
+    from energyai.evaluation.kpx import kpx_settlement as old_settlement
+    from energyai.evaluation.kpx_rules import KPXRules as OldRules
+    from energyai.evaluation.portfolio import portfolio_quantiles as old_portfolio
+    from energyai.evaluation.submission import best_submission as old_best
+
+    assert OldRules is market.KPXRules is ev.KPXRules
+    assert (old_settlement, old_best, old_portfolio) == (market.kpx_settlement, market.best_submission,
+                                                         market.portfolio_quantiles)

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from energyai.evaluation.kpx import KPXRules, best_submission, kpx_settlement
-from energyai.evaluation.submission import expected_incentive, predictive_samples
 from energyai.exceptions import ConfigError, DataError
+from energyai.market.kpx import KPXRules, best_submission, kpx_settlement
+from energyai.market.submission import expected_incentive, predictive_samples
 
 LEVELS = (0.1, 0.3, 0.5, 0.7, 0.9)
 UNIFORM = np.array([[40.0, 45.0, 50.0, 55.0, 60.0]])

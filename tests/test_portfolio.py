@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from energyai.evaluation.portfolio import portfolio_quantiles
 from energyai.exceptions import ConfigError, DataError
+from energyai.market.portfolio import portfolio_quantiles
 
 LEVELS = (0.1, 0.5, 0.9)
 UNIFORM = np.tile(np.array(LEVELS), (2, 100, 1))  # (plants, hours, levels)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import energyai as ea
-from energyai.evaluation.submission import best_submission
 from energyai.exceptions import ColumnTypeError, ConfigError, DataError, IntegrityError, TimestampError
+from energyai.market.submission import best_submission
 from tests.conftest import synthetic_hourly
 
 SCHEMA = ea.Schema(timestamp="ts", target="load", freq="1h")

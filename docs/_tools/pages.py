@@ -16,8 +16,8 @@ from typing import Any
 #: Modules with their own API page beyond ``energyai.__all__`` and ``energyai.runtime``:
 #: where a user reaches for calibration, KPX, vintages, export and the corpora.
 MODULES = [
-    "energyai.calibration", "energyai.quantile_map", "energyai.evaluation.kpx", "energyai.evaluation.submission",
-    "energyai.evaluation.portfolio", "energyai.evaluation.probabilistic", "energyai.evaluation.scoring",
+    "energyai.calibration", "energyai.quantile_map", "energyai.market.kpx", "energyai.market.submission",
+    "energyai.market.portfolio", "energyai.evaluation.probabilistic", "energyai.evaluation.scoring",
     "energyai.data.vintages", "energyai.export", "energyai.baselines.solar", "energyai.localize",
     "energyai.pretrained", "energyai.config", "energyai.recipe", "energyai.calendar",
 ]

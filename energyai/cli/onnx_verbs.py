@@ -22,7 +22,7 @@ def run_export(args: argparse.Namespace) -> int:
     model = load_saved(args.model)
     rules = None
     if getattr(args, "kpx_submission", False):
-        from energyai.evaluation.kpx import KPXRules
+        from energyai.market.kpx import KPXRules
 
         rules = KPXRules()
     report = model.export(args.out, quantize=args.quantize, opset=args.opset, target_ort=args.target_ort,

@@ -348,7 +348,7 @@ def export_onnx(
         Training-like data for the gate when the model carries no windows of its own.
     max_metric_change : float
         int8 only: the largest relative change of the median's MAE on real windows.
-    submission : energyai.evaluation.kpx.KPXRules, optional
+    submission : energyai.market.kpx.KPXRules, optional
         Add a second output, ``submission`` (batch, H): the value that maximises the
         expected KPX incentive under these rules, chosen inside the graph from the
         quantiles (:mod:`energyai.nn.submission`). Needs a capacity and a median level.

@@ -22,11 +22,11 @@ def submission_head(forecaster: Any, names: list[str], rules: Any) -> tuple[Any,
     metadata entry that describes it."""
     if rules is None:
         return None, None
-    from energyai.evaluation.kpx import KPXRules
+    from energyai.market.kpx import KPXRules
     from energyai.nn.submission import SubmissionHead
 
     if not isinstance(rules, KPXRules):
-        raise ConfigError(f"submission= takes energyai.evaluation.kpx.KPXRules, got {type(rules).__name__}")
+        raise ConfigError(f"submission= takes energyai.market.kpx.KPXRules, got {type(rules).__name__}")
     if "capacity" not in names:
         raise ConfigError("a KPX submission is chosen against the plant's capacity, and this model has none; fit it "
                           "with Schema(capacity=...)")
@@ -51,7 +51,7 @@ def submission_parity(head: Any, session: Any, windows: dict[str, np.ndarray], n
     ExportError
         A choice earning more than ``MAX_SHORTFALL`` less than torch's.
     """
-    from energyai.evaluation.submission import expected_incentive, predictive_samples
+    from energyai.market.submission import expected_incentive, predictive_samples
 
     feeds = {k: windows[k] for k in names}
     quant, chosen = session.run(None, feeds)
@@ -61,7 +61,7 @@ def submission_parity(head: Any, session: Any, windows: dict[str, np.ndarray], n
     cap = feeds["capacity"].reshape(-1).astype(np.float64)
     levels = np.asarray(head.levels, np.float64)
     samples = predictive_samples(np.sort(q, axis=1), levels, 200, 0.0, cap)
-    from energyai.evaluation.kpx import KPXRules
+    from energyai.market.kpx import KPXRules
 
     rules = KPXRules(tiers=head.tiers, min_output_share=head.min_output_share)
     cand = np.stack([chosen.reshape(-1), ref.reshape(-1)], axis=1).astype(np.float64)

@@ -1,11 +1,11 @@
 """The KPX submission chosen inside the forecast graph (the in-graph form of
-:func:`energyai.evaluation.kpx.best_submission`).
+:func:`energyai.market.kpx.best_submission`).
 
 For each window and step, from the sorted quantiles ``q`` (Q,) and the capacity ``C``:
 
 1. ``n`` equally weighted points of the forecast distribution: the quantile function at
    ``(k - 0.5) / n``, linear between the levels and beyond the outermost two, clipped to
-   ``[0, C]`` (a fixed matrix times ``q``, as :func:`~energyai.evaluation.submission.predictive_samples`);
+   ``[0, C]`` (a fixed matrix times ``q``, as :func:`~energyai.market.submission.predictive_samples`);
 2. candidates: the median and ``grid`` values evenly spaced over ``[0, C]``;
 3. the expected incentive of each candidate, ``mean_k price(|s - y_k| / C) × y_k ×
    1{y_k >= m C}`` under the tiered rule;
@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from energyai.evaluation.submission import sample_weights
+from energyai.market.submission import sample_weights
 
 __all__ = ["SubmissionHead"]
 
@@ -35,7 +35,7 @@ class SubmissionHead(nn.Module):
     levels : tuple of float
         The Q sorted levels of the quantiles; must include 0.5.
     tiers : tuple of (max_error_percent, krw_per_kwh)
-        As :class:`~energyai.evaluation.kpx.KPXRules`.
+        As :class:`~energyai.market.kpx.KPXRules`.
     min_output_share : float
         Hours whose output is under this share of capacity pay nothing.
     grid : int

@@ -150,7 +150,7 @@ def _spoil(rng: np.random.Generator, q: np.ndarray) -> Any:
 
 
 def _submission(rng: np.random.Generator, ctx: Any, tmp: Path) -> Any:
-    from energyai.evaluation.submission import best_submission
+    from energyai.market.submission import best_submission
 
     good_levels = pick(rng, _LEVEL_SETS[:2])
     n = int(pick(rng, [0, 1, 24, 24, 48]))
@@ -167,7 +167,7 @@ def _submission(rng: np.random.Generator, ctx: Any, tmp: Path) -> Any:
 
 
 def _portfolio(rng: np.random.Generator, ctx: Any, tmp: Path) -> Any:
-    from energyai.evaluation.portfolio import portfolio_quantiles
+    from energyai.market.portfolio import portfolio_quantiles
 
     good_levels = pick(rng, _LEVEL_SETS[:2])
     plants, hours = int(rng.integers(1, 5)), int(pick(rng, [0, 1, 12, 24]))
