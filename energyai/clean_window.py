@@ -138,9 +138,9 @@ def _values(frame: Any, columns: tuple[str, ...]) -> np.ndarray | None:
     out = np.empty((frame.height, len(columns)), np.float64)
     for j, c in enumerate(columns):
         col = frame.get_column(c)
-        if col.is_nan().any():
+        out[:, j] = col.to_numpy()  # a null becomes NaN here, so a NaN beyond the nulls was a NaN value
+        if int(np.isnan(out[:, j]).sum()) != col.null_count():
             return None
-        out[:, j] = col.to_numpy()
     return out
 
 
