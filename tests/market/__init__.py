@@ -1,0 +1,1 @@
+"""Tests of energyai.market (numpy only), mirroring the package."""
