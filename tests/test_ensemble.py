@@ -188,8 +188,11 @@ def test_the_trees_learning_rate_reaches_the_trees_and_the_optimisers_is_refused
     assert params[0]["learning_rate"] == 3e-3 and params[1]["learning_rate"] == 1e-3
     tree = ea.Forecaster(**params[1])
     assert tree._resolved()["cfg"].tree_learning_rate == 0.2
-    with pytest.raises(ConfigError, match="tree_learning_rate"):
-        ea.Forecaster("lightgbm", tree_learning_rate=0.0).check()
+    for bad in (0.0, float("nan"), float("inf"), 1e30):  # NaN and inf passed a bare `v <= 0` test before
+        with pytest.raises(ConfigError, match="tree_learning_rate"):
+            ea.Forecaster("lightgbm", tree_learning_rate=bad).check()
+    with pytest.raises(ConfigError, match="lambda_l2"):
+        ea.Forecaster("lightgbm", lambda_l2=float("nan")).check()
     space = search_space("lightgbm")
     assert "tree_learning_rate" in space and "learning_rate" not in space and "batch_size" not in space
     df = synthetic_hourly(40, 1)

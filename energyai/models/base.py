@@ -21,6 +21,7 @@ the facade refuses covariates a model would ignore rather than dropping them sil
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -152,11 +153,12 @@ def make_config(name: str, **values: Any) -> Any:
 
 
 def positive(cfg: Any, *names: str) -> None:
-    """Raise :class:`ConfigError` unless every named field of ``cfg`` is > 0."""
+    """Raise :class:`ConfigError` unless every named field of ``cfg`` is finite and > 0 (NaN and
+    inf would pass a bare ``v <= 0`` test)."""
     for n in names:
         v = getattr(cfg, n)
-        if not isinstance(v, (int, float)) or v <= 0:
-            raise ConfigError(f"{type(cfg).__name__}.{n} must be > 0, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise ConfigError(f"{type(cfg).__name__}.{n} must be finite and > 0, got {v!r}")
 
 
 def probability(cfg: Any, *names: str) -> None:

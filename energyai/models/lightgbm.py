@@ -12,6 +12,7 @@ ONNX-ML ``TreeEnsembleRegressor`` node in an exported file. LightGBM is needed t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from energyai.exceptions import ConfigError
@@ -84,8 +85,10 @@ class LightGBMConfig:
             v = getattr(self, name)
             if not 0 < v <= 1:
                 raise ConfigError(f"LightGBMConfig.{name} must lie in (0, 1], got {v!r}")
-        if self.lambda_l2 < 0:
-            raise ConfigError(f"LightGBMConfig.lambda_l2 must be >= 0, got {self.lambda_l2!r}")
+        if not 0 < self.tree_learning_rate <= 1:
+            raise ConfigError(f"LightGBMConfig.tree_learning_rate must lie in (0, 1], got {self.tree_learning_rate!r}")
+        if not math.isfinite(self.lambda_l2) or self.lambda_l2 < 0:
+            raise ConfigError(f"LightGBMConfig.lambda_l2 must be finite and >= 0, got {self.lambda_l2!r}")
 
 
 def _not_a_network(*args: object) -> None:
